@@ -1,0 +1,98 @@
+/* cli/args.c -- option value lists, strict number parsing, one-line
+ * errors. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+cli_list_add(cli_list *l, const char *text)
+{
+    const char *p = text;
+    for (;;)
+    {
+        const char *comma = strchr(p, ',');
+        const size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->v[l->n] = malloc(len + 1);
+        if (!l->v[l->n])
+            return -1;
+        memcpy(l->v[l->n], p, len);
+        l->v[l->n][len] = '\0';
+        l->n++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+void
+cli_list_free(cli_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+void
+cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "lmocheck%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int
+cli_parse_double(const char *s, double *x)
+{
+    char *end;
+    errno = 0;
+    *x = strtod(s, &end);
+    return end == s || *end != '\0' || errno == ERANGE || !isfinite(*x);
+}
+
+int
+cli_parse_ulong(const char *s, unsigned long *x)
+{
+    char *end;
+    if (*s == '-' || *s == '+' || *s == '\0')
+        return 1;
+    errno = 0;
+    *x = strtoul(s, &end, 10);
+    return *end != '\0' || errno == ERANGE;
+}
+
+int
+cli_parse_size(const char *s, size_t *x)
+{
+    unsigned long v;
+    if (cli_parse_ulong(s, &v))
+        return 1;
+    *x = (size_t)v;
+    return 0;
+}
+
+int
+cli_parse_format(const char *s, cli_format *f)
+{
+    if (strcmp(s, "md") == 0)
+        *f = CLI_MD;
+    else if (strcmp(s, "csv") == 0)
+        *f = CLI_CSV;
+    else if (strcmp(s, "json") == 0)
+        *f = CLI_JSON;
+    else
+        return 1;
+    return 0;
+}

@@ -1,0 +1,67 @@
+/* cli/cli.h -- shared pieces of the lmocheck command line.
+ *
+ * Exit codes: 0 success, 1 a check failed or a computation failed,
+ * 2 bad usage (one line on stderr naming the input and what is accepted).
+ */
+#ifndef LMC_CLI_H
+#define LMC_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define LMC_EXIT_OK 0
+#define LMC_EXIT_FAIL 1
+#define LMC_EXIT_USAGE 2
+
+/* A list of option values: "--steps 1,3 --steps 5" gives {1, 3, 5}. */
+typedef struct
+{
+    char **v;
+    size_t n;
+} cli_list;
+
+/* Splits text at commas and appends the pieces; 0 on success. */
+int cli_list_add(cli_list *l, const char *text);
+void cli_list_free(cli_list *l);
+
+/* Prints "lmocheck CMD: message" on stderr (one line). */
+void cli_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Strict parsers; 0 on success.  They accept the whole string only. */
+int cli_parse_double(const char *s, double *x);
+int cli_parse_size(const char *s, size_t *x);
+int cli_parse_ulong(const char *s, unsigned long *x);
+
+/* Output tables: rows of string cells, printed as Markdown, CSV or JSON.
+ * Numeric columns are printed without quotes in JSON; a cell "" is
+ * empty (null in JSON). */
+typedef enum
+{
+    CLI_MD,
+    CLI_CSV,
+    CLI_JSON
+} cli_format;
+
+int cli_parse_format(const char *s, cli_format *f);
+
+typedef struct
+{
+    size_t ncol;
+    const char *const *head;  /* column names */
+    const int *numeric;       /* 1 if the column is a number */
+    char ***cell;             /* rows x ncol, owned */
+    size_t nrow, cap;
+} cli_table;
+
+int cli_table_init(cli_table *t, size_t ncol, const char *const *head,
+                   const int *numeric);
+/* Appends a row; cells are copied. */
+int cli_table_add(cli_table *t, char *const *cells);
+void cli_table_print(const cli_table *t, cli_format f, FILE *out);
+void cli_table_free(cli_table *t);
+
+int cmd_oracle(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+#endif /* LMC_CLI_H */

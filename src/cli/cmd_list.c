@@ -1,0 +1,106 @@
+/* cli/cmd_list.c -- lmocheck list: the names every option accepts. */
+#include "cli.h"
+#include "inexact.h"
+#include "oracle.h"
+#include "precision.h"
+#include "schedule.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: lmocheck list [oracles|sources|schedules|precisions|spectra]\n"
+    "\n"
+    "Names every exact oracle (--norm), error source (--oracle), schedule,\n"
+    "precision and spectrum that 'lmocheck oracle' accepts; with a word,\n"
+    "only that group.\n";
+
+static void
+list_oracles(void)
+{
+    puts("exact oracles (--norm): LMO over the unit ball of the norm");
+    for (size_t i = 0; lmc_oracle_types[i]; i++)
+        printf("  %-12s norm: %s; dual: %s\n", lmc_oracle_types[i]->name,
+               lmc_oracle_types[i]->norm_name, lmc_oracle_types[i]->dual_name);
+}
+
+static void
+list_sources(void)
+{
+    puts("error sources (--oracle): what is wrapped around the exact LMO");
+    for (size_t i = 0; lmc_inexact_types[i]; i++)
+        printf("  %-20s %s%s\n", lmc_inexact_types[i]->name,
+               lmc_inexact_types[i]->summary,
+               lmc_inexact_types[i]->spectral_only ? " [spectral only]" : "");
+}
+
+static void
+list_schedules(void)
+{
+    puts("schedules (--schedule, with --oracle poly)");
+    for (size_t i = 0; lmc_schedules[i]; i++)
+    {
+        const lmc_schedule *s = lmc_schedules[i];
+        printf("  %-14s %zu triple%s%s, default %zu steps, X0 = M/(%g ||M||_F"
+               " + %g)\n",
+               s->name, s->len, s->len == 1 ? "" : "s",
+               s->cyclic ? " (repeats)" : "", s->steps, s->divisor, s->eps);
+    }
+    puts("  file:PATH      one 'a b c' triple per line; optional 'divisor D',"
+         " 'eps E' lines");
+}
+
+static void
+list_precisions(void)
+{
+    puts("precisions (--precision, with --oracle poly or lowprec)");
+    for (int p = LMC_FP64; p <= LMC_BF16; p++)
+        printf("  %s\n", lmc_precision_name((lmc_precision)p));
+}
+
+static void
+list_spectra(void)
+{
+    puts("spectra (--spectrum): singular values of the test matrix");
+    puts("  log            log-spaced from 1 to 1/kappa");
+    puts("  linear         evenly spaced from 1 to 1/kappa");
+    puts("  gauss          a Gaussian matrix's values mapped onto "
+         "[1/kappa, 1]");
+    puts("  file:PATH      one value per line, min(m,n) values, used as is");
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+    if (argc > 2)
+    {
+        cli_fail("list", "takes at most one word (see 'lmocheck list "
+                 "--help')");
+        return LMC_EXIT_USAGE;
+    }
+    const char *what = argc == 2 ? argv[1] : "all";
+    if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0)
+    {
+        fputs(help, stdout);
+        return LMC_EXIT_OK;
+    }
+    const int all = strcmp(what, "all") == 0;
+    int any = 0;
+    if (all || strcmp(what, "oracles") == 0)
+        list_oracles(), any = 1;
+    if (all || strcmp(what, "sources") == 0)
+        list_sources(), any = 1;
+    if (all || strcmp(what, "schedules") == 0)
+        list_schedules(), any = 1;
+    if (all || strcmp(what, "precisions") == 0)
+        list_precisions(), any = 1;
+    if (all || strcmp(what, "spectra") == 0)
+        list_spectra(), any = 1;
+    if (!any)
+    {
+        cli_fail("list", "unknown group '%s' (accepted: oracles, sources, "
+                 "schedules, precisions, spectra)", what);
+        return LMC_EXIT_USAGE;
+    }
+    return LMC_EXIT_OK;
+}

@@ -1,0 +1,689 @@
+/* cli/cmd_oracle.c -- lmocheck oracle: measured vs predicted oracle error.
+ *
+ * For every combination of the listed options it builds a test matrix M
+ * with the requested spectrum, applies the (in)exact oracle, and reports
+ * the predicted delta (scalar map of THEORY.md O2 for poly, the injected
+ * delta for inject-*, 0 for exact), the measured delta ||S~ - LMO(M)||
+ * in the primal norm against the reference (LAPACK dgesdd or an MPFR
+ * polar factor), the Frobenius error, the orthogonality error
+ * ||S~ S~^T - I||_F on the smaller side (spectral only) and the time.
+ */
+#include "cli.h"
+#include "inexact.h"
+#include "linalg.h"
+#include "reference.h"
+#include "spectrum.h"
+#include "status.h"
+
+#include <getopt.h>
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SIDE 16384
+
+static const char help[] =
+    "usage: lmocheck oracle [OPTIONS]\n"
+    "\n"
+    "Measures the error delta = ||S~ - LMO(M)|| of an oracle on test\n"
+    "matrices and compares it with the prediction.  Every option takes a\n"
+    "comma-separated list (or may be repeated); the table covers the\n"
+    "product of all lists.\n"
+    "\n"
+    "  --oracle LIST     error source: exact, poly, inject-random,\n"
+    "                    inject-adversarial, lowprec      [poly]\n"
+    "  --norm LIST       exact oracle / ball: spectral, linf, frobenius,\n"
+    "                    l1, rowl2                         [spectral]\n"
+    "  --schedule LIST   poly: cubic, jordan, polar-express, file:PATH\n"
+    "                                                      [jordan]\n"
+    "  --steps LIST      poly: number of steps  [the schedule's default]\n"
+    "  --precision LIST  poly, lowprec: fp64, fp32, bf16   [fp64]\n"
+    "  --delta LIST      inject-*: error size in [0, 1)    [0.1]\n"
+    "  --shape LIST      ROWSxCOLS, e.g. 64x64,64x256      [64x64]\n"
+    "  --spectrum LIST   log, linear, gauss, file:PATH     [log]\n"
+    "  --kappa LIST      condition number sigma_max/sigma_min >= 1 [1e3]\n"
+    "  --seed LIST       random seed of the test matrix    [1]\n"
+    "  --reference REF   lapack, or mpfr:BITS (BITS >= 53; spectral, full\n"
+    "                    rank; MPFR cost grows as n^3)     [lapack]\n"
+    "  --repeat N        timing: best of N applications    [3]\n"
+    "  --format FMT      md, csv or json                   [md]\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Columns: predicted and measured delta (spectral norm for the spectral\n"
+    "ball, the ball's own norm otherwise), Frobenius error, orthogonality\n"
+    "error ||S S^T - I||_F on the smaller side, seconds per application.\n"
+    "Example:\n"
+    "  lmocheck oracle --schedule cubic,jordan,polar-express --steps 3,5 \\\n"
+    "      --kappa 10,1e3 --shape 128x512\n";
+
+typedef struct
+{
+    cli_list oracle, norm, schedule, steps, precision, delta, shape,
+        spectrum, kappa, seed;
+    const char *reference;
+    size_t repeat;
+    cli_format format;
+} options;
+
+/* Resolved values of the lists. */
+typedef struct
+{
+    const lmc_inexact_type **src;
+    const lmc_oracle_type **norm;
+    lmc_schedule *sched;
+    size_t *steps; /* NULL: schedule default */
+    lmc_precision *prec;
+    double *delta, *kappa;
+    size_t *rows, *cols;
+    unsigned long *seed;
+    long mp_bits; /* 0: LAPACK reference */
+} resolved;
+
+enum
+{
+    OPT_ORACLE = 256, OPT_NORM, OPT_SCHEDULE, OPT_STEPS, OPT_PRECISION,
+    OPT_DELTA, OPT_SHAPE, OPT_SPECTRUM, OPT_KAPPA, OPT_SEED, OPT_REFERENCE,
+    OPT_REPEAT, OPT_FORMAT
+};
+
+static const char *const cmd = "oracle";
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int
+add(cli_list *l, const char *opt, const char *val)
+{
+    if (cli_list_add(l, val))
+    {
+        cli_fail(cmd, "out of memory reading --%s", opt);
+        return -1;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (!*l->v[i])
+        {
+            cli_fail(cmd, "--%s: empty value in '%s'", opt, val);
+            return -1;
+        }
+    return 0;
+}
+
+static void
+set_default(cli_list *l, const char *val)
+{
+    if (l->n == 0)
+        (void)cli_list_add(l, val);
+}
+
+/* Resolves and validates every list; prints one line and returns -1 on
+ * the first bad value. */
+static int
+resolve(const options *o, resolved *r)
+{
+    memset(r, 0, sizeof *r);
+    r->src = calloc(o->oracle.n, sizeof *r->src);
+    r->norm = calloc(o->norm.n, sizeof *r->norm);
+    r->sched = calloc(o->schedule.n, sizeof *r->sched);
+    r->steps = o->steps.n ? calloc(o->steps.n, sizeof *r->steps) : NULL;
+    r->prec = calloc(o->precision.n, sizeof *r->prec);
+    r->delta = calloc(o->delta.n, sizeof *r->delta);
+    r->kappa = calloc(o->kappa.n, sizeof *r->kappa);
+    r->rows = calloc(o->shape.n, sizeof *r->rows);
+    r->cols = calloc(o->shape.n, sizeof *r->cols);
+    r->seed = calloc(o->seed.n, sizeof *r->seed);
+    if (!r->src || !r->norm || !r->sched || (o->steps.n && !r->steps) ||
+        !r->prec || !r->delta || !r->kappa || !r->rows || !r->cols ||
+        !r->seed)
+    {
+        cli_fail(cmd, "out of memory");
+        return -1;
+    }
+    int spectral_only = 0, non_spectral = 0;
+    for (size_t i = 0; i < o->oracle.n; i++)
+    {
+        r->src[i] = lmc_inexact_find(o->oracle.v[i]);
+        if (!r->src[i])
+        {
+            cli_fail(cmd, "--oracle: unknown error source '%s' (accepted: "
+                     "exact, poly, inject-random, inject-adversarial, "
+                     "lowprec)", o->oracle.v[i]);
+            return -1;
+        }
+        spectral_only |= r->src[i]->spectral_only;
+    }
+    for (size_t i = 0; i < o->norm.n; i++)
+    {
+        r->norm[i] = lmc_oracle_find(o->norm.v[i]);
+        if (!r->norm[i])
+        {
+            cli_fail(cmd, "--norm: unknown norm '%s' (accepted: spectral, "
+                     "linf, frobenius, l1, rowl2)", o->norm.v[i]);
+            return -1;
+        }
+        non_spectral |= r->norm[i] != &lmc_oracle_spectral;
+    }
+    if (spectral_only && non_spectral)
+    {
+        cli_fail(cmd, "--oracle poly approximates the spectral LMO only; "
+                 "with a non-spectral --norm use exact, inject-random, "
+                 "inject-adversarial or lowprec");
+        return -1;
+    }
+    for (size_t i = 0; i < o->schedule.n; i++)
+        if (lmc_schedule_get(o->schedule.v[i], &r->sched[i]))
+        {
+            cli_fail(cmd, "--schedule: %s", lmc_last_error());
+            return -1;
+        }
+    for (size_t i = 0; i < o->steps.n; i++)
+    {
+        if (cli_parse_size(o->steps.v[i], &r->steps[i]) ||
+            r->steps[i] > 100000)
+        {
+            cli_fail(cmd, "--steps: '%s' is not a step count (accepted: "
+                     "integers 0..100000)", o->steps.v[i]);
+            return -1;
+        }
+        for (size_t j = 0; j < o->schedule.n; j++)
+            if (lmc_schedule_check_steps(&r->sched[j], r->steps[i]))
+            {
+                cli_fail(cmd, "--steps: %s", lmc_last_error());
+                return -1;
+            }
+    }
+    for (size_t i = 0; i < o->precision.n; i++)
+        if (lmc_precision_parse(o->precision.v[i], &r->prec[i]))
+        {
+            cli_fail(cmd, "--precision: %s", lmc_last_error());
+            return -1;
+        }
+    for (size_t i = 0; i < o->delta.n; i++)
+        if (cli_parse_double(o->delta.v[i], &r->delta[i]) ||
+            !(r->delta[i] >= 0 && r->delta[i] < 1))
+        {
+            cli_fail(cmd, "--delta: '%s' is not in [0, 1) (at delta >= 1 "
+                     "the oracle may return 0 and no bound holds)",
+                     o->delta.v[i]);
+            return -1;
+        }
+    for (size_t i = 0; i < o->kappa.n; i++)
+        if (cli_parse_double(o->kappa.v[i], &r->kappa[i]) ||
+            !(r->kappa[i] >= 1))
+        {
+            cli_fail(cmd, "--kappa: '%s' is not a condition number "
+                     "(accepted: finite numbers >= 1)", o->kappa.v[i]);
+            return -1;
+        }
+    for (size_t i = 0; i < o->shape.n; i++)
+    {
+        const char *s = o->shape.v[i];
+        const char *x = strchr(s, 'x');
+        char rows[32];
+        if (!x || (size_t)(x - s) >= sizeof rows)
+            goto bad_shape;
+        memcpy(rows, s, (size_t)(x - s));
+        rows[x - s] = '\0';
+        if (cli_parse_size(rows, &r->rows[i]) ||
+            cli_parse_size(x + 1, &r->cols[i]) || r->rows[i] == 0 ||
+            r->cols[i] == 0 || r->rows[i] > MAX_SIDE ||
+            r->cols[i] > MAX_SIDE)
+            goto bad_shape;
+        continue;
+    bad_shape:
+        cli_fail(cmd, "--shape: '%s' is not ROWSxCOLS with sides 1..%d "
+                 "(e.g. 64x256)", s, MAX_SIDE);
+        return -1;
+    }
+    for (size_t i = 0; i < o->spectrum.n; i++)
+    {
+        const char *s = o->spectrum.v[i];
+        if (strcmp(s, "log") && strcmp(s, "linear") && strcmp(s, "gauss") &&
+            strncmp(s, "file:", 5))
+        {
+            cli_fail(cmd, "--spectrum: unknown spectrum '%s' (accepted: log, "
+                     "linear, gauss, file:PATH)", s);
+            return -1;
+        }
+        if (strncmp(s, "file:", 5) == 0 && access(s + 5, R_OK) != 0)
+        {
+            cli_fail(cmd, "--spectrum: cannot read file '%s'", s + 5);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < o->seed.n; i++)
+        if (cli_parse_ulong(o->seed.v[i], &r->seed[i]))
+        {
+            cli_fail(cmd, "--seed: '%s' is not a seed (accepted: integers "
+                     ">= 0)", o->seed.v[i]);
+            return -1;
+        }
+    if (strcmp(o->reference, "lapack") == 0)
+        r->mp_bits = 0;
+    else
+    {
+        unsigned long bits;
+        if (strncmp(o->reference, "mpfr:", 5) ||
+            cli_parse_ulong(o->reference + 5, &bits) || bits < 53 ||
+            bits > 65536)
+        {
+            cli_fail(cmd, "--reference: '%s' is not lapack or mpfr:BITS with "
+                     "BITS in 53..65536", o->reference);
+            return -1;
+        }
+        if (non_spectral)
+        {
+            cli_fail(cmd, "--reference mpfr:BITS certifies the spectral LMO "
+                     "only; use --reference lapack with other norms");
+            return -1;
+        }
+        r->mp_bits = (long)bits;
+    }
+    return 0;
+}
+
+static void
+resolved_free(resolved *r)
+{
+    free(r->src);
+    free(r->norm);
+    free(r->sched);
+    free(r->steps);
+    free(r->prec);
+    free(r->delta);
+    free(r->kappa);
+    free(r->rows);
+    free(r->cols);
+    free(r->seed);
+}
+
+/* ||S S^T - I||_F on the smaller side of s. */
+static double
+ortho_error(const gsl_matrix *s)
+{
+    const size_t m = s->size1, n = s->size2, k = m < n ? m : n;
+    gsl_matrix *g = gsl_matrix_alloc(k, k);
+    if (!g)
+        return NAN;
+    cblas_dsyrk(CblasRowMajor, CblasUpper,
+                m <= n ? CblasNoTrans : CblasTrans, (int)k,
+                (int)(m <= n ? n : m), 1.0, s->data, (int)s->tda, 0.0,
+                g->data, (int)k);
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = i; j < k; j++)
+        {
+            const double e = gsl_matrix_get(g, i, j) - (i == j ? 1.0 : 0.0);
+            sum += (i == j ? 1.0 : 2.0) * e * e;
+        }
+    gsl_matrix_free(g);
+    return sqrt(sum);
+}
+
+static const char *const head[] = {
+    "oracle", "norm", "schedule", "steps", "precision", "delta_in",
+    "shape", "spectrum", "kappa", "seed", "predicted", "measured",
+    "frob_err", "ortho_err", "seconds", "status"};
+static const int numeric[] = {0, 0, 0, 1, 0, 1, 0, 0, 1, 1,
+                              1, 1, 1, 1, 1, 0};
+#define NCOL (sizeof head / sizeof head[0])
+
+static void
+fmt_num(char *buf, size_t len, double x, const char *f)
+{
+    if (isnan(x))
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, f, x);
+}
+
+/* One matrix case: M fixed by (shape, spectrum, kappa, seed). */
+typedef struct
+{
+    size_t m, n;
+    const char *spectrum;
+    double kappa;
+    unsigned long seed;
+    gsl_matrix *mat;
+    lmc_mp_reference *ref; /* NULL unless --reference mpfr */
+    char ref_error[256];
+} mcase;
+
+static int
+run_row(const options *o, mcase *c,
+        const lmc_inexact_type *T, const lmc_oracle_type *E,
+        const lmc_inexact_params *p, int show_sched, int show_prec,
+        int show_delta, cli_table *t, int *failed)
+{
+    char cell[NCOL][320];
+    char *cells[NCOL];
+    for (size_t j = 0; j < NCOL; j++)
+    {
+        cell[j][0] = '\0';
+        cells[j] = cell[j];
+    }
+    const int numfmt_full = o->format != CLI_MD;
+    const char *ef = numfmt_full ? "%.17g" : "%.4e";
+    snprintf(cell[0], 128, "%s", T->name);
+    snprintf(cell[1], 128, "%s", E->name);
+    if (show_sched)
+    {
+        snprintf(cell[2], 128, "%s", p->schedule.name);
+        snprintf(cell[3], 128, "%zu", p->steps);
+    }
+    if (show_prec)
+        snprintf(cell[4], 128, "%s", lmc_precision_name(p->precision));
+    if (show_delta)
+        snprintf(cell[5], 128, "%g", p->delta);
+    snprintf(cell[6], 128, "%zux%zu", c->m, c->n);
+    snprintf(cell[7], 128, "%s", c->spectrum);
+    if (strncmp(c->spectrum, "file:", 5))
+        snprintf(cell[8], 128, "%g", c->kappa);
+    snprintf(cell[9], 128, "%lu", c->seed);
+
+    double predicted = NAN, measured = NAN, frob = NAN, ortho = NAN;
+    double best = INFINITY;
+    gsl_matrix *s = gsl_matrix_alloc(c->m, c->n);
+    lmc_inexact *q = s ? lmc_inexact_alloc(T, E, c->m, c->n, p) : NULL;
+    int status = q ? LMC_SUCCESS : LMC_ENOMEM;
+    if (q)
+        status = lmc_inexact_predict(q, c->mat, &predicted);
+    for (size_t i = 0; status == LMC_SUCCESS && i < o->repeat; i++)
+    {
+        /* inject-random draws a fresh error per call; reset it so the
+         * reported S~ is the first draw of the seed. */
+        if (i + 1 == o->repeat && T == &lmc_inexact_inject_random)
+        {
+            lmc_inexact_free(q);
+            q = lmc_inexact_alloc(T, E, c->m, c->n, p);
+            if (!q)
+            {
+                status = LMC_ENOMEM;
+                break;
+            }
+        }
+        const double t0 = now();
+        status = lmc_inexact_apply(q, c->mat, s, NULL);
+        const double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    if (status == LMC_SUCCESS)
+    {
+        if (c->ref)
+            status = lmc_mp_reference_delta(c->ref, s, &measured, &frob);
+        else if (c->ref_error[0])
+            status = LMC_EMPFR;
+        else
+        {
+            status = lmc_inexact_measure(q, c->mat, s, &measured);
+            if (status == LMC_SUCCESS)
+                frob = lmc_frobenius(q->diff);
+        }
+        if (E == &lmc_oracle_spectral)
+            ortho = ortho_error(s);
+    }
+    fmt_num(cell[10], 128, predicted, ef);
+    fmt_num(cell[11], 128, measured, ef);
+    fmt_num(cell[12], 128, frob, ef);
+    fmt_num(cell[13], 128, ortho, ef);
+    fmt_num(cell[14], 128, isfinite(best) ? best : NAN, "%.3e");
+    if (status == LMC_SUCCESS)
+        snprintf(cell[15], sizeof cell[15], "ok");
+    else
+    {
+        snprintf(cell[15], sizeof cell[15], "error: %s",
+                 c->ref_error[0] && status == LMC_EMPFR ? c->ref_error
+                                                        : lmc_last_error());
+        *failed = 1;
+    }
+    lmc_inexact_free(q);
+    gsl_matrix_free(s);
+    if (cli_table_add(t, cells))
+    {
+        cli_fail(cmd, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+make_case(const resolved *r, mcase *c)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    const size_t k = c->m < c->n ? c->m : c->n;
+    double *sv = malloc(k * sizeof *sv);
+    c->mat = gsl_matrix_alloc(c->m, c->n);
+    int status = LMC_ENOMEM;
+    if (!rng || !sv || !c->mat)
+        goto done;
+    gsl_rng_set(rng, c->seed);
+    status = lmc_spectrum_values(c->spectrum, c->kappa, c->m, c->n, rng, sv);
+    if (status)
+        goto done;
+    status = lmc_matrix_with_spectrum(c->mat, sv, rng);
+    if (status == LMC_SUCCESS && r->mp_bits)
+    {
+        c->ref = lmc_mp_reference_alloc(c->m, c->n, r->mp_bits);
+        if (!c->ref)
+            status = LMC_ENOMEM;
+        else if (lmc_mp_reference_set(c->ref, c->mat, NULL))
+        {
+            /* Recorded in every row of this matrix, not fatal. */
+            snprintf(c->ref_error, sizeof c->ref_error, "%s",
+                     lmc_last_error());
+            lmc_mp_reference_free(c->ref);
+            c->ref = NULL;
+        }
+    }
+done:
+    gsl_rng_free(rng);
+    free(sv);
+    return status;
+}
+
+int
+cmd_oracle(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"oracle", required_argument, NULL, OPT_ORACLE},
+        {"norm", required_argument, NULL, OPT_NORM},
+        {"schedule", required_argument, NULL, OPT_SCHEDULE},
+        {"steps", required_argument, NULL, OPT_STEPS},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"delta", required_argument, NULL, OPT_DELTA},
+        {"shape", required_argument, NULL, OPT_SHAPE},
+        {"spectrum", required_argument, NULL, OPT_SPECTRUM},
+        {"kappa", required_argument, NULL, OPT_KAPPA},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    options o;
+    memset(&o, 0, sizeof o);
+    o.reference = "lapack";
+    o.repeat = 3;
+    o.format = CLI_MD;
+    int exit_code = LMC_EXIT_USAGE;
+    resolved r;
+    memset(&r, 0, sizeof r);
+    cli_table t;
+    cli_table_init(&t, NCOL, head, numeric);
+
+    opterr = 0;
+    optind = 1;
+    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    {
+        cli_list *l = NULL;
+        switch (ch)
+        {
+        case 'h': fputs(help, stdout); exit_code = LMC_EXIT_OK; goto out;
+        case OPT_ORACLE: l = &o.oracle; break;
+        case OPT_NORM: l = &o.norm; break;
+        case OPT_SCHEDULE: l = &o.schedule; break;
+        case OPT_STEPS: l = &o.steps; break;
+        case OPT_PRECISION: l = &o.precision; break;
+        case OPT_DELTA: l = &o.delta; break;
+        case OPT_SHAPE: l = &o.shape; break;
+        case OPT_SPECTRUM: l = &o.spectrum; break;
+        case OPT_KAPPA: l = &o.kappa; break;
+        case OPT_SEED: l = &o.seed; break;
+        case OPT_REFERENCE: o.reference = optarg; break;
+        case OPT_REPEAT:
+            if (cli_parse_size(optarg, &o.repeat) || o.repeat < 1 ||
+                o.repeat > 1000)
+            {
+                cli_fail(cmd, "--repeat: '%s' is not a count (accepted: "
+                         "1..1000)", optarg);
+                goto out;
+            }
+            break;
+        case OPT_FORMAT:
+            if (cli_parse_format(optarg, &o.format))
+            {
+                cli_fail(cmd, "--format: '%s' is not md, csv or json",
+                         optarg);
+                goto out;
+            }
+            break;
+        case ':':
+            cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
+                     argv[optind - 1]);
+            goto out;
+        default:
+            cli_fail(cmd, "unknown option '%s' (see 'lmocheck oracle "
+                     "--help')", argv[optind - 1]);
+            goto out;
+        }
+        if (l && add(l, longopts[ch - OPT_ORACLE].name, optarg))
+            goto out;
+    }
+    if (optind < argc)
+    {
+        cli_fail(cmd, "unexpected argument '%s' (options only; see "
+                 "'lmocheck oracle --help')", argv[optind]);
+        goto out;
+    }
+    set_default(&o.oracle, "poly");
+    set_default(&o.norm, "spectral");
+    set_default(&o.schedule, "jordan");
+    set_default(&o.precision, "fp64");
+    set_default(&o.delta, "0.1");
+    set_default(&o.shape, "64x64");
+    set_default(&o.spectrum, "log");
+    set_default(&o.kappa, "1e3");
+    set_default(&o.seed, "1");
+    if (resolve(&o, &r))
+        goto out;
+
+    const int progress = isatty(STDERR_FILENO);
+    size_t ncase = o.shape.n * o.spectrum.n * o.kappa.n * o.seed.n, done = 0;
+    int failed = 0;
+    for (size_t ish = 0; ish < o.shape.n; ish++)
+        for (size_t isp = 0; isp < o.spectrum.n; isp++)
+            for (size_t ik = 0; ik < o.kappa.n; ik++)
+                for (size_t ise = 0; ise < o.seed.n; ise++)
+                {
+                    /* kappa does not apply to file spectra: one case. */
+                    if (ik > 0 && !strncmp(o.spectrum.v[isp], "file:", 5))
+                        continue;
+                    mcase c;
+                    memset(&c, 0, sizeof c);
+                    c.m = r.rows[ish];
+                    c.n = r.cols[ish];
+                    c.spectrum = o.spectrum.v[isp];
+                    c.kappa = r.kappa[ik];
+                    c.seed = r.seed[ise];
+                    if (progress)
+                        fprintf(stderr, "\r[%zu/%zu] %zux%zu %s kappa=%g "
+                                "seed=%lu%s", ++done, ncase, c.m, c.n,
+                                c.spectrum, c.kappa, c.seed,
+                                r.mp_bits ? " (MPFR reference)" : "");
+                    if (make_case(&r, &c))
+                    {
+                        if (progress)
+                            fputc('\n', stderr);
+                        cli_fail(cmd, "--spectrum %s: %s", c.spectrum,
+                                 lmc_last_error());
+                        gsl_matrix_free(c.mat);
+                        lmc_mp_reference_free(c.ref);
+                        goto out;
+                    }
+                    for (size_t in = 0; in < o.norm.n; in++)
+                        for (size_t io = 0; io < o.oracle.n; io++)
+                        {
+                            const lmc_inexact_type *T = r.src[io];
+                            const int is_poly = T == &lmc_inexact_poly;
+                            const int uses_prec =
+                                is_poly || T == &lmc_inexact_lowprec;
+                            const int uses_delta =
+                                T == &lmc_inexact_inject_random ||
+                                T == &lmc_inexact_inject_adversarial;
+                            const size_t nsch = is_poly ? o.schedule.n : 1;
+                            const size_t nprec =
+                                uses_prec ? o.precision.n : 1;
+                            const size_t ndel = uses_delta ? o.delta.n : 1;
+                            for (size_t ic = 0; ic < nsch; ic++)
+                            {
+                                const size_t nst =
+                                    is_poly && o.steps.n ? o.steps.n : 1;
+                                for (size_t ist = 0; ist < nst; ist++)
+                                    for (size_t ip = 0; ip < nprec; ip++)
+                                        for (size_t id = 0; id < ndel; id++)
+                                        {
+                                            lmc_inexact_params p =
+                                                lmc_inexact_params_default();
+                                            p.schedule = r.sched[ic];
+                                            p.steps = o.steps.n
+                                                          ? r.steps[ist]
+                                                          : p.schedule.steps;
+                                            p.precision = r.prec[ip];
+                                            p.delta =
+                                                uses_delta ? r.delta[id] : 0;
+                                            p.seed = c.seed;
+                                            if (run_row(&o, &c, T,
+                                                        r.norm[in], &p,
+                                                        is_poly, uses_prec,
+                                                        uses_delta, &t,
+                                                        &failed))
+                                            {
+                                                gsl_matrix_free(c.mat);
+                                                lmc_mp_reference_free(c.ref);
+                                                goto out;
+                                            }
+                                        }
+                            }
+                        }
+                    gsl_matrix_free(c.mat);
+                    lmc_mp_reference_free(c.ref);
+                }
+    if (progress)
+        fputs("\r\033[K", stderr);
+    cli_table_print(&t, o.format, stdout);
+    exit_code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+    if (failed)
+        cli_fail(cmd, "some rows failed: see their status column");
+out:
+    cli_table_free(&t);
+    resolved_free(&r);
+    cli_list_free(&o.oracle);
+    cli_list_free(&o.norm);
+    cli_list_free(&o.schedule);
+    cli_list_free(&o.steps);
+    cli_list_free(&o.precision);
+    cli_list_free(&o.delta);
+    cli_list_free(&o.shape);
+    cli_list_free(&o.spectrum);
+    cli_list_free(&o.kappa);
+    cli_list_free(&o.seed);
+    return exit_code;
+}

@@ -1,0 +1,62 @@
+/* cli/main.c -- the lmocheck command: dispatch to subcommands. */
+#include "cli.h"
+#include "status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef LMC_VERSION
+#define LMC_VERSION "unknown"
+#endif
+
+static void
+usage(FILE *out)
+{
+    fputs("usage: lmocheck COMMAND [OPTIONS]\n"
+          "\n"
+          "Checks optimization theory for LMO-based optimizers (Muon and\n"
+          "relatives) against numbers.\n"
+          "\n"
+          "commands:\n"
+          "  oracle   measure the error delta of exact and inexact oracles\n"
+          "           (Newton-Schulz schedules, injected error, reduced\n"
+          "           precision) against the scalar-map prediction\n"
+          "  list     name every oracle, error source, schedule, precision\n"
+          "           and spectrum\n"
+          "\n"
+          "'lmocheck COMMAND --help' describes each command.\n"
+          "Exit status: 0 success, 1 a computation or check failed,\n"
+          "2 bad usage.\n",
+          out);
+}
+
+int
+main(int argc, char **argv)
+{
+    /* The command line prints its own one-line errors. */
+    lmc_set_error_handler(lmc_error_handler_quiet);
+    if (argc < 2)
+    {
+        usage(stderr);
+        return LMC_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0)
+    {
+        usage(stdout);
+        return LMC_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0)
+    {
+        printf("lmocheck %s\n", LMC_VERSION);
+        return LMC_EXIT_OK;
+    }
+    if (strcmp(cmd, "oracle") == 0)
+        return cmd_oracle(argc - 1, argv + 1);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
+    cli_fail(NULL, "unknown command '%s' (accepted: oracle, list; see "
+             "'lmocheck --help')", cmd);
+    return LMC_EXIT_USAGE;
+}

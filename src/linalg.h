@@ -1,0 +1,58 @@
+/* linalg.h -- dense kernels over LAPACKE/OpenBLAS shared by the oracles.
+ *
+ * Matrices are gsl_matrix (row-major, with tda).  A row-major m x n buffer
+ * read as column-major is the n x m transpose; the SVD routines use that
+ * view, so LAPACKE runs column-major (its row-major path copies on every
+ * call) and no transposition is ever materialized:
+ *   A^T = U' S V'^T  =>  A = V' S U'^T  and  polar(A) = V' U'^T,
+ * whose column-major n x m storage U' V'^T is exactly polar(A) row-major.
+ */
+#ifndef LMC_LINALG_H
+#define LMC_LINALG_H
+
+#include <gsl/gsl_matrix.h>
+
+/* SVD workspace for matrices of one shape (dgesdd, never dgesvd). */
+typedef struct lmc_svd
+{
+    size_t size1, size2; /* shape of the matrices it accepts */
+    size_t k;            /* min(size1, size2) */
+    int vectors;         /* workspace sized for singular vectors */
+    double *a;           /* copy of the input (dgesdd overwrites it) */
+    double *s;           /* singular values, descending */
+    double *u, *vt;      /* column-major factors of the transposed view */
+    double *work;
+    int *iwork;
+    int lwork;
+} lmc_svd;
+
+/* Allocates a workspace for size1 x size2 inputs; vectors != 0 allows
+ * lmc_svd_polar.  Returns NULL (after reporting) on zero sizes or
+ * allocation failure.  Cost: one LAPACK workspace query. */
+lmc_svd *lmc_svd_alloc(size_t size1, size_t size2, int vectors);
+void lmc_svd_free(lmc_svd *w);
+
+/* Singular values of m (descending) into w->s; m is not modified.
+ * Errors: LMC_EBADLEN (shape), LMC_ENONFINITE (NaN/Inf entry),
+ * LMC_ELAPACK (no convergence).  Cost: O(size1 size2 k). */
+int lmc_svd_values(lmc_svd *w, const gsl_matrix *m);
+
+/* Polar factor q = U_r V_r^T of m over the singular values above
+ * rtol * sigma_max (the rank r is returned in *rank if non-NULL); the
+ * singular values stay in w->s.  For m = 0 (or rank 0), q = 0.
+ * q must be size1 x size2 and must not alias m.  Errors as
+ * lmc_svd_values, and LMC_EINVAL if the workspace has no vectors. */
+int lmc_svd_polar(lmc_svd *w, const gsl_matrix *m, double rtol,
+                  gsl_matrix *q, size_t *rank);
+
+/* Default relative rank cut for polar factors: max(size1,size2) * eps,
+ * the cut numpy's and LAPACK's pseudo-inverses use. */
+double lmc_svd_rank_rtol(size_t size1, size_t size2);
+
+/* Frobenius norm (scaled sum of squares, no overflow). */
+double lmc_frobenius(const gsl_matrix *m);
+
+/* 1 if every entry is finite. */
+int lmc_matrix_isfinite(const gsl_matrix *m);
+
+#endif /* LMC_LINALG_H */
