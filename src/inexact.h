@@ -44,7 +44,8 @@ typedef struct lmc_inexact_type
     int spectral_only; /* 1 if it needs the spectral-norm oracle */
     size_t size;       /* bytes of private state */
     int (*alloc)(void *state, const struct lmc_inexact *q);
-    /* s = S~(m); m != 0 finite, shapes checked by the caller. */
+    /* s = S~(m); m finite (m = 0 allowed: LMO(0) = 0, so S~ = E), shapes
+     * and aliasing checked by the caller. */
     int (*apply)(void *state, struct lmc_inexact *q, const gsl_matrix *m,
                  gsl_matrix *s);
     /* Predicted delta for input m, or NaN if the source predicts none. */

@@ -178,6 +178,26 @@ lmc_frobenius(const gsl_matrix *m)
     return scale * sqrt(ssq);
 }
 
+double
+lmc_entry_sum_abs(const gsl_matrix *m)
+{
+    double sum = 0;
+    for (size_t i = 0; i < m->size1; i++)
+        for (size_t j = 0; j < m->size2; j++)
+            sum += fabs(m->data[i * m->tda + j]);
+    return sum;
+}
+
+double
+lmc_entry_max_abs(const gsl_matrix *m)
+{
+    double mx = 0;
+    for (size_t i = 0; i < m->size1; i++)
+        for (size_t j = 0; j < m->size2; j++)
+            mx = fmax(mx, fabs(m->data[i * m->tda + j]));
+    return mx;
+}
+
 int
 lmc_matrix_isfinite(const gsl_matrix *m)
 {

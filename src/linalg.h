@@ -52,6 +52,10 @@ double lmc_svd_rank_rtol(size_t size1, size_t size2);
 /* Frobenius norm (scaled sum of squares, no overflow). */
 double lmc_frobenius(const gsl_matrix *m);
 
+/* Entrywise l_1 norm (sum of |m_ij|) and l_inf norm (max |m_ij|). */
+double lmc_entry_sum_abs(const gsl_matrix *m);
+double lmc_entry_max_abs(const gsl_matrix *m);
+
 /* 1 if every entry is finite. */
 int lmc_matrix_isfinite(const gsl_matrix *m);
 

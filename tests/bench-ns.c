@@ -621,7 +621,8 @@ bench_shape(const options *o, size_t m, size_t n, gsl_rng *r, row *out)
     lmc_inexact_params p = lmc_inexact_params_default();
     p.steps = STEPS;
     p.precision = LMC_FP64;
-    out->svd = out->np = NAN;
+    out->gemm = out->ns = out->svd = out->np = NAN;
+    out->gemm_rate = out->ns_useful = out->ns_gemmeq = NAN;
     if (!a || !s || !g.a || !g.b || !g.c)
     {
         status = LMC_ENOMEM;
@@ -702,9 +703,12 @@ main(int argc, char **argv)
     snprintf(tbuf, sizeof tbuf, "%d", o.threads);
     setenv("OPENBLAS_NUM_THREADS", tbuf, 1);
 
+    /* Which library cblas_dgemm binds to (TOOLCHAIN.md pitfall 1: GSL's
+     * reference CBLAS would make every rate meaningless).  dlsym rather
+     * than a cast of the function pointer, which ISO C does not allow. */
     Dl_info info;
-    const char *gemm_lib = dladdr((void *)cblas_dgemm, &info) &&
-                                   info.dli_fname
+    void *sym = dlsym(RTLD_DEFAULT, "cblas_dgemm");
+    const char *gemm_lib = sym && dladdr(sym, &info) && info.dli_fname
                                ? info.dli_fname
                                : "?";
     printf("# bench-ns: 5 Jordan Newton-Schulz steps (lmc_inexact_poly, "
@@ -776,15 +780,15 @@ main(int argc, char **argv)
                              ? verdict(cnp, np_target)
                              : "-";
         missed += (strcmp(v1, "MISSED") == 0) + (strcmp(v2, "MISSED") == 0);
-        printf("%-10s %9.3f %8.1f %10.3f %9.1f %9.1f %7.3f %-6s ", name,
+        printf("%-10s %9.4g %8.1f %10.4g %9.1f %9.1f %7.3f %-6s ", name,
                1e3 * w.gemm, w.gemm_rate, 1e3 * w.ns, w.ns_useful,
                w.ns_gemmeq, ratio, v1);
         if (isfinite(w.svd))
-            printf("%9.3f %7.2f ", 1e3 * w.svd, w.svd / w.ns);
+            printf("%9.4g %7.2f ", 1e3 * w.svd, w.svd / w.ns);
         else
             printf("%9s %7s ", "-", "-");
         if (isfinite(w.np))
-            printf("%9.3f %7.2f %-6s\n", 1e3 * w.np, cnp, v2);
+            printf("%9.4g %7.2f %-6s\n", 1e3 * w.np, cnp, v2);
         else
             printf("%9s %7s %-6s\n", "-", "-", "-");
     }

@@ -3,6 +3,7 @@
  * LMO(M) = -sign(M_ij) e_ij at the largest |M_ij|; ties go to the first
  * such entry in row-major order; M = 0 gives 0.  Dual norm: l_inf.
  */
+#include "../linalg.h"
 #include "../oracle.h"
 #include "../status.h"
 
@@ -35,11 +36,7 @@ static int
 l1_norm(void *state, const gsl_matrix *m, double *val)
 {
     (void)state;
-    double sum = 0;
-    for (size_t i = 0; i < m->size1; i++)
-        for (size_t j = 0; j < m->size2; j++)
-            sum += fabs(m->data[i * m->tda + j]);
-    *val = sum;
+    *val = lmc_entry_sum_abs(m);
     return LMC_SUCCESS;
 }
 
@@ -47,11 +44,7 @@ static int
 l1_dual(void *state, const gsl_matrix *m, double *val)
 {
     (void)state;
-    double mx = 0;
-    for (size_t i = 0; i < m->size1; i++)
-        for (size_t j = 0; j < m->size2; j++)
-            mx = fmax(mx, fabs(m->data[i * m->tda + j]));
-    *val = mx;
+    *val = lmc_entry_max_abs(m);
     return LMC_SUCCESS;
 }
 

@@ -3,6 +3,7 @@
  * LMO(M) = -sign(M) entrywise, with sign(0) = 0 (the least-norm choice
  * among the minimizers); dual norm: entrywise l_1.
  */
+#include "../linalg.h"
 #include "../oracle.h"
 #include "../status.h"
 
@@ -25,11 +26,7 @@ static int
 linf_norm(void *state, const gsl_matrix *m, double *val)
 {
     (void)state;
-    double mx = 0;
-    for (size_t i = 0; i < m->size1; i++)
-        for (size_t j = 0; j < m->size2; j++)
-            mx = fmax(mx, fabs(m->data[i * m->tda + j]));
-    *val = mx;
+    *val = lmc_entry_max_abs(m);
     return LMC_SUCCESS;
 }
 
@@ -37,11 +34,7 @@ static int
 linf_dual(void *state, const gsl_matrix *m, double *val)
 {
     (void)state;
-    double sum = 0;
-    for (size_t i = 0; i < m->size1; i++)
-        for (size_t j = 0; j < m->size2; j++)
-            sum += fabs(m->data[i * m->tda + j]);
-    *val = sum;
+    *val = lmc_entry_sum_abs(m);
     return LMC_SUCCESS;
 }
 

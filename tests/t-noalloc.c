@@ -1,0 +1,141 @@
+/* t-noalloc.c -- apply, norm, dual_norm, predict and delta measurement
+ * never allocate: workspaces are sized at _alloc.
+ *
+ * The test program interposes malloc, calloc and realloc (glibc resolves
+ * them to the executable's definitions first) and counts the calls made
+ * while a flag is on; each call forwards to glibc's __libc_* functions.
+ * Every oracle and every error source is applied once to warm up
+ * (OpenBLAS sets up its buffers on first use), then again while counting:
+ * the count must be 0.  Negative control: a deliberate allocation inside
+ * the counting window is seen.
+ */
+#include "tap.h"
+
+#include "inexact.h"
+#include "oracle.h"
+#include "spectrum.h"
+#include "status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+
+static volatile int counting;
+static volatile long n_alloc;
+
+void *
+malloc(size_t n)
+{
+    if (counting)
+        n_alloc++;
+    return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+    if (counting)
+        n_alloc++;
+    return __libc_calloc(n, size);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+    if (counting)
+        n_alloc++;
+    return __libc_realloc(p, n);
+}
+
+static void
+start(void)
+{
+    n_alloc = 0;
+    counting = 1;
+}
+
+static long
+stop(void)
+{
+    counting = 0;
+    return n_alloc;
+}
+
+int
+main(void)
+{
+    const unsigned long seed = tap_begin(11);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    const size_t shapes[][2] = {{9, 9}, {12, 5}, {5, 12}};
+    for (size_t is = 0; is < 3; is++)
+    {
+        const size_t m = shapes[is][0], n = shapes[is][1];
+        gsl_matrix *a = gsl_matrix_alloc(m, n), *s = gsl_matrix_alloc(m, n);
+        lmc_matrix_gaussian(a, r);
+        for (size_t io = 0; lmc_oracle_types[io]; io++)
+        {
+            const lmc_oracle_type *E = lmc_oracle_types[io];
+            lmc_oracle *o = lmc_oracle_alloc(E, m, n);
+            double v;
+            int st = lmc_oracle_apply(o, a, s);
+            st |= lmc_oracle_norm(o, a, &v) | lmc_oracle_dual_norm(o, a, &v);
+            start();
+            st |= lmc_oracle_apply(o, a, s);
+            st |= lmc_oracle_norm(o, a, &v);
+            st |= lmc_oracle_dual_norm(o, a, &v);
+            const long k = stop();
+            tap_ok(st == LMC_SUCCESS && k == 0,
+                   "%s on %zux%zu: apply, norm, dual norm allocate nothing "
+                   "(%ld calls)", E->name, m, n, k);
+            lmc_oracle_free(o);
+            for (size_t it = 0; lmc_inexact_types[it]; it++)
+            {
+                const lmc_inexact_type *T = lmc_inexact_types[it];
+                if (T->spectral_only && E != &lmc_oracle_spectral)
+                    continue;
+                const lmc_precision precs[] = {LMC_FP64, LMC_FP32, LMC_BF16};
+                const int np = (T == &lmc_inexact_poly ||
+                                T == &lmc_inexact_lowprec) ? 3 : 1;
+                for (int ip = 0; ip < np; ip++)
+                {
+                    lmc_inexact_params p = lmc_inexact_params_default();
+                    p.delta = 0.3;
+                    p.precision = precs[ip];
+                    lmc_inexact *q = lmc_inexact_alloc(T, E, m, n, &p);
+                    double d1, d2;
+                    int st2 = q ? LMC_SUCCESS : LMC_ENOMEM;
+                    if (q)
+                    {
+                        st2 |= lmc_inexact_apply(q, a, s, &d1);
+                        st2 |= lmc_inexact_predict(q, a, &d2);
+                        start();
+                        st2 |= lmc_inexact_apply(q, a, s, &d1);
+                        st2 |= lmc_inexact_predict(q, a, &d2);
+                    }
+                    const long k2 = stop();
+                    tap_ok(st2 == LMC_SUCCESS && k2 == 0,
+                           "%s(%s, %s) on %zux%zu: apply with delta "
+                           "measurement and predict allocate nothing "
+                           "(%ld calls)", T->name, E->name,
+                           lmc_precision_name(p.precision), m, n, k2);
+                    lmc_inexact_free(q);
+                }
+            }
+        }
+        gsl_matrix_free(a);
+        gsl_matrix_free(s);
+    }
+    /* Negative control: the counter sees an allocation. */
+    start();
+    void *volatile p = malloc(16);
+    const long k = stop();
+    free(p);
+    tap_ok(k == 1, "negative control: an allocation in the window is "
+           "counted (%ld)", k);
+    gsl_rng_free(r);
+    return tap_end();
+}
