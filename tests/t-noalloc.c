@@ -67,6 +67,14 @@ stop(void)
 int
 main(void)
 {
+    /* valgrind replaces malloc itself; the two interpositions clash. */
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload"))
+    {
+        printf("1..0 # SKIP malloc is interposed; cannot run under "
+               "valgrind\n");
+        return 0;
+    }
     const unsigned long seed = tap_begin(11);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, seed);
