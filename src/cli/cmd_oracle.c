@@ -489,6 +489,44 @@ done:
     return status;
 }
 
+/* Every row of one matrix case: norms x sources x the options each source
+ * uses (schedule, steps and precision for poly, precision for lowprec,
+ * delta for inject-*).  Returns -1 only when the table cannot grow. */
+static int
+run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
+         int *failed)
+{
+    for (size_t in = 0; in < o->norm.n; in++)
+        for (size_t io = 0; io < o->oracle.n; io++)
+        {
+            const lmc_inexact_type *T = r->src[io];
+            const int is_poly = T == &lmc_inexact_poly;
+            const int uses_prec = is_poly || T == &lmc_inexact_lowprec;
+            const int uses_delta = T == &lmc_inexact_inject_random ||
+                                   T == &lmc_inexact_inject_adversarial;
+            const size_t nsch = is_poly ? o->schedule.n : 1;
+            const size_t nst = is_poly && o->steps.n ? o->steps.n : 1;
+            const size_t nprec = uses_prec ? o->precision.n : 1;
+            const size_t ndel = uses_delta ? o->delta.n : 1;
+            for (size_t row = 0; row < nsch * nst * nprec * ndel; row++)
+            {
+                const size_t id = row % ndel, ip = row / ndel % nprec;
+                const size_t ist = row / (ndel * nprec) % nst;
+                const size_t ic = row / (ndel * nprec * nst);
+                lmc_inexact_params p = lmc_inexact_params_default();
+                p.schedule = r->sched[ic];
+                p.steps = o->steps.n ? r->steps[ist] : p.schedule.steps;
+                p.precision = r->prec[ip];
+                p.delta = uses_delta ? r->delta[id] : 0;
+                p.seed = c->seed;
+                if (run_row(o, c, T, r->norm[in], &p, is_poly, uses_prec,
+                            uses_delta, t, failed))
+                    return -1;
+            }
+        }
+    return 0;
+}
+
 int
 cmd_oracle(int argc, char **argv)
 {
@@ -618,53 +656,11 @@ cmd_oracle(int argc, char **argv)
                         lmc_mp_reference_free(c.ref);
                         goto out;
                     }
-                    for (size_t in = 0; in < o.norm.n; in++)
-                        for (size_t io = 0; io < o.oracle.n; io++)
-                        {
-                            const lmc_inexact_type *T = r.src[io];
-                            const int is_poly = T == &lmc_inexact_poly;
-                            const int uses_prec =
-                                is_poly || T == &lmc_inexact_lowprec;
-                            const int uses_delta =
-                                T == &lmc_inexact_inject_random ||
-                                T == &lmc_inexact_inject_adversarial;
-                            const size_t nsch = is_poly ? o.schedule.n : 1;
-                            const size_t nprec =
-                                uses_prec ? o.precision.n : 1;
-                            const size_t ndel = uses_delta ? o.delta.n : 1;
-                            for (size_t ic = 0; ic < nsch; ic++)
-                            {
-                                const size_t nst =
-                                    is_poly && o.steps.n ? o.steps.n : 1;
-                                for (size_t ist = 0; ist < nst; ist++)
-                                    for (size_t ip = 0; ip < nprec; ip++)
-                                        for (size_t id = 0; id < ndel; id++)
-                                        {
-                                            lmc_inexact_params p =
-                                                lmc_inexact_params_default();
-                                            p.schedule = r.sched[ic];
-                                            p.steps = o.steps.n
-                                                          ? r.steps[ist]
-                                                          : p.schedule.steps;
-                                            p.precision = r.prec[ip];
-                                            p.delta =
-                                                uses_delta ? r.delta[id] : 0;
-                                            p.seed = c.seed;
-                                            if (run_row(&o, &c, T,
-                                                        r.norm[in], &p,
-                                                        is_poly, uses_prec,
-                                                        uses_delta, &t,
-                                                        &failed))
-                                            {
-                                                gsl_matrix_free(c.mat);
-                                                lmc_mp_reference_free(c.ref);
-                                                goto out;
-                                            }
-                                        }
-                            }
-                        }
+                    const int rc = run_case(&o, &r, &c, &t, &failed);
                     gsl_matrix_free(c.mat);
                     lmc_mp_reference_free(c.ref);
+                    if (rc)
+                        goto out;
                 }
     if (progress)
         fputs("\r\033[K", stderr);
