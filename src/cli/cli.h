@@ -63,5 +63,6 @@ void cli_table_free(cli_table *t);
 
 int cmd_oracle(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* LMC_CLI_H */

@@ -1,19 +1,69 @@
 /* cli/cmd_list.c -- lmocheck list: the names every option accepts. */
 #include "cli.h"
 #include "inexact.h"
+#include "method.h"
 #include "oracle.h"
 #include "precision.h"
+#include "problem.h"
 #include "schedule.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: lmocheck list [oracles|sources|schedules|precisions|spectra]\n"
+    "usage: lmocheck list [problems|methods|oracles|sources|schedules|\n"
+    "                      precisions|spectra]\n"
     "\n"
-    "Names every exact oracle (--norm), error source (--oracle), schedule,\n"
-    "precision and spectrum that 'lmocheck oracle' accepts; with a word,\n"
-    "only that group.\n";
+    "Names every problem and method ('lmocheck run'), exact oracle\n"
+    "(--norm), error source (--oracle), schedule, precision and spectrum\n"
+    "('lmocheck oracle'); with a word, only that group.\n";
+
+static void
+list_problems(void)
+{
+    static const struct
+    {
+        unsigned bit;
+        const char *name;
+    } consts[] = {{LMC_HAS_L, "L"},         {LMC_HAS_LFROB, "L_frob"},
+                  {LMC_HAS_L0L1, "L0/L1"},  {LMC_HAS_MU, "mu"},
+                  {LMC_HAS_SIGMA, "sigma"}, {LMC_HAS_LBAR, "Lbar"},
+                  {LMC_HAS_FSTAR, "f*"},    {LMC_HAS_STOCH, "stochastic"}};
+    puts("problems (--problem): declared constants with default parameters");
+    for (size_t i = 0; lmc_problem_types[i]; i++)
+    {
+        const lmc_problem_type *T = lmc_problem_types[i];
+        printf("  %-14s %s\n", T->name, T->summary);
+        lmc_problem_params pp = lmc_problem_params_default();
+        lmc_problem *P = lmc_problem_alloc(T, &pp);
+        if (P)
+        {
+            printf("  %-14s   blocks:", "");
+            for (size_t b = 0; b < P->layout.nblocks; b++)
+                printf(" %zux%zu %s", P->layout.size1[b], P->layout.size2[b],
+                       P->layout.norm[b]->name);
+            printf("; constants:");
+            for (size_t c = 0; c < sizeof consts / sizeof consts[0]; c++)
+                if (P->c.known & consts[c].bit)
+                    printf(" %s", consts[c].name);
+            putchar('\n');
+            lmc_problem_free(P);
+        }
+        printf("  %-14s   inits: %s%s%s\n", "", T->inits,
+               T->variants ? "; variants: " : "",
+               T->variants ? T->variants : "");
+    }
+}
+
+static void
+list_methods(void)
+{
+    puts("methods (--method)");
+    for (size_t i = 0; lmc_method_types[i]; i++)
+        printf("  %-16s %s%s\n", lmc_method_types[i]->name,
+               lmc_method_types[i]->summary,
+               lmc_method_types[i]->uses_oracle ? " [uses --oracle]" : "");
+}
 
 static void
 list_oracles(void)
@@ -86,6 +136,10 @@ cmd_list(int argc, char **argv)
     }
     const int all = strcmp(what, "all") == 0;
     int any = 0;
+    if (all || strcmp(what, "problems") == 0)
+        list_problems(), any = 1;
+    if (all || strcmp(what, "methods") == 0)
+        list_methods(), any = 1;
     if (all || strcmp(what, "oracles") == 0)
         list_oracles(), any = 1;
     if (all || strcmp(what, "sources") == 0)
@@ -98,8 +152,8 @@ cmd_list(int argc, char **argv)
         list_spectra(), any = 1;
     if (!any)
     {
-        cli_fail("list", "unknown group '%s' (accepted: oracles, sources, "
-                 "schedules, precisions, spectra)", what);
+        cli_fail("list", "unknown group '%s' (accepted: problems, methods, "
+                 "oracles, sources, schedules, precisions, spectra)", what);
         return LMC_EXIT_USAGE;
     }
     return LMC_EXIT_OK;

@@ -21,8 +21,9 @@ usage(FILE *out)
           "  oracle   measure the error delta of exact and inexact oracles\n"
           "           (Newton-Schulz schedules, injected error, reduced\n"
           "           precision) against the scalar-map prediction\n"
-          "  list     name every oracle, error source, schedule, precision\n"
-          "           and spectrum\n"
+          "  run      run one method on one problem and record its trace\n"
+          "  list     name every problem, method, oracle, error source,\n"
+          "           schedule, precision and spectrum\n"
           "\n"
           "'lmocheck COMMAND --help' describes each command.\n"
           "Exit status: 0 success, 1 a computation or check failed,\n"
@@ -54,9 +55,11 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "oracle") == 0)
         return cmd_oracle(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(argc - 1, argv + 1);
-    cli_fail(NULL, "unknown command '%s' (accepted: oracle, list; see "
+    cli_fail(NULL, "unknown command '%s' (accepted: oracle, run, list; see "
              "'lmocheck --help')", cmd);
     return LMC_EXIT_USAGE;
 }
