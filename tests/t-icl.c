@@ -50,8 +50,8 @@
  * P(|Z| > 5) = 5.7e-7, so by Bonferroni a correct formula fails a run
  * with probability <= 3e-4 (and the seeds are fixed).  The sample mean of
  * these heavy-tailed products (8th moments of Gaussians) is close to
- * normal at these sample sizes (checked by the spread of z over seeds:
- * max |z| over 520 comparisons stayed below 4 in 20 seeds). */
+ * normal at these sample sizes: over 20 seeds (10^4 comparisons) the
+ * largest |z| seen was 4.6, as for normal z. */
 #define Z_MC 5.0
 /* Prompts per Monte Carlo estimate: SE ~ std / sqrt(n) puts the
  * negative controls (differences of 5-20% of f) at > 10 SE. */
@@ -305,16 +305,18 @@ check_monte_carlo(const config *c, unsigned long seed)
         tap_le(zg, Z_MC, "icl d=%zu N=%zu Gamma=%s: E[per-prompt gradient] "
                "= Lambda Gamma S - Lambda^2 within %.0f SE entrywise (max "
                "z=%.2f)", d, N, pname[p], Z_MC, zg);
-        if (p == 0)
-            continue;
-        /* Negative controls (at Gamma = 0 both wrong forms agree with the
-         * right one: the S term and the transposition vanish). */
-        const double fw =
-            formula(st->lam->data, swrong, x[p]->data, d, 0, NULL);
-        const double zw = fabs(floss[p].mean - fw) / stat_se(&floss[p]);
-        tap_ok(zw > Z_MC, "icl d=%zu N=%zu Gamma=%s: negative control, S "
-               "with N^2 pair count is rejected (z=%.1f > %.0f)", d, N,
-               pname[p], zw, Z_MC);
+        /* Negative controls, each where it has power (over 20 seeds the
+         * smallest z seen was 20 for the first, 28 for the second). */
+        if (p == 1)
+        {
+            const double fw =
+                formula(st->lam->data, swrong, x[p]->data, d, 0, NULL);
+            const double zw =
+                fabs(floss[p].mean - fw) / stat_se(&floss[p]);
+            tap_ok(zw > Z_MC, "icl d=%zu N=%zu Gamma=%s: negative control, "
+                   "S with the N^2 pair count is rejected (z=%.1f > %.0f)",
+                   d, N, pname[p], zw, Z_MC);
+        }
         if (p == 2)
         {
             double *sright = malloc(dd * sizeof *sright);
