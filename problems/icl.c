@@ -30,17 +30,21 @@
  * Note on THEORY's mechanism paragraph: gamma_j = lambda_j / s_j =
  * N / ((N+1) lambda_j + T) is "roughly 1/lambda_j" only when
  * (N+1) lambda_min >> T; for the defaults (d = 8, N = 20, kappa = 10,
- * T = 3.33) T dominates the smallest modes and gamma* spans only
- * [0.83, 3.7].  GD's contraction factors 1 - eta lambda_j s_j spread by
- * kappa^3 for large N but by ~kappa^2 when T/N dominates.
+ * T = 3.31) T is comparable with (N+1) lambda_min = 2.1 and gamma* spans
+ * [0.82, 3.70] instead of [1, 10].  Likewise GD's contraction factors
+ * 1 - eta lambda_j s_j spread by lambda_1 s_1 / (lambda_d s_d) = 449 =
+ * kappa^2.65 here: kappa^3 only as N -> infinity, kappa^2 when T/N
+ * dominates S.
  *
  * Evaluation.  The double fdf uses the centered form, identical in exact
  * arithmetic: with D = Gamma - Gamma*,
  *   f = f* + 1/2 <D, Lambda D S>,   grad f = Lambda D S,
- * so f - f* is computed to relative accuracy ~eps while ||D|| is far
- * above the rounding of Gamma* (~eps ||Gamma*||); the expanded form loses
- * f - f* below ~eps tr(Lambda).  The MPFR companion (icl_mp.c) evaluates
- * the expanded form of the problem defined by the stored Lambda.
+ * so that the gap f - f* a run records is a nonnegative quadratic form
+ * up to rounding and the error of f is ~eps f* instead of the expanded
+ * form's ~eps tr(Lambda) from cancellation.  Either way the double gap
+ * is resolved only down to ~eps f*; the MPFR companion
+ * (icl_mp.c, expanded form of the problem defined by the stored Lambda)
+ * resolves any gap.
  *
  * Constants (eigenvalues sorted descending; Hessian D -> Lambda D S,
  * self-adjoint in the Frobenius product with eigenvalues lambda_i s_j):
@@ -54,12 +58,17 @@
  *   mu = lambda_d s_d: strong convexity in the Frobenius norm implies
  *       PL, 1/2 ||grad f||_F^2 >= mu (f - f*);
  *   f* in closed form.
- * The stored Lambda's eigenvalues differ from lambda_j by at most
- * ~(d^2 + d) eps lambda_1 (Weyl: rounding of Q diag(lambda) Q^T plus the
- * ~d eps departure of the computed Q from orthogonality), relatively
- * 2 d^2 eps for lambda_1 and 2 d^2 kappa eps for lambda_d; the declared
- * L, L_frob, L0 are raised and mu is lowered by LMC_ICL_SLACK (times
- * kappa for mu), three times that, so they bound the stored problem.
+ * The stored Lambda's eigenvalues lambda'_j differ from lambda_j: with
+ * Lambda_stored = Q diag(lambda) Q^T + E, ||E||_2 <= (d^2 + d) eps
+ * lambda_1 (rounding of the product, and the ~d eps departure of the
+ * computed Q from orthogonality), Weyl gives |lambda'_j - lambda_j| <=
+ * ||E||_2 and Lidskii sum_j |lambda'_j - lambda_j| <= d ||E||_2.  So
+ * lambda_1 s_1 moves by <= 3 (d^2 + d) eps relatively, tr(Lambda S) =
+ * sum_j lambda_j s_j (d terms, d(lambda s)/d lambda <= 3 s_1) by
+ * <= 3 d (d^2 + d) eps, and lambda_d s_d by <= 3 (d^2 + d) kappa eps.
+ * The declared L, L_frob, L0 are raised by LMC_ICL_SLACK_UP = 8 d^3 eps
+ * and mu is lowered by LMC_ICL_SLACK_MU = 8 d^2 kappa eps, which cover
+ * these, so the constants bound the stored problem.
  * sigma is not declared: the gradient noise E||g - grad f||_F^2 grows
  * like ||Gamma||^2 (the term x_q x_q^T Gamma h h^T has 8th moments), so
  * there is no global bound; Lbar is not declared either (a global bound
@@ -85,10 +94,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Relative slack of the declared constants: 8 d^2 eps >= 3 x the
- * relative eigenvalue error 2 d^2 eps derived in the file header (mu gets
- * kappa times it). */
-#define LMC_ICL_SLACK(d) (8.0 * (double)(d) * (double)(d) * DBL_EPSILON)
+/* Relative slacks of the declared constants (file header): 8 d^3 eps >=
+ * 3 d (d^2 + d) eps for d >= 2 (L, L_frob, L0 raised by it), and
+ * 8 d^2 kappa eps >= 3 (d^2 + d) kappa eps (mu lowered by it). */
+#define LMC_ICL_SLACK_UP(d) (8.0 * (double)(d) * (double)(d) * (double)(d) \
+                             * DBL_EPSILON)
+#define LMC_ICL_SLACK_MU(d, kappa)                                           \
+    (8.0 * (double)(d) * (double)(d) * (kappa) * DBL_EPSILON)
 
 /* ---- the sample generator: xoshiro256** (Blackman and Vigna 2018),
  * seeded by splitmix64 of the full 64-bit seed, as a GSL rng type. */
@@ -315,26 +327,27 @@ icl_alloc(void *vstate, lmc_problem *P)
     }
 
     LMC_TRY(lmc_layout_add(&P->layout, d, d, &lmc_oracle_spectral));
-    const double slack = LMC_ICL_SLACK(d);
+    const double up = LMC_ICL_SLACK_UP(d);
+    const double down = LMC_ICL_SLACK_MU(d, st->kappa);
     double L = 0;
     for (size_t j = d; j-- > 0;)
         L += st->lambda[j] * st->s[j];
     P->c.known = LMC_HAS_L | LMC_HAS_LFROB | LMC_HAS_L0L1 | LMC_HAS_FSTAR |
                  LMC_HAS_STOCH;
     /* L = tr(Lambda S) (header: Horn's inequality, equality at D = I). */
-    P->c.L = L * (1 + slack);
+    P->c.L = L * (1 + up);
     /* L_frob = lambda_max(Lambda) lambda_max(S). */
-    P->c.L_frob = st->lambda[0] * st->s[0] * (1 + slack);
+    P->c.L_frob = st->lambda[0] * st->s[0] * (1 + up);
     /* Quadratic: (L0, L1) = (L, 0) in the descent form. */
     P->c.L0[0] = P->c.L;
     P->c.L1[0] = 0;
     /* mu = lambda_min(Lambda) lambda_min(S): strong convexity => PL.
      * Beyond kappa ~1e12 the rounding of Lambda can swamp lambda_min:
      * then mu is not declared. */
-    if (st->kappa * slack < 0.5)
+    if (down < 0.5)
     {
         P->c.known |= LMC_HAS_MU;
-        P->c.mu = st->lambda[d - 1] * st->s[d - 1] * (1 - st->kappa * slack);
+        P->c.mu = st->lambda[d - 1] * st->s[d - 1] * (1 - down);
     }
     P->c.fstar = st->fstar;
     return LMC_SUCCESS;

@@ -147,9 +147,10 @@ mf_setup(lmc_mf_state *st, lmc_problem *P, int sym)
     st->psi = sym ? st->phi : gsl_matrix_alloc(st->n, st->r);
     st->mstar = gsl_matrix_alloc(st->m, st->n);
     st->res = gsl_matrix_alloc(st->m, st->n);
+    st->rest = sym ? NULL : gsl_matrix_alloc(st->n, st->m);
     st->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!st->lambda || !st->phi || !st->psi || !st->mstar || !st->res ||
-        !st->rng)
+        (!sym && !st->rest) || !st->rng)
         LMC_ERROR(LMC_ENOMEM, "no memory for problem '%s' (%zux%zu, r=%zu)",
                   name, st->m, st->n, st->r);
     for (size_t i = 0; i < st->r; i++)
@@ -182,7 +183,9 @@ mf_setup(lmc_mf_state *st, lmc_problem *P, int sym)
         LMC_TRY(lmc_layout_add(&P->layout, st->n, st->r,
                                &lmc_oracle_spectral));
     }
-    /* f* = 0: the stored M* is exactly rank r (see the file header). */
+    /* f* = 0: M* = (Phi diag(lambda)) Psi^T, the exact product of the
+     * stored factors, has rank r (its double rounding mstar is off by
+     * ~1e-16 per entry, so double f >= 0 resolves gaps above ~1e-31). */
     P->c.known = LMC_HAS_FSTAR;
     P->c.fstar = 0.0;
     return LMC_SUCCESS;
@@ -215,12 +218,21 @@ mf_fdf(void *vstate, const gsl_vector *x, double *f, gsl_vector *g)
     *f = (st->sym ? 0.25 : 0.5) * fr * fr;
     if (!g)
         return LMC_SUCCESS;
+    /* Only transposed-A products: OpenBLAS 0.3.21 calls malloc on every
+     * row-major NoTrans x NoTrans dgemm (seen for 20x16x4 up to 100^3),
+     * and fdf must not allocate (the tests count it).  So grad_U = R V is
+     * formed as (R^T)^T V from a transposed copy of R, and mf-sym's
+     * R X as R^T X (R is symmetric up to rounding). */
     gsl_matrix_view gu = gsl_matrix_view_array(g->data, m, r);
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, st->res, &v.matrix, 0.0,
-                   &gu.matrix);
-    if (!st->sym)
+    if (st->sym)
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, st->res, &v.matrix,
+                       0.0, &gu.matrix);
+    else
     {
         gsl_matrix_view gv = gsl_matrix_view_array(g->data + m * r, n, r);
+        gsl_matrix_transpose_memcpy(st->rest, st->res);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, st->rest, &v.matrix,
+                       0.0, &gu.matrix);
         gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, st->res, &u.matrix,
                        0.0, &gv.matrix);
     }
@@ -288,6 +300,7 @@ mf_free(void *vstate)
     gsl_matrix_free(st->phi);
     gsl_matrix_free(st->mstar);
     gsl_matrix_free(st->res);
+    gsl_matrix_free(st->rest);
     if (st->rng)
         gsl_rng_free(st->rng);
 }

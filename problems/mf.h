@@ -58,6 +58,7 @@ typedef struct lmc_mf_state
     gsl_matrix *psi;    /* n x r, orthonormal columns (== phi for mf-sym) */
     gsl_matrix *mstar;  /* m x n, Phi diag(lambda) Psi^T rounded */
     gsl_matrix *res;    /* m x n workspace: U V^T - M* */
+    gsl_matrix *rest;   /* n x m workspace: its transpose (mf only) */
     gsl_rng *rng;       /* draws the small initialization */
 } lmc_mf_state;
 

@@ -2,15 +2,16 @@
  * precision, f* = 0.
  *
  *   f = sum_ij d_ij^2 + 3 sin^2 d_ij,  grad_ij = 2 d_ij + 3 sin(2 d_ij),
- *   d = X - X* formed exactly (precision >= 54 bits holds the difference of
- *   two doubles whose exponents differ by little; in general it rounds to
- *   nearest at prec).
+ *   d = X - X* rounded to nearest at prec (exact unless the exponents of
+ *   X_ij and X*_ij differ by more than prec - 53 bits).
  *
  * Every operation rounds to nearest: reference values, not bounds.
  */
 #include "plq.h"
 #include "problem_mp.h"
 #include "status.h"
+
+#include <math.h>
 
 static int
 plq_mp_fdf(const lmc_problem *P, const gsl_vector *x, mpfr_prec_t prec,

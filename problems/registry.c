@@ -5,10 +5,14 @@
 
 extern const lmc_problem_type lmc_problem_mf, lmc_problem_mf_sym;
 extern const lmc_problem_type lmc_problem_icl;
+extern const lmc_problem_type lmc_problem_lsq;
+extern const lmc_problem_type lmc_problem_plq;
+extern const lmc_problem_type lmc_problem_l0l1;
 
 const lmc_problem_type *const lmc_problem_types[] = {
     &lmc_problem_mf, &lmc_problem_mf_sym,
     &lmc_problem_icl,
+    &lmc_problem_lsq, &lmc_problem_plq, &lmc_problem_l0l1,
     NULL,
 };
 

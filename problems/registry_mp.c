@@ -4,10 +4,14 @@
 
 extern const lmc_problem_mp lmc_problem_mf_mp, lmc_problem_mf_sym_mp;
 extern const lmc_problem_mp lmc_problem_icl_mp;
+extern const lmc_problem_mp lmc_problem_lsq_mp;
+extern const lmc_problem_mp lmc_problem_plq_mp;
+extern const lmc_problem_mp lmc_problem_l0l1_mp;
 
 const lmc_problem_mp *const lmc_problem_mps[] = {
     &lmc_problem_mf_mp, &lmc_problem_mf_sym_mp,
     &lmc_problem_icl_mp,
+    &lmc_problem_lsq_mp, &lmc_problem_plq_mp, &lmc_problem_l0l1_mp,
     NULL,
 };
 

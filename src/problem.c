@@ -124,11 +124,20 @@ lmc_layout_add(lmc_layout *L, size_t size1, size_t size2,
 unsigned long
 lmc_sample_id(unsigned long seed, unsigned long t)
 {
-    /* splitmix64 of the pair: well mixed, and injective in t for a fixed
-     * seed since the finalizer is a bijection. */
-    unsigned long long z = (unsigned long long)seed * 0x9e3779b97f4a7c15ULL +
-                           (unsigned long long)t;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (unsigned long)(z ^ (z >> 31));
+    /* Ids fit in 32 bits because GSL's generators (mt19937 among them)
+     * keep only the low 32 bits of a seed: 64-bit ids would collide
+     * modulo 2^32 (a ~40% chance somewhere in a 2^16-step run).  For a
+     * fixed seed the map t -> id is a bijection of the integers mod 2^32
+     * (xor with a seed-dependent key, then murmur3's fmix32 finalizer,
+     * itself a bijection), so the steps of one run see distinct samples
+     * for t < 2^32. */
+    unsigned long long k = (unsigned long long)seed * 0x9e3779b97f4a7c15ULL;
+    k ^= k >> 32;
+    unsigned int z = (unsigned int)t ^ (unsigned int)k;
+    z ^= z >> 16;
+    z *= 0x85ebca6bu;
+    z ^= z >> 13;
+    z *= 0xc2b2ae35u;
+    z ^= z >> 16;
+    return (unsigned long)z;
 }

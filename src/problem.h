@@ -131,7 +131,8 @@ int lmc_layout_add(lmc_layout *L, size_t size1, size_t size2,
                    const lmc_oracle_type *norm);
 
 /* A deterministic sample id for step t of a run seeded by seed (for
- * sgrad); distinct (seed, t) give distinct ids. */
+ * sgrad).  Ids are below 2^32 (GSL generators keep 32 bits of a seed)
+ * and distinct for the steps t < 2^32 of one seed. */
 unsigned long lmc_sample_id(unsigned long seed, unsigned long t);
 
 #endif /* LMC_PROBLEM_H */

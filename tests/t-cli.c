@@ -9,6 +9,10 @@
  */
 #include "tap.h"
 
+#include "method.h"
+#include "problem.h"
+#include "status.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +140,133 @@ csv_num(const char *csv, int row, int col)
     if (!p || *p == ',' || *p == '\n')
         return NAN;
     return strtod(p, NULL);
+}
+
+/* lmocheck run: summaries, traces, refusals with reasons, and every
+ * registered (problem, method) pair. */
+static void
+run_tests(void)
+{
+    char trace[4300];
+    snprintf(trace, sizeof trace, "%s/trace.csv", tmpdir);
+    run((const char *[]){"run", "--help", NULL});
+    tap_ok(res.status == 0 && strstr(res.out, "--problem"),
+           "lmocheck run --help documents its options");
+    run((const char *[]){"run", "--problem", "lsq", "--method", "muon",
+                         "--lr", "0.05", "--momentum", "0.9", "--oracle",
+                         "poly", "--iters", "40", "--trace", trace,
+                         "--format", "csv", NULL});
+    tap_ok(res.status == 0 && strstr(res.out, "budget"),
+           "run lsq/muon/poly: exit 0, stop reason budget");
+    FILE *f = fopen(trace, "r");
+    int rows = 0;
+    double gap0 = NAN, gap_last = NAN, delta1 = NAN;
+    char line[4096];
+    while (f && fgets(line, sizeof line, f))
+    {
+        if (rows == 1 || rows > 1)
+        {
+            double k, fv, gap, gd, gf, me, de;
+            /* Empty cells (NaN) stop sscanf early; gap and delta are
+             * present for lsq with a poly oracle. */
+            if (sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &k, &fv, &gap,
+                       &gd, &gf, &me, &de) >= 3)
+            {
+                if (rows == 1)
+                {
+                    gap0 = gap;
+                    delta1 = de;
+                }
+                gap_last = gap;
+            }
+        }
+        rows++;
+    }
+    if (f)
+        fclose(f);
+    tap_ok(rows == 42, "--trace writes a header and 41 records (got %d)",
+           rows);
+    tap_ok(gap_last < gap0, "the trace's f - f* decreases over the run "
+           "(%.3g -> %.3g)", gap0, gap_last);
+    tap_ok(delta1 > 0.1 && delta1 < 1, "the trace records the realized "
+           "delta of Jordan's schedule (%.3g)", delta1);
+
+    run((const char *[]){"run", "--problem", "lsq", "--method", "gd",
+                         "--lr", "1e6", "--iters", "200", NULL});
+    tap_ok(res.status == 0 && (strstr(res.out, "diverged") ||
+                               strstr(res.out, "above cap")),
+           "a divergent run is a recorded stop reason, exit 0");
+    run((const char *[]){"run", "--problem", "lsq", "--method", "gd",
+                         "--lr", "10", "--cap", "1e3", "--iters", "200",
+                         NULL});
+    tap_ok(res.status == 0 && strstr(res.out, "above cap"),
+           "--cap stops a run whose f exceeds it");
+
+    usage_error("required", (const char *[]){"run", "--method", "gd", NULL});
+    usage_error("'nope'", (const char *[]){"run", "--problem", "nope",
+                                           "--method", "gd", NULL});
+    usage_error("'sgd'", (const char *[]){"run", "--problem", "lsq",
+                                          "--method", "sgd", NULL});
+    usage_error("'-1'", (const char *[]){"run", "--problem", "lsq",
+                                         "--method", "gd", "--lr", "-1",
+                                         NULL});
+    usage_error("'1'", (const char *[]){"run", "--problem", "lsq",
+                                        "--method", "muon", "--momentum",
+                                        "1", NULL});
+    usage_error("'1.5'", (const char *[]){"run", "--problem", "lsq",
+                                          "--method", "muon", "--delta",
+                                          "1.5", NULL});
+    usage_error("stochastic gradient",
+                (const char *[]){"run", "--problem", "lsq", "--method",
+                                 "muon", "--stochastic", NULL});
+
+    /* Every registered pair: runs (exit 0) where lmc_method_check says it
+     * fits, is refused with the reason (exit 2) where it does not. */
+    lmc_error_handler *old = lmc_set_error_handler(lmc_error_handler_quiet);
+    int ran = 0, refused = 0, wrong = 0;
+    for (size_t i = 0; lmc_problem_types[i]; i++)
+    {
+        lmc_problem_params pp = lmc_problem_params_default();
+        lmc_problem *P = lmc_problem_alloc(lmc_problem_types[i], &pp);
+        if (!P)
+        {
+            wrong++;
+            tap_diag("problem %s: %s", lmc_problem_types[i]->name,
+                     lmc_last_error());
+            continue;
+        }
+        for (size_t j = 0; lmc_method_types[j]; j++)
+        {
+            lmc_method_params mp = lmc_method_params_default();
+            lmc_method *M = lmc_method_alloc(lmc_method_types[j], P, &mp);
+            const int fits = M != NULL;
+            char why[512];
+            snprintf(why, sizeof why, "%s", lmc_last_error());
+            lmc_method_free(M);
+            run((const char *[]){"run", "--problem",
+                                 lmc_problem_types[i]->name, "--method",
+                                 lmc_method_types[j]->name, "--iters", "3",
+                                 "--lr", "0.001", NULL});
+            const int ok = fits ? res.status == 0
+                                : res.status == 2 &&
+                                      count_lines(res.err) == 1 &&
+                                      strstr(res.err, "does not fit");
+            if (!ok)
+            {
+                wrong++;
+                tap_diag("%s/%s: fits=%d status=%d stderr=%s (%s)",
+                         lmc_problem_types[i]->name,
+                         lmc_method_types[j]->name, fits, res.status,
+                         res.err, why);
+            }
+            fits ? ran++ : refused++;
+        }
+        lmc_problem_free(P);
+    }
+    lmc_set_error_handler(old);
+    tap_ok(wrong == 0 && ran > 0,
+           "run: every fitting (problem, method) pair runs (%d) and every "
+           "other is refused with its reason (%d)", ran, refused);
 }
 
 int
@@ -291,5 +422,7 @@ main(void)
     usage_error("min(m, n) = 5", (const char *[]){"oracle", "--spectrum",
                                                   arg, "--shape", "5x7",
                                                   NULL});
+
+    run_tests();
     return tap_end();
 }

@@ -7,17 +7,19 @@
  * 1/2 (y_hat - y_q)^2.  Checks:
  *   - Monte Carlo: prompts drawn HERE (own generator, own Cholesky factor
  *     of Lambda, the model written out in loops) average to f(Gamma) and
- *     grad f(Gamma) of the problem, within z standard errors, at three
- *     points Gamma (0, Gamma*, a random non-symmetric matrix), for two
- *     configurations (the default d = 8, N = 20, and d = 4, N = 3 where
- *     the (N+1)/N and tr(Lambda)/N terms of S matter most);
- *   - negative controls: the same averages reject the formulas with S
- *     replaced by Lambda^2 + (T/N) Lambda (the N^2 instead of N(N+1)
- *     count) and with the transposed gradient S Gamma Lambda - Lambda^2;
+ *     grad f(Gamma) of the problem, within Z_MC standard errors, at three
+ *     points Gamma (0, Gamma*, Gamma* + c q_1 q_2^T, not symmetric), for
+ *     two configurations (the default d = 8, N = 20, and d = 4, N = 3
+ *     where the (N+1)/N and tr(Lambda)/N terms of S matter most);
+ *   - negative controls: the same averages reject S replaced by
+ *     Lambda^2 + (T/N) Lambda (coefficient 1 instead of (N+1)/N) and the
+ *     transposed gradient S Gamma Lambda - Lambda^2;
  *   - the problem's own sampler (lmc_icl_prompt / sgrad) averages to f and
- *     grad f too (unbiased), and is deterministic in the 64-bit xi;
+ *     grad f too (unbiased), is deterministic in the 64-bit xi, and
+ *     neither it nor fdf allocates;
  *   - MPFR (expanded THEORY form, S^-1 by Gauss-Jordan) against the
  *     double code (centered form, eigen closed forms): f, grad f, f*;
+ *     both gradients against exact directional derivatives of MPFR f;
  *     Gamma* is stationary; f* = f(Gamma*) equals the eigenvalue closed
  *     form 1/2 sum_j lambda_j (lambda_j + T) / ((N+1) lambda_j + T)
  *     computed here;
@@ -43,15 +45,16 @@
 #include "problem_mp.h"
 #include "status.h"
 #include "tap.h"
+#include "alloccount.h"
 
 /* Monte Carlo acceptance: |mean - formula| <= Z_MC * SE with SE the
- * sample standard error.  Per configuration 3 points x (1 + d^2)
- * comparisons, in all <= 2 x 3 x 65 + 2 x 65 = 520 per run; two-sided
- * P(|Z| > 5) = 5.7e-7, so by Bonferroni a correct formula fails a run
- * with probability <= 3e-4 (and the seeds are fixed).  The sample mean of
- * these heavy-tailed products (8th moments of Gaussians) is close to
- * normal at these sample sizes: over 20 seeds (10^4 comparisons) the
- * largest |z| seen was 4.6, as for normal z. */
+ * sample standard error.  A run makes 4 x (1 + d^2) comparisons per
+ * configuration (three points and the problem's own sampler): 260 + 68 =
+ * 328.  Two-sided P(|Z| > 5) = 5.7e-7, so by Bonferroni a correct formula
+ * fails a run with probability <= 2e-4 (and the seeds are fixed).  The
+ * sample means of these heavy-tailed products (8th moments of Gaussians)
+ * are close to normal at these sample sizes: over 20 seeds (6560
+ * comparisons) the largest |z| seen was 3.6, as for normal z. */
 #define Z_MC 5.0
 /* Prompts per Monte Carlo estimate: SE ~ std / sqrt(n) puts the
  * negative controls (differences of 5-20% of f) at > 10 SE. */
@@ -66,9 +69,13 @@
  * the double Gamma*, S (eigen closed forms through Q) carry ~d eps
  * relative rounding and the stored Lambda's eigenvalues differ from
  * lambda_j by ~d^2 eps lambda_1; f then differs by ~d^2 eps (f* + ||D||
- * ||grad||) and grad by ~d^2 eps L_frob (||D||_F + ||Gamma*||_F).  The
- * constant 16 d^2 eps leaves a factor ~8 over the largest ratio seen. */
-#define TOL_MP(d) (16.0 * (double)(d) * (double)(d) * DBL_EPSILON)
+ * ||grad||) and grad by ~d^2 eps L_frob (||D||_F + ||Gamma*||_F).  With
+ * the constant 2 d^2 eps the largest diff / tol seen over 20 seeds was
+ * 0.07. */
+#define TOL_MP(d) (2.0 * (double)(d) * (double)(d) * DBL_EPSILON)
+
+/* ---- allocation counting: alloccount.h; skipped under valgrind. */
+static long n_alloc;
 
 typedef struct
 {
@@ -368,6 +375,88 @@ check_monte_carlo(const config *c, unsigned long seed)
     lmc_problem_free(P);
 }
 
+/* Exact directional derivative <grad f(x), d> from MPFR values of f only:
+ * f is quadratic, so the central difference (f(x + h d) - f(x - h d)) /
+ * (2h) is exact; x on the grid 2^-12 Z and d with small integer entries
+ * make x +- h d (h = 2^-8) exact in double. */
+static int
+exact_derivative(const lmc_problem_mp *C, lmc_problem *P,
+                 const gsl_vector *x, const gsl_vector *d, mpfr_t out)
+{
+    const double h = 0x1.0p-8;
+    gsl_vector *xp = gsl_vector_alloc(x->size);
+    mpfr_t fm;
+    mpfr_init2(fm, PREC);
+    gsl_vector_memcpy(xp, x);
+    gsl_blas_daxpy(h, d, xp);
+    int status = C->fdf(P, xp, PREC, out, NULL);
+    gsl_vector_memcpy(xp, x);
+    gsl_blas_daxpy(-h, d, xp);
+    if (status == LMC_SUCCESS)
+        status = C->fdf(P, xp, PREC, fm, NULL);
+    mpfr_sub(out, out, fm, MPFR_RNDN);
+    mpfr_div_d(out, out, 2 * h, MPFR_RNDN); /* a power of two: exact */
+    mpfr_clear(fm);
+    gsl_vector_free(xp);
+    return status;
+}
+
+/* The gradient formula against exact derivatives at dyadic points. */
+static void
+check_derivatives(lmc_problem *P, const lmc_problem_mp *C, const char *vname,
+                  gsl_rng *r)
+{
+    const size_t n = P->layout.total;
+    gsl_vector *x = gsl_vector_alloc(n), *d = gsl_vector_alloc(n);
+    gsl_vector *g = gsl_vector_alloc(n);
+    lmc_mp_mat *gm = lmc_mp_mat_alloc(n, 1, PREC);
+    mpfr_t fm, dd, gd, t;
+    mpfr_inits2(PREC, fm, dd, gd, t, (mpfr_ptr)0);
+    double worst_mp = 0, worst_d = 0;
+    int status = LMC_SUCCESS;
+    for (int it = 0; it < 4; it++)
+    {
+        for (size_t k = 0; k < n; k++)
+        {
+            x->data[k] =
+                ldexp((double)gsl_rng_uniform_int(r, 8193) - 4096.0, -12);
+            d->data[k] = (double)gsl_rng_uniform_int(r, 17) - 8.0;
+        }
+        double f;
+        lmc_problem_fdf(P, x, &f, g);
+        status |= C->fdf(P, x, PREC, fm, gm);
+        status |= exact_derivative(C, P, x, d, dd);
+        mpfr_set_zero(gd, 1);
+        for (size_t k = 0; k < n; k++)
+        {
+            mpfr_mul_d(t, gm->data[k], d->data[k], MPFR_RNDN);
+            mpfr_add(gd, gd, t, MPFR_RNDN);
+        }
+        const double scale = gsl_blas_dnrm2(g) * gsl_blas_dnrm2(d);
+        mpfr_sub(gd, gd, dd, MPFR_RNDN);
+        worst_mp = fmax(worst_mp, fabs(mpfr_get_d(gd, MPFR_RNDN)) / scale);
+        double gdd;
+        gsl_blas_ddot(g, d, &gdd);
+        worst_d = fmax(worst_d,
+                       fabs(gdd - mpfr_get_d(dd, MPFR_RNDN)) / scale);
+    }
+    /* 1e-60: 256-bit rounding amplified by 1/h and the sums; a wrong
+     * formula is off by O(1). */
+    tap_ok(status == LMC_SUCCESS && worst_mp <= 1e-60, "icl %s: MPFR "
+           "gradient = exact directional derivative of MPFR f (rel %.1e)",
+           vname, worst_mp);
+    /* Double gradient Lambda D S: ~2 d eps relative to ||Lambda|| ||D||
+     * ||S|| plus the rounding of Gamma* (TOL_MP's derivation). */
+    tap_le(worst_d, TOL_MP(P->layout.size1[0]), "icl %s: double gradient = "
+           "exact directional derivative at 4 dyadic points (rel %.1e)",
+           vname, worst_d);
+    mpfr_clears(fm, dd, gd, t, (mpfr_ptr)0);
+    lmc_mp_mat_free(gm);
+    gsl_vector_free(x);
+    gsl_vector_free(d);
+    gsl_vector_free(g);
+}
+
 /* MPFR vs double, Gamma* stationary, f* closed forms. */
 static void
 check_closed_forms(const config *c, unsigned long seed)
@@ -379,8 +468,7 @@ check_closed_forms(const config *c, unsigned long seed)
         return;
     }
     const lmc_problem_mp *C = lmc_problem_mp_find(P->type);
-    tap_ok(C && C->fdf && C->fstar, "icl %s: MPFR companion registered",
-           c->variant ? c->variant : "rotated");
+    tap_ok(C && C->fdf && C->fstar, "icl: MPFR companion registered");
     if (!C)
     {
         lmc_problem_free(P);
@@ -389,7 +477,9 @@ check_closed_forms(const config *c, unsigned long seed)
     const lmc_icl_state *st = P->state;
     const size_t d = st->d, dd = d * d;
     const double tol = TOL_MP(d);
-    const char *vname = c->variant ? c->variant : "rotated";
+    char vname[64];
+    snprintf(vname, sizeof vname, "%s d=%zu N=%zu kappa=%g",
+             c->variant ? c->variant : "rotated", st->d, st->N, st->kappa);
     mpfr_t fm, fs, t;
     mpfr_inits2(PREC, fm, fs, t, (mpfr_ptr)0);
     lmc_mp_mat *gm = lmc_mp_mat_alloc(dd, 1, PREC);
@@ -413,19 +503,24 @@ check_closed_forms(const config *c, unsigned long seed)
     const double fsd = mpfr_get_d(fs, MPFR_RNDN);
     tap_close(P->c.fstar, fsd, tol, 0, "icl %s: declared f* = MPFR "
               "1/2 tr(Lambda) - 1/2 tr(Lambda Lambda S^-1 Lambda) (rtol "
-              "16 d^2 eps)", vname);
+              "2 d^2 eps)", vname);
     tap_close(fe, fsd, tol, 0, "icl %s: f* = 1/2 sum lambda_j (lambda_j + T)"
               " / ((N+1) lambda_j + T) (closed form written here)", vname);
 
-    /* Points: 0, Gamma*, random, random + Gamma*, 10 x random. */
+    check_derivatives(P, C, vname, r);
+
+    /* Points: 0, Gamma*, random, Gamma* + 1e-3 random, 10 x random. */
     for (int p = 0; p < 5; p++)
     {
         for (size_t k = 0; k < dd; k++)
         {
             const double rnd = gsl_ran_gaussian(r, 1.0);
-            x->data[k] = p == 0 ? 0 : p == 1 ? st->gstar->data[k]
-                       : p == 2 ? rnd : p == 3 ? st->gstar->data[k] + 1e-3 * rnd
-                                              : 10 * rnd;
+            const double gs = st->gstar->data[k];
+            x->data[k] = p == 0   ? 0
+                         : p == 1 ? gs
+                         : p == 2 ? rnd
+                         : p == 3 ? gs + 1e-3 * rnd
+                                  : 10 * rnd;
         }
         double f;
         lmc_problem_fdf(P, x, &f, g);
@@ -448,8 +543,8 @@ check_closed_forms(const config *c, unsigned long seed)
                "expanded form) (diff %.2e, tol %.2e)", vname, p,
                fabs(f - fmd), tol * fscale);
         tap_le(frob_diff(g, gmd), tol * gscale, "icl %s point %d: double "
-               "grad = MPFR Lambda Gamma S - Lambda^2 (||diff||_F)", vname,
-               p);
+               "grad = MPFR Lambda Gamma S - Lambda^2 (||diff||_F %.2e, tol "
+               "%.2e)", vname, p, frob_diff(g, gmd), tol * gscale);
         if (p == 1)
         {
             /* Gamma* (rounded) is stationary and f(Gamma*) = f*: the
@@ -521,15 +616,17 @@ check_closed_forms(const config *c, unsigned long seed)
     double nuc = 0;
     for (size_t j = 0; j < d; j++)
         nuc += w->s[j];
-    tap_close(nuc, P->c.L, 1e-12, 0, "icl %s: L = ||Lambda I S||_* = "
+    tap_close(nuc, P->c.L, 2 * 8.0 * (double)(d * d * d) * DBL_EPSILON, 0,
+              "icl %s: L = ||Lambda I S||_* = "
               "tr(Lambda S) is attained at D = I", vname);
     /* D = q_j q_j^T gives Lambda D S = lambda_j s_j D.  Tolerance: the
      * difference grad f(D) - grad f(0) carries ~4 eps ||grad f(0)||_F of
      * rounding (relative to ||D||_F = 1); the declared constants carry
-     * their slack (8 d^2 eps, times kappa for mu; icl.c) and the stored
-     * Lambda's eigenvalues differ from lambda_j by up to a third of it:
-     * rtol twice the slack. */
-    const double slack = 8.0 * (double)(d * d) * DBL_EPSILON;
+     * their slacks (8 d^3 eps up, 8 d^2 kappa eps down for mu; icl.c),
+     * which also exceed the stored Lambda's eigenvalue error: rtol twice
+     * the slack. */
+    const double up = 8.0 * (double)(d * d * d) * DBL_EPSILON;
+    const double down = 8.0 * (double)(d * d) * st->kappa * DBL_EPSILON;
     const double atol = 4 * DBL_EPSILON * frob(g0);
     for (int e = 0; e < 2; e++)
     {
@@ -543,7 +640,7 @@ check_closed_forms(const config *c, unsigned long seed)
         double q;
         gsl_blas_ddot(x, g, &q);
         tap_close(q / (frob(x) * frob(x)), e == 0 ? P->c.L_frob : P->c.mu,
-                  e == 0 ? 2 * slack : 2 * st->kappa * slack, atol,
+                  e == 0 ? 2 * up : 2 * down, atol,
                   "icl %s: %s attained at D = q_%zu q_%zu^T", vname,
                   e == 0 ? "L_frob" : "mu", j + 1, j + 1);
     }
@@ -729,6 +826,40 @@ check_interface(unsigned long seed)
     lmc_set_error_handler(old);
 }
 
+/* fdf and sgrad allocate nothing (after one warm-up call: OpenBLAS sets
+ * up its buffers on first use). */
+static void
+check_noalloc(unsigned long seed)
+{
+    if (!alloc_count_available())
+    {
+        tap_skip(1, "malloc is interposed by valgrind");
+        return;
+    }
+    const config c = {8, 20, 10, NULL};
+    lmc_problem *P = make(&c, seed);
+    gsl_vector *x = gsl_vector_calloc(P->layout.total);
+    gsl_vector *g = gsl_vector_alloc(P->layout.total);
+    double f;
+    lmc_problem_fdf(P, x, &f, g);
+    lmc_problem_sgrad(P, x, 1, g);
+    alloc_count_start();
+    for (unsigned long xi = 2; xi < 12; xi++)
+    {
+        lmc_problem_fdf(P, x, &f, g);
+        lmc_problem_fdf(P, x, &f, NULL);
+        lmc_problem_sgrad(P, x, xi, g);
+    }
+    void *volatile probe = malloc(1); /* negative control: must be counted */
+    n_alloc = alloc_count_stop();
+    free(probe);
+    tap_int(n_alloc, 1, "icl: fdf and sgrad allocate nothing (10 calls "
+            "each; the one counted call is the control's)");
+    gsl_vector_free(x);
+    gsl_vector_free(g);
+    lmc_problem_free(P);
+}
+
 int
 main(void)
 {
@@ -739,6 +870,7 @@ main(void)
     };
     check_interface(seed);
     check_determinism(seed);
+    check_noalloc(seed);
     for (size_t i = 0; i < 2; i++)
         check_closed_forms(&cfg[i], seed);
     const config diag = {8, 20, 1000, "diag"};

@@ -20,6 +20,7 @@
 #include "method.h"
 #include "status.h"
 #include "tap.h"
+#include "alloccount.h"
 #include "trace.h"
 
 #include <float.h>
@@ -831,36 +832,7 @@ test_stops(void)
 
 /* ---- No allocation inside iterate. ---- */
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-
-static volatile int counting;
-static volatile long n_alloc;
-
-void *
-malloc(size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_malloc(n);
-}
-
-void *
-calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_calloc(n, size);
-}
-
-void *
-realloc(void *p, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_realloc(p, n);
-}
+static long n_alloc;
 
 static void
 test_noalloc(void)
@@ -882,20 +854,18 @@ test_noalloc(void)
         run R;
         int st = run_open(&R, T, &quad_type, "spectral", 0.1, &p);
         st |= run_step(&R) | run_step(&R); /* OpenBLAS warms up */
-        n_alloc = 0;
-        counting = 1;
+        alloc_count_start();
         for (int i = 0; i < 3; i++)
             st |= run_step(&R);
-        counting = 0;
+        n_alloc = alloc_count_stop();
         tap_ok(st == LMC_SUCCESS && n_alloc == 0, "%s: lmc_method_iterate "
                "allocates nothing, with delta measurement (%ld calls)",
                T->name, (long)n_alloc);
         run_close(&R);
     }
-    n_alloc = 0;
-    counting = 1;
+    alloc_count_start();
     void *volatile q = malloc(16);
-    counting = 0;
+    n_alloc = alloc_count_stop();
     free(q);
     tap_ok(n_alloc == 1, "negative control: an allocation in the window "
            "is counted (%ld)", (long)n_alloc);
