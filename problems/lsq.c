@@ -73,8 +73,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sample-id tag of the init's random stream (distinct from the stream
- * that built A and B, and from the ids lmc_sample_id gives a run). */
+/* Sample-id tag of the init's random stream: lmc_sample_id(seed, tag)
+ * differs from the seed that built A and B, and equals the id of a run's
+ * step t only for t = tag mod 2^32 ~ 1.9e9, beyond any run. */
 #define LSQ_X0_TAG 0x6c73717830UL /* "lsqx0" */
 
 static const char *const lsq_variant_names[] = {"exact", "residual",

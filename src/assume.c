@@ -49,8 +49,10 @@
 #define PL_STEP0 0.1
 #define PL_TRIALS 6
 
-/* Stream tag mixed into the sample ids, so that ids drawn here never
- * coincide with those of a run using the same seed. */
+/* Stream tag: the check's ids are lmc_sample_id(lmc_sample_id(seed, tag),
+ * counter), a sequence of distinct 32-bit ids (counter < 2^32) unrelated
+ * to the ids lmc_sample_id(seed, t) of a run with the same seed (an
+ * occasional coincidence between the two is harmless). */
 #define ASSUME_ID_TAG 0x617373756d65UL /* "assume" */
 
 struct lmc_assume

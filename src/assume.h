@@ -40,9 +40,10 @@
  * S doubles with fresh samples, at most max_doublings times.  A violation
  * is reported only when the LOWER limit exceeds the declared value: false
  * alarms at most (max_doublings + 1) Phi(-z) per estimate (1.4e-6 at the
- * defaults z = 5 and 4 doublings) if the mean is near normal.  Lbar's ascent (power iteration on E_xi J_xi^2 from one
- * set of samples) and its evaluation use independent samples, so the
- * search cannot bias the estimate upward.
+ * defaults z = 5 and 4 doublings) if the mean is near normal.  Lbar's
+ * ascent (power iteration on E_xi J_xi^2 from one set of samples) and its
+ * evaluation use independent samples, so the search cannot bias the
+ * estimate upward.
  *
  * Rounding: an inequality is violated when lhs > rhs + tol, tol = rtol
  * times the magnitudes that were subtracted to form it (see assume.c);
@@ -142,8 +143,8 @@ typedef struct lmc_assume lmc_assume;
 
 /* Workspace for problem P (borrowed until _free).  NULL (reported) on
  * invalid parameters (no scales, a scale not finite and > 0, S < 2,
- * more than 20 doublings, z < 0, rtol < 0) or no memory.  Cost: one oracle per block and ~16
- * parameter-length vectors. */
+ * more than 20 doublings, z < 0, rtol < 0) or no memory.  Cost: one
+ * oracle per block and 17 parameter-length vectors. */
 lmc_assume *lmc_assume_alloc(lmc_problem *P, const lmc_assume_params *p);
 void lmc_assume_free(lmc_assume *w);
 

@@ -69,7 +69,20 @@ lmc_trace_free(lmc_trace *tr)
     free(tr->gdual_block);
     free(tr->eta_block);
     free(tr->delta_block);
+    free(tr->xs);
     free(tr);
+}
+
+int
+lmc_trace_keep_iterates(lmc_trace *tr, size_t total)
+{
+    free(tr->xs);
+    tr->xs = malloc(tr->cap * total * sizeof(double));
+    tr->total = tr->xs ? total : 0;
+    if (!tr->xs)
+        LMC_ERROR(LMC_ENOMEM, "no memory to keep %zu iterates of length %zu",
+                  tr->cap, total);
+    return LMC_SUCCESS;
 }
 
 lmc_run_params
@@ -95,6 +108,8 @@ record(lmc_method *M, const gsl_vector *x, gsl_vector *g,
     if (*status != LMC_SUCCESS)
         return *status == LMC_ENONFINITE ? LMC_STOP_DIVERGED : LMC_STOP_ERROR;
     tr->f[k] = f;
+    if (tr->xs && tr->total == x->size)
+        memcpy(tr->xs + k * tr->total, x->data, tr->total * sizeof(double));
     tr->gap[k] = (P->c.known & LMC_HAS_FSTAR) ? f - P->c.fstar : NAN;
     tr->merr[k] = NAN;
     tr->delta[k] = NAN;

@@ -39,6 +39,9 @@ typedef struct lmc_trace
     double *delta_block; /* [k * nblocks + i], step k */
     double *delta;  /* max_i delta_block, step k */
     size_t ngrad;   /* gradient evaluations by the method */
+    size_t total;   /* parameter length when iterates are kept, else 0 */
+    double *xs;     /* X^k at [k * total], if kept (checks re-evaluate f and
+                       gradients at them in MPFR) */
     lmc_stop stop;
     char why[256];  /* the stop reason in words */
 } lmc_trace;
@@ -46,6 +49,10 @@ typedef struct lmc_trace
 /* A trace for up to `iters` steps (iters + 1 records). */
 lmc_trace *lmc_trace_alloc(size_t iters, size_t nblocks);
 void lmc_trace_free(lmc_trace *tr);
+
+/* Makes the trace keep every iterate (cap x total doubles).  Errors:
+ * LMC_ENOMEM. */
+int lmc_trace_keep_iterates(lmc_trace *tr, size_t total);
 
 typedef struct lmc_run_params
 {

@@ -1,0 +1,100 @@
+/* theorem.c -- verdict names, registry lookup, and running a
+ * configuration for a check. */
+#include "theorem.h"
+#include "status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+lmc_verdict_name(lmc_verdict v)
+{
+    switch (v)
+    {
+    case LMC_HOLDS: return "holds";
+    case LMC_VIOLATED: return "violated";
+    case LMC_UNDECIDED: return "undecided";
+    case LMC_HYPOTHESIS_VIOLATED: return "hypothesis violated";
+    case LMC_REPORTED: return "reported";
+    }
+    return "?";
+}
+
+const char *
+lmc_theorem_kind_name(lmc_theorem_kind k)
+{
+    switch (k)
+    {
+    case LMC_HARD_STEP: return "hard per-step";
+    case LMC_HARD_AGGREGATE: return "hard aggregate";
+    case LMC_HARD_EXPECTATION: return "hard in expectation";
+    case LMC_SOFT_SLOPE: return "soft slope";
+    case LMC_SOFT_SHIFT: return "soft shift/flatness";
+    case LMC_REPORT_ONLY: return "report only";
+    }
+    return "?";
+}
+
+const lmc_theorem *
+lmc_theorem_find(const char *id)
+{
+    for (size_t i = 0; lmc_theorems[i]; i++)
+        if (strcmp(lmc_theorems[i]->id, id) == 0)
+            return lmc_theorems[i];
+    return NULL;
+}
+
+void
+lmc_check_run_free(lmc_check_run *run)
+{
+    gsl_vector_free(run->x);
+    gsl_vector_free(run->x0);
+    lmc_trace_free(run->tr);
+    lmc_method_free(run->M);
+    lmc_problem_free(run->P);
+    memset(run, 0, sizeof *run);
+}
+
+int
+lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
+                   lmc_check_run *run)
+{
+    memset(run, 0, sizeof *run);
+    const lmc_problem_type *PT = lmc_problem_find(c->problem);
+    const lmc_method_type *MT = lmc_method_find(c->method);
+    if (!PT || !MT)
+        LMC_ERROR(LMC_ENOTFOUND, "configuration '%s': unknown problem '%s' "
+                  "or method '%s'", c->label, c->problem, c->method);
+    lmc_problem_params pp = c->pp;
+    lmc_method_params mp = c->mp;
+    /* The problem's data stay fixed across seeds (the expectation is over
+     * the samples and injected errors, not over problems). */
+    mp.seed = seed;
+    mp.oracle_params.seed = seed;
+    int status = LMC_ENOMEM;
+    run->P = lmc_problem_alloc(PT, &pp);
+    if (!run->P)
+        goto fail;
+    run->M = lmc_method_alloc(MT, run->P, &mp);
+    if (!run->M)
+        goto fail;
+    run->tr = lmc_trace_alloc(c->rp.iters, run->P->layout.nblocks);
+    run->x0 = gsl_vector_alloc(run->P->layout.total);
+    run->x = gsl_vector_alloc(run->P->layout.total);
+    if (!run->tr || !run->x0 || !run->x)
+        goto fail;
+    status = lmc_trace_keep_iterates(run->tr, run->P->layout.total);
+    if (status)
+        goto fail;
+    status = lmc_problem_x0(run->P, run->x0);
+    if (status)
+        goto fail;
+    gsl_vector_memcpy(run->x, run->x0);
+    status = lmc_run(run->M, run->x, &c->rp, run->tr);
+    if (status)
+        goto fail;
+    return LMC_SUCCESS;
+fail:
+    lmc_check_run_free(run);
+    return status ? status : LMC_ENOMEM;
+}

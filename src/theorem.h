@@ -1,0 +1,116 @@
+/* theorem.h -- theorem entries: each bound of THEORY.md as data plus a
+ * check that returns a verdict.
+ *
+ * An entry carries its id (O1-L1, T1..T8, C1, C2, V1..V7, P1..P5), the
+ * statement in plain text, the source paper, its provenance ("paper" or
+ * "derived"), the hypotheses it needs, its kind, the configurations it is
+ * checked on (quick and full sets) and the check itself.  One file per
+ * entry in theorems/, one line in theorems/registry.c.
+ *
+ * Verdicts are three-valued for hard checks (FLINT truth_t): holds,
+ * violated, undecided (undecided fails).  A check whose hypotheses fail on
+ * the configuration (an assumption check of THEORY section 5 reports a
+ * violation) says "hypothesis violated", distinct from a bound violation.
+ */
+#ifndef LMC_THEOREM_H
+#define LMC_THEOREM_H
+
+#include "method.h"
+#include "problem.h"
+#include "trace.h"
+
+typedef enum
+{
+    LMC_HOLDS = 0,
+    LMC_VIOLATED = 1,
+    LMC_UNDECIDED = 2,
+    LMC_HYPOTHESIS_VIOLATED = 3,
+    LMC_REPORTED = 4 /* report-only entries: nothing asserted */
+} lmc_verdict;
+
+const char *lmc_verdict_name(lmc_verdict v);
+
+typedef enum
+{
+    LMC_HARD_STEP = 0,        /* an inequality at every step */
+    LMC_HARD_AGGREGATE = 1,   /* an inequality on a whole run */
+    LMC_HARD_EXPECTATION = 2, /* in expectation over seeds (MC rule) */
+    LMC_SOFT_SLOPE = 3,       /* a fitted slope with a confidence interval */
+    LMC_SOFT_SHIFT = 4,       /* a direction of shift or a flatness */
+    LMC_REPORT_ONLY = 5
+} lmc_theorem_kind;
+
+const char *lmc_theorem_kind_name(lmc_theorem_kind k);
+
+/* One test point: a problem, a method, a run, and seeds. */
+typedef struct lmc_check_config
+{
+    char label[96];             /* short, unique within the entry */
+    const char *problem;        /* registry names */
+    lmc_problem_params pp;
+    const char *method;
+    lmc_method_params mp;
+    lmc_run_params rp;
+    size_t nseeds;              /* seeds 1..nseeds (expectation checks) */
+    double param[4];            /* entry-specific knobs (documented there) */
+} lmc_check_config;
+
+typedef struct lmc_check_result
+{
+    lmc_verdict verdict;
+    double measured, bound;     /* the decided inequality measured <= bound */
+    double ratio;               /* tightness: measured / bound */
+    double slope, slope_lo, slope_hi; /* soft slope checks (else NaN) */
+    unsigned long seed;         /* the seed that decided (worst case) */
+    size_t step;                /* per-step checks: the worst step */
+    char detail[512];           /* one line: what was compared, why */
+} lmc_check_result;
+
+/* Options every check honours. */
+typedef struct lmc_check_options
+{
+    int full;                   /* the full configuration set */
+    double bound_scale;         /* multiplies every bound: 1, or 0.5 for the
+                                   negative control that must fail */
+    unsigned long seed_base;    /* seeds are seed_base + 0..nseeds-1 */
+} lmc_check_options;
+
+typedef struct lmc_theorem
+{
+    const char *id;         /* "T2" */
+    const char *title;      /* "constant radius, average dual gradient" */
+    const char *statement;  /* the inequality in plain text */
+    const char *source;     /* "[S25]" */
+    const char *provenance; /* "paper" or "derived" */
+    const char *hypotheses; /* what it needs, in words */
+    lmc_theorem_kind kind;
+    /* Fills up to cap configurations; returns how many there are. */
+    size_t (*configs)(const lmc_check_options *o, lmc_check_config *out,
+                      size_t cap);
+    /* Runs and decides one configuration.  Returns LMC_SUCCESS with the
+     * verdict in r, or an error code (reported) if the check could not
+     * run at all (which the caller counts as a failure). */
+    int (*check)(const lmc_check_config *c, const lmc_check_options *o,
+                 lmc_check_result *r);
+} lmc_theorem;
+
+extern const lmc_theorem *const lmc_theorems[];
+const lmc_theorem *lmc_theorem_find(const char *id);
+
+/* Runs configuration c with seed s: allocates the problem and method,
+ * starts at x0, runs rp, and hands back problem, method, trace and final
+ * x (owned by the caller; free with lmc_check_run_free).  Errors
+ * (reported) if the configuration does not fit. */
+typedef struct lmc_check_run
+{
+    lmc_problem *P;
+    lmc_method *M;
+    lmc_trace *tr;
+    gsl_vector *x0, *x;
+} lmc_check_run;
+
+int lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
+                       lmc_check_run *run);
+void lmc_check_run_free(lmc_check_run *run);
+
+#endif /* LMC_THEOREM_H */
