@@ -1,6 +1,9 @@
 /* theorems/registry.c -- every theorem entry, in THEORY.md order. */
 #include "theorem.h"
 
+extern const lmc_theorem lmc_theorem_t2;
+
 const lmc_theorem *const lmc_theorems[] = {
+    &lmc_theorem_t2,
     NULL,
 };

@@ -64,5 +64,6 @@ void cli_table_free(cli_table *t);
 int cmd_oracle(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif /* LMC_CLI_H */

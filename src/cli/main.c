@@ -21,6 +21,8 @@ usage(FILE *out)
           "  oracle   measure the error delta of exact and inexact oracles\n"
           "           (Newton-Schulz schedules, injected error, reduced\n"
           "           precision) against the scalar-map prediction\n"
+          "  check    check every theorem entry on real runs (TAP output;\n"
+          "           exit 1 on a violated bound)\n"
           "  run      run one method on one problem and record its trace\n"
           "  list     name every problem, method, oracle, error source,\n"
           "           schedule, precision and spectrum\n"
@@ -55,11 +57,13 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "oracle") == 0)
         return cmd_oracle(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(argc - 1, argv + 1);
-    cli_fail(NULL, "unknown command '%s' (accepted: oracle, run, list; see "
+    cli_fail(NULL, "unknown command '%s' (accepted: check, oracle, run, list; see "
              "'lmocheck --help')", cmd);
     return LMC_EXIT_USAGE;
 }

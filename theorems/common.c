@@ -1,0 +1,107 @@
+/* theorems/common.c -- MPFR re-evaluation at stored iterates. */
+#include "common.h"
+#include "status.h"
+
+#include <float.h>
+#include <math.h>
+
+double
+lmc_thm_norm_rel(const lmc_layout *L)
+{
+    double worst = 0;
+    for (size_t i = 0; i < L->nblocks; i++)
+    {
+        const double m = (double)L->size1[i], n = (double)L->size2[i];
+        const double k = fmin(m, n), mx = fmax(m, n);
+        const double rel = (k * 8 * mx + m * n + 1) * DBL_EPSILON;
+        worst = fmax(worst, rel);
+    }
+    return worst;
+}
+
+int
+lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
+            mpfr_prec_t prec)
+{
+    const lmc_problem_mp *C = lmc_problem_mp_find(P->type);
+    if (!C || !C->fstar)
+        LMC_ERROR(LMC_EDOM, "problem '%s' has no MPFR companion with a "
+                  "closed-form f*", P->type->name);
+    const mpfr_prec_t wp = prec + 64;
+    gsl_vector_const_view xv =
+        gsl_vector_const_view_array(x, P->layout.total);
+    mpfr_t f, fs, margin;
+    mpfr_inits2(wp, f, fs, margin, (mpfr_ptr)0);
+    int status = C->fdf(P, &xv.vector, wp, f, NULL);
+    if (status == LMC_SUCCESS)
+        status = C->fstar(P, wp, fs);
+    if (status == LMC_SUCCESS)
+    {
+        /* margin = 2^(48 - wp) (|f| + |f*|), rounded up. */
+        mpfr_abs(margin, f, MPFR_RNDU);
+        mpfr_t a;
+        mpfr_init2(a, wp);
+        mpfr_abs(a, fs, MPFR_RNDU);
+        mpfr_add(margin, margin, a, MPFR_RNDU);
+        mpfr_clear(a);
+        mpfr_mul_2si(margin, margin, 48 - (long)wp, MPFR_RNDU);
+        /* out = (f - f*) +- margin, MPFI rounding outward. */
+        mpfi_set_fr(out, f);
+        mpfi_sub_fr(out, out, fs);
+        mpfi_t e;
+        mpfi_init2(e, wp);
+        mpfi_interv_fr(e, margin, margin);
+        mpfi_neg(e, e);
+        mpfi_put_fr(e, margin);
+        mpfi_add(out, out, e);
+        mpfi_clear(e);
+    }
+    mpfr_clears(f, fs, margin, (mpfr_ptr)0);
+    return status;
+}
+
+int
+lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
+              const double *x, gsl_vector *g, double *val)
+{
+    const lmc_problem_mp *C = lmc_problem_mp_find(P->type);
+    if (!C)
+        LMC_ERROR(LMC_EDOM, "problem '%s' has no MPFR companion",
+                  P->type->name);
+    const mpfr_prec_t wp = 128;
+    const size_t n = P->layout.total;
+    gsl_vector_const_view xv = gsl_vector_const_view_array(x, n);
+    lmc_mp_mat *gm = lmc_mp_mat_alloc(n, 1, wp);
+    if (!gm)
+        return LMC_ENOMEM;
+    mpfr_t f;
+    mpfr_init2(f, wp);
+    int status = C->fdf(P, &xv.vector, wp, f, gm);
+    mpfr_clear(f);
+    if (status == LMC_SUCCESS)
+    {
+        gsl_matrix_view gv = gsl_matrix_view_vector(g, n, 1);
+        status = lmc_mp_mat_get_gsl(&gv.matrix, gm);
+    }
+    double sum = 0;
+    for (size_t i = 0; status == LMC_SUCCESS && i < P->layout.nblocks; i++)
+    {
+        gsl_matrix_const_view gi = lmc_block_const(&P->layout, g, i);
+        double d;
+        status = lmc_oracle_dual_norm(oracles[i], &gi.matrix, &d);
+        sum += d;
+    }
+    lmc_mp_mat_free(gm);
+    *val = sum;
+    return status;
+}
+
+void
+lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
+               double bound)
+{
+    r->verdict = v;
+    r->measured = measured;
+    r->bound = bound;
+    r->ratio = bound > 0 ? measured / bound : NAN;
+}

@@ -1,0 +1,40 @@
+/* theorems/common.h -- pieces every theorem check uses: enclosures of
+ * f - f* and of dual gradient norms at stored double iterates, computed
+ * with the problems' MPFR companions, and the relative error bounds
+ * stated for norms computed in double. */
+#ifndef LMC_THEOREMS_COMMON_H
+#define LMC_THEOREMS_COMMON_H
+
+#include "decide.h"
+#include "problem_mp.h"
+#include "theorem.h"
+
+/* Relative error bound of a (dual) norm of a block computed in double:
+ * the SVD behind spectral and nuclear norms is backward stable, so each
+ * computed singular value is within p eps ||G||_2 of the exact one
+ * (Weyl), p <= 8 max(m, n) for LAPACK's dgesdd; a sum of k of them is
+ * within k p eps of the nuclear norm; the entrywise norms' sums are within
+ * m n eps.  Plus 1 eps for G itself rounded to double entrywise.  The
+ * bound returned covers every block of the layout. */
+double lmc_thm_norm_rel(const lmc_layout *L);
+
+/* out encloses f(x) - f* for the double point x (length P->layout.total),
+ * evaluated by the MPFR companion at prec + 64 bits with round to nearest;
+ * the margin 2^(48 - wp) (|f| + |f*|) covers up to 2^48 operations each
+ * off by half an ulp at the working precision wp.  LMC_EDOM if the
+ * problem has no companion with a closed-form f*. */
+int lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
+                mpfr_prec_t prec);
+
+/* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from the MPFR
+ * companion (rounded to double entrywise) and the dual norms from the
+ * problem's block oracles; its relative error is within
+ * lmc_thm_norm_rel.  g is a parameter-length workspace. */
+int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
+                  const double *x, gsl_vector *g, double *val);
+
+/* Fills a check result's common fields from a decision. */
+void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
+                    double bound);
+
+#endif /* LMC_THEOREMS_COMMON_H */

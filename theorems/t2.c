@@ -1,0 +1,250 @@
+/* theorems/t2.c -- T2: constant radius, exact gradients, no momentum.
+ *
+ * Statement (THEORY.md section 2, [S25], derived): for the LMO method
+ * X^{k+1} = X^k + t S~^k with S~^k = LMO(grad f(X^k)) + E^k, ||E^k|| <= delta
+ * < 1, f L-smooth in the product norm (dual: sum of block duals),
+ *   (1/K) sum_{k<K} ||grad f(X^k)||_*
+ *       <= Delta_0 / (t (1-delta) K) + L t (1+delta)^2 / (2 (1-delta)),
+ * Delta_0 = f(X^0) - f*.
+ *
+ * Hypotheses and where they come from: exact gradients and alpha = 1
+ * (method "lmo" with momentum 0, not stochastic: fixed by the
+ * configurations); L declared by the problem and checked along the run
+ * by the assumption checker (a violation gives "hypothesis violated");
+ * f* closed-form (MPFR companion); delta = the largest realized delta of
+ * the run (measured against the exact LMO, enclosed with the norm's
+ * stated error), which must be < 1.
+ *
+ * Rigor: the left side is re-evaluated at the stored double iterates with
+ * the MPFR gradient and enclosed with lmc_thm_norm_rel; Delta_0 is the
+ * MPFR gap; t, L and K are exact.  The decision is lmc_decide_le over
+ * MPFI, so every endpoint is rounded outward.
+ */
+#include "assume.h"
+#include "common.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct
+{
+    const lmc_check_run *run;
+    const double *gd;  /* MPFR-based dual gradient norms, K of them */
+    size_t K;
+    double rel;        /* their relative error bound */
+    double delta, delta_rel;
+    double t, L;
+} t2_data;
+
+static int
+t2_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t2_data *d = vd;
+    mpfi_t a;
+    mpfi_init2(a, prec);
+    mpfi_set_ui(out, 0);
+    for (size_t k = 0; k < d->K; k++)
+    {
+        lmc_enclose_measured(a, d->gd[k], d->rel);
+        mpfi_add(out, out, a);
+    }
+    mpfi_div_ui(out, out, (unsigned long)d->K);
+    mpfi_clear(a);
+    return LMC_SUCCESS;
+}
+
+static int
+t2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t2_data *d = vd;
+    mpfi_t delta, one_m, one_p, a, b;
+    mpfi_init2(delta, prec);
+    mpfi_init2(one_m, prec);
+    mpfi_init2(one_p, prec);
+    mpfi_init2(a, prec);
+    mpfi_init2(b, prec);
+    lmc_enclose_measured(delta, d->delta, d->delta_rel);
+    mpfi_ui_sub(one_m, 1, delta); /* 1 - delta */
+    mpfi_add_ui(one_p, delta, 1); /* 1 + delta */
+    /* a = Delta_0 / (t (1-delta) K) */
+    int status = lmc_thm_gap(d->run->P, d->run->tr->xs, a, prec);
+    mpfi_div_d(a, a, d->t);
+    mpfi_div(a, a, one_m);
+    mpfi_div_ui(a, a, (unsigned long)d->K);
+    /* b = L t (1+delta)^2 / (2 (1-delta)) */
+    mpfi_sqr(b, one_p);
+    mpfi_mul_d(b, b, d->L);
+    mpfi_mul_d(b, b, d->t);
+    mpfi_div(b, b, one_m);
+    mpfi_div_ui(b, b, 2);
+    mpfi_add(out, a, b);
+    mpfi_clear(delta);
+    mpfi_clear(one_m);
+    mpfi_clear(one_p);
+    mpfi_clear(a);
+    mpfi_clear(b);
+    return status;
+}
+
+/* Runs the assumption checker on L at every tenth iterate. */
+static int
+hypothesis_L(const lmc_check_run *run, size_t K, char *why, size_t len)
+{
+    lmc_assume_params ap = lmc_assume_params_default();
+    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
+    if (!w)
+        return -1;
+    lmc_assume_report rep;
+    int status = lmc_assume_begin(w, &run->P->c, LMC_HAS_L);
+    for (size_t k = 0; status == LMC_SUCCESS && k <= K; k += 10)
+    {
+        gsl_vector_const_view x = gsl_vector_const_view_array(
+            run->tr->xs + k * run->tr->total, run->tr->total);
+        status = lmc_assume_point(w, &x.vector);
+    }
+    if (status == LMC_SUCCESS)
+        status = lmc_assume_end(w, &rep);
+    lmc_assume_free(w);
+    if (status)
+        return -1;
+    const lmc_assume_result *res = &rep.r[LMC_ASSUME_L];
+    if (res->nviolations)
+    {
+        snprintf(why, len, "L = %g violated %zu times (tightest %g)",
+                 res->declared, res->nviolations, res->tightest);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+t2_check(const lmc_check_config *c, const lmc_check_options *o,
+         lmc_check_result *r)
+{
+    lmc_check_run run;
+    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
+    const lmc_trace *tr = run.tr;
+    const size_t K = tr->n - 1;
+    int status = LMC_SUCCESS;
+    double *gd = malloc((K ? K : 1) * sizeof *gd);
+    gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
+    lmc_oracle *or[LMC_MAX_BLOCKS];
+    for (size_t i = 0; i < run.P->layout.nblocks; i++)
+        or[i] = run.M->oracle[i]->exact;
+    r->seed = o->seed_base;
+    if (!gd || !g)
+    {
+        status = LMC_ENOMEM;
+        goto done;
+    }
+    double delta = 0;
+    for (size_t k = 0; k < K; k++)
+        delta = fmax(delta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
+    const double rel = lmc_thm_norm_rel(&run.P->layout);
+    if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta * (1 + rel) < 1))
+    {
+        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+        snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+                 "delta %.3g not < 1: the bound does not apply",
+                 lmc_stop_name(tr->stop), delta);
+        goto done;
+    }
+    const int h = hypothesis_L(&run, K, r->detail, sizeof r->detail);
+    if (h < 0)
+    {
+        status = LMC_EDOM;
+        goto done;
+    }
+    if (h > 0)
+    {
+        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+        goto done;
+    }
+    for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
+        status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gd[k]);
+    if (status)
+        goto done;
+    t2_data d = {&run, gd, K, rel, delta, rel, c->mp.lr, run.P->c.L};
+    double lhs, rhs;
+    const lmc_verdict v =
+        lmc_decide_le(t2_lhs, t2_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
+                      LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+    lmc_thm_result(r, v, lhs, rhs);
+    snprintf(r->detail, sizeof r->detail, "mean dual gradient norm over %zu "
+             "steps vs Delta_0/(t(1-delta)K) + L t (1+delta)^2/(2(1-delta)) "
+             "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run.P->c.L,
+             delta);
+done:
+    free(gd);
+    gsl_vector_free(g);
+    lmc_check_run_free(&run);
+    return status;
+}
+
+static void
+config(lmc_check_config *c, const char *label, const char *problem,
+       const lmc_inexact_type *src, double delta, double t, size_t K)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->problem = problem;
+    c->pp = lmc_problem_params_default();
+    c->method = "lmo";
+    c->mp = lmc_method_params_default();
+    c->mp.lr = t;
+    c->mp.momentum = 0; /* alpha = 1 */
+    c->mp.oracle = src;
+    c->mp.oracle_params.delta = delta;
+    c->rp = lmc_run_params_default();
+    c->rp.iters = K;
+    c->rp.measure_delta = 1;
+    c->nseeds = 1;
+}
+
+static size_t
+t2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
+{
+    lmc_check_config all[8];
+    size_t n = 0;
+    config(&all[n++], "lsq adversarial delta=0.3 t=0.05", "lsq",
+           &lmc_inexact_inject_adversarial, 0.3, 0.05, 100);
+    config(&all[n++], "lsq random delta=0.3 t=0.05", "lsq",
+           &lmc_inexact_inject_random, 0.3, 0.05, 100);
+    config(&all[n++], "lsq exact t=0.5 K=1", "lsq", &lmc_inexact_exact, 0,
+           0.5, 1);
+    config(&all[n], "lsq jordan poly t=0.05", "lsq", &lmc_inexact_poly, 0,
+           0.05, 100);
+    n++;
+    config(&all[n++], "pl-sin adversarial delta=0.5 t=0.01", "pl-sin",
+           &lmc_inexact_inject_adversarial, 0.5, 0.01, 60);
+    config(&all[n++], "l0l1-sep exact t=0.02", "l0l1-sep",
+           &lmc_inexact_exact, 0, 0.02, 60);
+    if (o->full)
+    {
+        config(&all[n++], "lsq adversarial delta=0.8 t=0.01 K=1000", "lsq",
+               &lmc_inexact_inject_adversarial, 0.8, 0.01, 1000);
+        config(&all[n++], "icl random delta=0.2 t=0.05", "icl",
+               &lmc_inexact_inject_random, 0.2, 0.05, 300);
+    }
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = all[i];
+    return n;
+}
+
+const lmc_theorem lmc_theorem_t2 = {
+    .id = "T2",
+    .title = "constant radius: average dual gradient norm",
+    .statement = "(1/K) sum_{k<K} ||grad f(X^k)||_* <= Delta_0/(t(1-delta)K) "
+                 "+ L t (1+delta)^2/(2(1-delta))",
+    .source = "[S25]",
+    .provenance = "derived",
+    .hypotheses = "f L-smooth in the product norm (L declared, checked "
+                  "along the run); exact gradients; alpha = 1; delta < 1; "
+                  "f* closed-form",
+    .kind = LMC_HARD_AGGREGATE,
+    .configs = t2_configs,
+    .check = t2_check,
+};
