@@ -75,6 +75,23 @@ lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
     run->P = lmc_problem_alloc(PT, &pp);
     if (!run->P)
         goto fail;
+    const double cs = c->constant_scale;
+    if (cs > 0 && cs != 1)
+    {
+        /* Deliberately wrong constants (negative control): the checks'
+         * assumption checks must report them. */
+        lmc_constants *k = &run->P->c;
+        k->L *= cs;
+        k->L_frob *= cs;
+        k->sigma *= cs;
+        k->Lbar *= cs;
+        k->mu /= cs;
+        for (size_t i = 0; i < LMC_MAX_BLOCKS; i++)
+        {
+            k->L0[i] *= cs;
+            k->L1[i] *= cs;
+        }
+    }
     run->M = lmc_method_alloc(MT, run->P, &mp);
     if (!run->M)
         goto fail;

@@ -53,6 +53,10 @@ typedef struct lmc_check_config
     lmc_run_params rp;
     size_t nseeds;              /* seeds 1..nseeds (expectation checks) */
     double param[4];            /* entry-specific knobs (documented there) */
+    double constant_scale;      /* negative control set by the caller:
+                                   declared L, L_frob, L0, L1, sigma, Lbar
+                                   are multiplied by it and mu divided
+                                   (0 or 1: unchanged) */
 } lmc_check_config;
 
 typedef struct lmc_check_result

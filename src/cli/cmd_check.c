@@ -39,6 +39,9 @@ static const char help[] =
     "                     accepts 13 only, the content is the same  [14]\n"
     "  --bound-scale S    multiply every bound by S in (0, 1]: a negative\n"
     "                     control (S = 0.5 must make tight checks fail)\n"
+    "  --constant-scale S multiply the problems' declared constants by S\n"
+    "                     (mu divided): a negative control, checks must\n"
+    "                     report 'hypothesis violated'\n"
     "  -h, --help         this text\n"
     "\n"
     "In another project's CI:  lmocheck check --quick || exit 1\n";
@@ -120,7 +123,7 @@ cmd_check(int argc, char **argv)
     enum
     {
         O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
-        O_LIST, O_JUNIT, O_SCALE, O_TAPV
+        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE
     };
     static const struct option lo[] = {
         {"theorem", required_argument, NULL, O_THEOREM},
@@ -133,12 +136,14 @@ cmd_check(int argc, char **argv)
         {"junit", required_argument, NULL, O_JUNIT},
         {"bound-scale", required_argument, NULL, O_SCALE},
         {"tap-version", required_argument, NULL, O_TAPV},
+        {"constant-scale", required_argument, NULL, O_CSCALE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     cli_list ths = {0}, probs = {0}, meths = {0};
     lmc_check_options o = {.full = 0, .bound_scale = 1.0, .seed_base = 1};
     const char *junit = NULL;
     int list = 0, code = LMC_EXIT_USAGE, tapv = 14;
+    double cscale = 1;
     FILE *jf = NULL;
     lmc_check_config *cs = NULL;
 
@@ -177,6 +182,14 @@ cmd_check(int argc, char **argv)
                 !(o.bound_scale > 0 && o.bound_scale <= 1))
             {
                 cli_fail(cmd, "--bound-scale: '%s' is not in (0, 1]",
+                         optarg);
+                goto out;
+            }
+            break;
+        case O_CSCALE:
+            if (cli_parse_double(optarg, &cscale) || !(cscale > 0))
+            {
+                cli_fail(cmd, "--constant-scale: '%s' is not a number > 0",
                          optarg);
                 goto out;
             }
@@ -270,9 +283,10 @@ cmd_check(int argc, char **argv)
         const size_t n = T->configs(&o, cs, MAX_CONFIGS);
         for (size_t j = 0; j < n && j < MAX_CONFIGS; j++)
         {
-            const lmc_check_config *c = &cs[j];
+            lmc_check_config *c = &cs[j];
             if (!in_list(&probs, c->problem) || !in_list(&meths, c->method))
                 continue;
+            c->constant_scale = cscale;
             point++;
             if (progress)
                 fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", point, total,
@@ -316,6 +330,8 @@ cmd_check(int argc, char **argv)
             printf("  seed: %lu\n", r.seed);
             if (o.bound_scale != 1)
                 yaml_num(stdout, "bound_scale", o.bound_scale);
+            if (cscale != 1)
+                yaml_num(stdout, "constant_scale", cscale);
             yaml_string(stdout, "detail", r.detail);
             printf("  ...\n");
             if (jf)

@@ -1,0 +1,201 @@
+/* t-check.c -- lmocheck check: the theorem suite passes, its output is
+ * valid deterministic TAP, and its negative controls fail for the right
+ * reason.
+ *
+ * Negative controls (issue contract): with every bound multiplied by 0.5
+ * at least one entry of each hard kind present reports "violated"; with
+ * the declared constants halved, every entry whose hypotheses are checked
+ * along the run reports "hypothesis violated" somewhere, never "holds"
+ * for all of its points.  Both runs must exit 1.
+ */
+#include "tap.h"
+#include "theorem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char exe[4096], dir[4096];
+
+/* Runs `lmocheck check ARGS > out`; returns the exit status. */
+static int
+check(const char *args, const char *out)
+{
+    char cmdline[16384];
+    snprintf(cmdline, sizeof cmdline, "'%s' check %s > '%s/%s' 2>'%s/err'",
+             exe, args, dir, out, dir);
+    const int st = system(cmdline);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static char *
+slurp(const char *name)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    const long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n)
+    {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+static size_t
+count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = s; p && (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+/* Does the TAP text have a point "... ID ...: VERDICT" for entry id? */
+static int
+has_point(const char *tap, const char *id, const char *verdict)
+{
+    char a[64];
+    snprintf(a, sizeof a, " - %s ", id);
+    for (const char *p = tap; (p = strstr(p, a)); p++)
+    {
+        const char *eol = strchr(p, '\n');
+        const char *v = strstr(p, verdict);
+        if (v && (!eol || v < eol))
+            return 1;
+    }
+    return 0;
+}
+
+int
+main(void)
+{
+    tap_begin(1);
+    const char *path = getenv("LMC_LMOCHECK");
+    const char *root = getenv("LMC_BUILD_ROOT");
+    if (!path)
+    {
+        printf("1..0 # SKIP LMC_LMOCHECK (the program's path) is not set\n");
+        return 0;
+    }
+    snprintf(exe, sizeof exe, "%s", path);
+    snprintf(dir, sizeof dir, "%s/t-check.XXXXXX", root ? root : "/tmp");
+    if (access(exe, X_OK) != 0 || !mkdtemp(dir))
+    {
+        printf("Bail out! lmocheck not executable at %s\n", exe);
+        return 1;
+    }
+
+    /* The quick suite passes, with a plan that matches its points. */
+    const int st = check("--quick", "quick.tap");
+    char *tap = slurp("quick.tap");
+    size_t plan = 0;
+    if (tap)
+        sscanf(tap, "TAP version 14\n1..%zu", &plan);
+    const size_t oks = count(tap, "\nok "), bad = count(tap, "\nnot ok ");
+    tap_ok(st == 0 && bad == 0 && plan > 0 && oks == plan,
+           "check --quick: exit 0, %zu of %zu points ok", oks, plan);
+    size_t entries = 0;
+    for (size_t i = 0; lmc_theorems[i]; i++)
+    {
+        entries++;
+        char id[64];
+        snprintf(id, sizeof id, " - %s ", lmc_theorems[i]->id);
+        tap_ok(tap && strstr(tap, id), "%s has test points in the quick "
+               "suite", lmc_theorems[i]->id);
+    }
+    tap_ok(count(tap, "  ---\n") == plan && count(tap, "  ...\n") == plan &&
+               count(tap, "  provenance: ") == plan,
+           "every point carries a YAML block with its provenance");
+
+    /* Deterministic for a fixed seed. */
+    check("--quick", "again.tap");
+    char *again = slurp("again.tap");
+    tap_ok(tap && again && strcmp(tap, again) == 0,
+           "two runs with the same seed print identical TAP");
+
+    /* prove accepts the TAP 13 form (same content). */
+    if (system("command -v prove >/dev/null 2>&1") == 0)
+    {
+        check("--quick --tap-version 13", "v13.tap");
+        char cmdline[8600];
+        snprintf(cmdline, sizeof cmdline,
+                 "prove -e cat '%s/v13.tap' >/dev/null 2>&1", dir);
+        tap_ok(system(cmdline) == 0, "prove parses and passes the TAP 13 "
+               "output");
+    }
+    else
+        tap_skip(1, "prove not installed");
+
+    /* JUnit. */
+    char junit[4400], args[4500];
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    snprintf(args, sizeof args, "--quick --junit '%s'", junit);
+    check(args, "junit.tap");
+    char *xml = slurp("junit.xml");
+    tap_ok(xml && count(xml, "<testcase ") == plan &&
+               count(xml, "<failure") == 0 && strstr(xml, "</testsuites>"),
+           "--junit writes one testcase per point, no failures");
+
+    /* Negative control 1: bounds halved. */
+    const int st_half = check("--quick --bound-scale 0.5", "half.tap");
+    char *half = slurp("half.tap");
+    tap_ok(st_half == 1, "bounds x 0.5: exit 1");
+    const lmc_theorem_kind hard[] = {LMC_HARD_STEP, LMC_HARD_AGGREGATE,
+                                     LMC_HARD_EXPECTATION};
+    for (size_t k = 0; k < 3; k++)
+    {
+        int present = 0, caught = 0;
+        for (size_t i = 0; lmc_theorems[i]; i++)
+            if (lmc_theorems[i]->kind == hard[k])
+            {
+                present = 1;
+                const int v = has_point(half, lmc_theorems[i]->id,
+                                        ": violated");
+                caught |= v;
+                tap_diag("bounds x 0.5: %s %s", lmc_theorems[i]->id,
+                         v ? "caught (violated)" : "not caught");
+            }
+        if (present)
+            tap_ok(caught, "bounds x 0.5: a %s entry reports violated",
+                   lmc_theorem_kind_name(hard[k]));
+    }
+
+    /* Negative control 2: declared constants halved. */
+    const int st_c = check("--quick --constant-scale 0.5", "const.tap");
+    char *cst = slurp("const.tap");
+    tap_ok(st_c == 1 && strstr(cst ? cst : "", ": hypothesis violated"),
+           "declared constants x 0.5: exit 1, reported as hypothesis "
+           "violated (not as a bound violation)");
+
+    /* --list and usage errors. */
+    const int st_l = check("--list", "list.md");
+    char *list = slurp("list.md");
+    tap_ok(st_l == 0 && list && count(list, "\n| ") == plan,
+           "--list prints the theorem x problem x method matrix (%zu rows)",
+           plan);
+    tap_int(check("--theorem NOPE", "x"), 2, "unknown theorem id: exit 2");
+    tap_int(check("--bound-scale 2", "x"), 2, "--bound-scale outside "
+            "(0, 1]: exit 2");
+    tap_int(check("--problem nope", "x"), 2, "unknown problem: exit 2");
+    tap_int(check("--tap-version 12", "x"), 2, "unknown TAP version: exit 2");
+    tap_ok(entries > 0, "%zu theorem entries registered", entries);
+    free(tap);
+    free(again);
+    free(xml);
+    free(half);
+    free(cst);
+    free(list);
+    return tap_end();
+}
