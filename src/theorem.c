@@ -100,7 +100,9 @@ lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
     run->x = gsl_vector_alloc(run->P->layout.total);
     if (!run->tr || !run->x0 || !run->x)
         goto fail;
-    status = lmc_trace_keep_iterates(run->tr, run->P->layout.total);
+    status = c->no_iterates
+                 ? LMC_SUCCESS
+                 : lmc_trace_keep_iterates(run->tr, run->P->layout.total);
     if (status)
         goto fail;
     status = lmc_problem_x0(run->P, run->x0);

@@ -53,6 +53,8 @@ typedef struct lmc_check_config
     lmc_run_params rp;
     size_t nseeds;              /* seeds 1..nseeds (expectation checks) */
     double param[4];            /* entry-specific knobs (documented there) */
+    int no_iterates;            /* 1: the trace keeps no iterates (long
+                                   runs of soft checks) */
     double constant_scale;      /* negative control set by the caller:
                                    declared L, L_frob, L0, L1, sigma, Lbar
                                    are multiplied by it and mu divided

@@ -1,0 +1,426 @@
+/* theorems/t6.c -- T6: layer-wise (L0,L1) adaptive radius.
+ *
+ * Statement (THEORY.md section 2, [S25], derived): under the per-block
+ * descent form f(Y) <= f(X) + <grad f(X), Y-X> + sum_i (L0_i + L1_i
+ * g_i)/2 ||Y_i - X_i||^2, g_i = ||grad_i f(X)||_*, the step X_i <- X_i +
+ * t_i S~_i with ||S~_i - LMO_i(grad_i f)|| <= delta_i and
+ * t_i = (1-delta_i) g_i / ((1+delta_i)^2 (L0_i + L1_i g_i)) gives
+ *   (step)  f(X^{k+1}) - f(X^k) <= -B_k,
+ *           B_k = sum_i (1-delta_i)^2 g_i^2 / (2 (1+delta_i)^2 (L0_i + L1_i g_i)),
+ * and, summing over k <= K-1 against Delta_0 = f(X^0) - f*,
+ *   (aggregate)  min_k sum_i g_i^2/(L0_i + L1_i g_i)
+ *                    <= (2 Delta_0/K) ((1+delta)/(1-delta))^2,
+ * delta = max_i delta_i.  param[0] selects the part: 0 the step
+ * inequality at every step, 1 the aggregate.
+ *
+ * Orientation (so that --bound-scale S < 1 makes a tight case fail):
+ *   step:       B_k <= S (f(X^k) - f(X^{k+1}) + tau_k)
+ *               (guaranteed decrease <= realized decrease);
+ *   aggregate:  min_k h_k <= S (2 Delta_0/K) ((1+delta)/(1-delta))^2.
+ * On lsq (L0 = L = sum_{i<=r} s_i^2, L1 = 0) with the exact oracle the
+ * step inequality is an equality up to the outward rounding of the
+ * declared L (||A O||_F^2 = ||A||_F^2 for the square polar factor O);
+ * That configuration's "holds" rests on tau below: without it the
+ * enclosure of g (lmc_thm_norm_rel, ~5e-13 relative) is wider than the
+ * true margin (~2e-13 relative) and the decision is "undecided"; a
+ * violation smaller than tau (~1e-11 relative) would not be seen there.
+ * With the adversarial direction (S~ = -(1-delta) O) the ratio is
+ * (1/2) / (1 - (1-delta)^2/(2 (1+delta)^2)), 0.585 at delta = 0.3.
+ *
+ * Hypotheses, checked: the method is "adaptive" with the declared delta
+ * (params.oracle_params.delta), exact gradients; the realized delta of
+ * every call (measured against the exact LMO) is at most the declared one
+ * up to the norm's rounding; L0_i, L1_i declared (LMC_HAS_L0L1) and the
+ * descent form checked along the run by the assumption checker (THEORY
+ * section 5; a violation: "hypothesis violated"); f* closed form.  With
+ * realized delta_r <= delta, the step's guarantee with the declared delta
+ * is valid: t (1-delta_r) g - (L0 + L1 g)(1+delta_r)^2 t^2/2 is
+ * non-increasing in delta_r.
+ *
+ * Rigor: f - f* by the MPFR companion at the stored iterates (f* cancels
+ * in the step difference); g_i from the MPFR gradient with the block dual
+ * norms, enclosed with lmc_thm_norm_rel (t_i itself came from the double
+ * gradient: t is the maximizer of the one-step guarantee, so a relative
+ * error e in it costs only e^2 relative); L0_i, L1_i, delta exact doubles.
+ * tau_k = 64 n eps (sum_i t_i g_i + ||grad f||_F (||X^k||_F +
+ * ||X^{k+1}||_F)) covers the rounded update (half an ulp per entry,
+ * paired with the gradient by Cauchy-Schwarz), the backward-stable polar
+ * factor (~n eps per entry for a well-conditioned gradient) and the
+ * realized delta exceeding the declared one by rounding.
+ */
+#include "assume.h"
+#include "common.h"
+#include "status.h"
+
+#include <float.h>
+#include <gsl/gsl_blas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct
+{
+    const lmc_check_run *run;
+    const double *x0, *x1;          /* X^k, X^{k+1} (step part) */
+    const double *gb;               /* g_i at X^k, nblocks of them */
+    size_t nb;
+    double rel;                     /* their relative error */
+    double delta;                   /* declared, every block */
+    double tau;
+    double hmin;                    /* aggregate: min_k h_k (double) */
+    size_t K;
+} t6_data;
+
+/* out = sum_i g_i^2 / (L0_i + L1_i g_i), times w = (1-delta)^2 /
+ * (2 (1+delta)^2) if weighted. */
+static void
+t6_h(mpfi_t out, const t6_data *d, int weighted, mpfr_prec_t prec)
+{
+    const lmc_constants *c = &d->run->P->c;
+    mpfi_t g, den, w;
+    mpfi_init2(g, prec);
+    mpfi_init2(den, prec);
+    mpfi_init2(w, prec);
+    mpfi_set_ui(out, 0);
+    for (size_t i = 0; i < d->nb; i++)
+    {
+        lmc_enclose_measured(g, d->gb[i], d->rel);
+        mpfi_mul_d(den, g, c->L1[i]);
+        mpfi_add_d(den, den, c->L0[i]);
+        mpfi_sqr(g, g);
+        mpfi_div(g, g, den);
+        mpfi_add(out, out, g);
+    }
+    if (weighted)
+    {
+        mpfi_set_d(w, d->delta);
+        mpfi_ui_sub(den, 1, w);
+        mpfi_add_ui(w, w, 1);
+        mpfi_div(w, den, w);
+        mpfi_sqr(w, w);
+        mpfi_div_ui(w, w, 2);
+        mpfi_mul(out, out, w);
+    }
+    mpfi_clear(g);
+    mpfi_clear(den);
+    mpfi_clear(w);
+}
+
+static int
+step_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    t6_h(out, vd, 1, prec);
+    return LMC_SUCCESS;
+}
+
+static int
+step_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t6_data *d = vd;
+    mpfi_t a;
+    mpfi_init2(a, prec);
+    int status = lmc_thm_gap(d->run->P, d->x0, out, prec);
+    if (status == LMC_SUCCESS)
+        status = lmc_thm_gap(d->run->P, d->x1, a, prec);
+    mpfi_sub(out, out, a);
+    mpfi_add_d(out, out, d->tau);
+    mpfi_clear(a);
+    return status;
+}
+
+/* The minimizing step's h, recomputed as an enclosure (gb holds it). */
+static int
+agg_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    t6_h(out, vd, 0, prec);
+    return LMC_SUCCESS;
+}
+
+static int
+agg_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t6_data *d = vd;
+    mpfi_t q, a;
+    mpfi_init2(q, prec);
+    mpfi_init2(a, prec);
+    int status = lmc_thm_gap(d->run->P, d->run->tr->xs, out, prec);
+    mpfi_mul_ui(out, out, 2);
+    mpfi_div_ui(out, out, (unsigned long)d->K);
+    mpfi_set_d(a, d->delta);
+    mpfi_add_ui(q, a, 1);
+    mpfi_ui_sub(a, 1, a);
+    mpfi_div(q, q, a);
+    mpfi_sqr(q, q);
+    mpfi_mul(out, out, q);
+    mpfi_clear(q);
+    mpfi_clear(a);
+    return status;
+}
+
+/* Runs the assumption checker on L0/L1 at every tenth iterate. */
+static int
+hypothesis_l0l1(const lmc_check_run *run, size_t K, char *why, size_t len)
+{
+    lmc_assume_params ap = lmc_assume_params_default();
+    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
+    if (!w)
+        return -1;
+    lmc_assume_report rep;
+    int status = lmc_assume_begin(w, &run->P->c, LMC_HAS_L0L1);
+    for (size_t k = 0; status == LMC_SUCCESS && k <= K; k += 10)
+    {
+        gsl_vector_const_view x = gsl_vector_const_view_array(
+            run->tr->xs + k * run->tr->total, run->tr->total);
+        status = lmc_assume_point(w, &x.vector);
+    }
+    if (status == LMC_SUCCESS)
+        status = lmc_assume_end(w, &rep);
+    lmc_assume_free(w);
+    if (status)
+        return -1;
+    const lmc_assume_result *res = &rep.r[LMC_ASSUME_L0L1];
+    if (res->nviolations)
+    {
+        snprintf(why, len, "L0/L1 descent form violated %zu times (smallest "
+                 "common multiplier %g)", res->nviolations, res->tightest);
+        return 1;
+    }
+    return 0;
+}
+
+/* gb[i] = ||grad_i f(x)||_* from the MPFR gradient (left in g). */
+static int
+block_gdual(const lmc_check_run *run, lmc_oracle *const *or, const double *x,
+            gsl_vector *g, double *gb)
+{
+    double sum;
+    LMC_TRY(lmc_thm_gdual(run->P, or, x, g, &sum));
+    for (size_t i = 0; i < run->P->layout.nblocks; i++)
+    {
+        gsl_matrix_const_view gi = lmc_block_const(&run->P->layout, g, i);
+        LMC_TRY(lmc_oracle_dual_norm(or[i], &gi.matrix, &gb[i]));
+    }
+    return LMC_SUCCESS;
+}
+
+static int
+t6_check(const lmc_check_config *c, const lmc_check_options *o,
+         lmc_check_result *r)
+{
+    lmc_check_run run;
+    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
+    const lmc_trace *tr = run.tr;
+    const lmc_layout *Ly = &run.P->layout;
+    const size_t K = tr->n - 1, n = Ly->total, nb = Ly->nblocks;
+    const int aggregate = c->param[0] != 0;
+    const double delta = c->mp.oracle_params.delta;
+    int status = LMC_SUCCESS;
+    gsl_vector *g = gsl_vector_alloc(n);
+    lmc_oracle *or[LMC_MAX_BLOCKS];
+    double gb[LMC_MAX_BLOCKS], gbest[LMC_MAX_BLOCKS];
+    for (size_t i = 0; i < nb; i++)
+        or[i] = run.M->oracle[i]->exact;
+    r->seed = o->seed_base;
+    if (!g)
+    {
+        status = LMC_ENOMEM;
+        goto done;
+    }
+    const double rel = lmc_thm_norm_rel(Ly);
+    double dreal = 0;
+    for (size_t k = 0; k < K * nb; k++)
+        dreal = fmax(dreal, isnan(tr->delta_block[k]) ? 0
+                                                      : tr->delta_block[k]);
+    if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta < 1) ||
+        !(dreal <= delta * (1 + rel) + rel))
+    {
+        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+        snprintf(r->detail, sizeof r->detail, "run stopped (%s), declared "
+                 "delta %g not < 1, or realized delta %.6g above it: the "
+                 "bound does not apply", lmc_stop_name(tr->stop), delta,
+                 dreal);
+        goto done;
+    }
+    const int h = hypothesis_l0l1(&run, K, r->detail, sizeof r->detail);
+    if (h < 0)
+    {
+        status = LMC_EDOM;
+        goto done;
+    }
+    if (h > 0)
+    {
+        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+        goto done;
+    }
+    t6_data d = {&run, NULL, NULL, gb, nb, rel, delta, 0, INFINITY, K};
+    if (aggregate)
+    {
+        size_t kmin = 0;
+        for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
+        {
+            status = block_gdual(&run, or, tr->xs + k * n, g, gb);
+            double hk = 0;
+            for (size_t i = 0; i < nb; i++)
+                hk += gb[i] * gb[i] / (run.P->c.L0[i] + run.P->c.L1[i] * gb[i]);
+            if (hk < d.hmin)
+            {
+                d.hmin = hk;
+                kmin = k;
+                memcpy(gbest, gb, sizeof gbest);
+            }
+        }
+        if (status)
+            goto done;
+        /* The double minimum picks the step; its h is then enclosed (a
+         * rounding-level mis-pick changes the min by ~1e-13 relative,
+         * and any step's h bounds the min from above: the decision stays
+         * valid for "holds"). */
+        d.gb = gbest;
+        double lhs, rhs;
+        const lmc_verdict v =
+            lmc_decide_le(agg_lhs, agg_rhs, &d, o->bound_scale,
+                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+        lmc_thm_result(r, v, lhs, rhs);
+        r->step = kmin;
+        snprintf(r->detail, sizeof r->detail, "min over %zu steps (at k = "
+                 "%zu) of sum_i g_i^2/(L0_i + L1_i g_i) vs (2 Delta_0/K) "
+                 "((1+delta)/(1-delta))^2, delta = %g (realized max %.4g)",
+                 K, kmin, delta, dreal);
+        goto done;
+    }
+    double worst = -INFINITY, wl = NAN, wr = NAN;
+    size_t wk = 0;
+    lmc_verdict verdict = LMC_HOLDS;
+    for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
+    {
+        const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
+        status = block_gdual(&run, or, xk, g, gb);
+        if (status)
+            break;
+        double tg = 0;
+        for (size_t i = 0; i < nb; i++)
+            tg += tr->eta_block[k * nb + i] * gb[i];
+        gsl_vector_const_view xv = gsl_vector_const_view_array(xk, n);
+        gsl_vector_const_view xv1 = gsl_vector_const_view_array(xk1, n);
+        d.x0 = xk;
+        d.x1 = xk1;
+        d.tau = 64 * (double)n * DBL_EPSILON *
+                (tg + gsl_blas_dnrm2(g) * (gsl_blas_dnrm2(&xv.vector) +
+                                           gsl_blas_dnrm2(&xv1.vector)));
+        double lhs, rhs;
+        const lmc_verdict v =
+            lmc_decide_le(step_lhs, step_rhs, &d, o->bound_scale,
+                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+        const double ratio = lhs / rhs;
+        /* The step reported: the first violation (a violated one before
+         * an undecided one), else the largest ratio. */
+        const int take =
+            k == 0 ||
+            (v != LMC_HOLDS && verdict == LMC_HOLDS) ||
+            (v == LMC_VIOLATED && verdict == LMC_UNDECIDED) ||
+            (v == LMC_HOLDS && verdict == LMC_HOLDS && ratio > worst);
+        if (take)
+        {
+            worst = ratio;
+            wl = lhs;
+            wr = rhs;
+            wk = k;
+            verdict = v;
+        }
+    }
+    if (status)
+        goto done;
+    lmc_thm_result(r, verdict, wl, wr);
+    r->step = wk;
+    snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
+             "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
+             "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
+             "%.4g)", K, wk, delta, dreal);
+done:
+    gsl_vector_free(g);
+    lmc_check_run_free(&run);
+    return status;
+}
+
+static void
+config(lmc_check_config *c, const char *label, const char *problem,
+       const char *init, const lmc_inexact_type *src, double delta,
+       size_t K, int aggregate)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->problem = problem;
+    c->pp = lmc_problem_params_default();
+    c->pp.init = init;
+    c->method = "adaptive";
+    c->mp = lmc_method_params_default();
+    c->mp.oracle = src;
+    c->mp.oracle_params.delta = delta;
+    c->rp = lmc_run_params_default();
+    c->rp.iters = K;
+    c->rp.measure_delta = 1;
+    c->nseeds = 1;
+    c->param[0] = aggregate;
+}
+
+static size_t
+t6_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
+{
+    lmc_check_config all[14];
+    size_t n = 0;
+    const lmc_inexact_type *E = &lmc_inexact_exact,
+                           *A = &lmc_inexact_inject_adversarial,
+                           *R = &lmc_inexact_inject_random;
+    config(&all[n++], "step: l0l1-sep exact", "l0l1-sep", NULL, E, 0, 60, 0);
+    config(&all[n++], "step: l0l1-sep adversarial delta=0.3", "l0l1-sep",
+           NULL, A, 0.3, 60, 0);
+    config(&all[n++], "step: l0l1-sep random delta=0.3", "l0l1-sep", NULL, R,
+           0.3, 60, 0);
+    config(&all[n++], "step: lsq exact (equality case)", "lsq", NULL, E, 0,
+           60, 0);
+    config(&all[n++], "step: lsq adversarial delta=0.3 (tight)", "lsq", NULL,
+           A, 0.3, 60, 0);
+    config(&all[n++], "aggregate: l0l1-sep adversarial delta=0.3",
+           "l0l1-sep", NULL, A, 0.3, 60, 1);
+    config(&all[n++], "aggregate: lsq random delta=0.2", "lsq", NULL, R, 0.2,
+           60, 1);
+    /* Tight aggregate: A orthogonal, one step, so min_k h_k / bound =
+     * ||E||_*^2 / (r ||E||_F^2) for E = X^0 - X* (equal singular values
+     * would make it 1). */
+    config(&all[n], "aggregate: lsq kappa=1 exact K=1 (tight)", "lsq", NULL,
+           E, 0, 1, 1);
+    all[n++].pp.kappa = 1;
+    if (o->full)
+    {
+        config(&all[n++], "step: l0l1-sep aligned adversarial delta=0.6",
+               "l0l1-sep", "aligned", A, 0.6, 200, 0);
+        config(&all[n++], "step: lsq random delta=0.8", "lsq", NULL, R, 0.8,
+               200, 0);
+        config(&all[n++], "aggregate: l0l1-sep aligned exact", "l0l1-sep",
+               "aligned", E, 0, 200, 1);
+        config(&all[n++], "aggregate: lsq adversarial delta=0.5", "lsq",
+               NULL, A, 0.5, 200, 1);
+    }
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = all[i];
+    return n;
+}
+
+const lmc_theorem lmc_theorem_t6 = {
+    .id = "T6",
+    .title = "layer-wise (L0,L1) adaptive radius: per-step descent and "
+             "min-gradient bound",
+    .statement = "f(X^{k+1}) - f(X^k) <= -sum_i (1-delta_i)^2 g_i^2/(2(1+"
+                 "delta_i)^2 (L0_i + L1_i g_i)); min_k sum_i g_i^2/(L0_i + "
+                 "L1_i g_i) <= (2 Delta_0/K) ((1+delta)/(1-delta))^2",
+    .source = "[S25]",
+    .provenance = "derived",
+    .hypotheses = "per-block (L0,L1) descent form (L0_i, L1_i declared, "
+                  "checked along the run); method 'adaptive' with the "
+                  "declared delta < 1, realized delta <= declared; exact "
+                  "gradients; f* closed-form",
+    .kind = LMC_HARD_STEP,
+    .configs = t6_configs,
+    .check = t6_check,
+};

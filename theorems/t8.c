@@ -1,0 +1,272 @@
+/* theorems/t8.c -- T8: reductions at delta = 0 and refusal of delta >= 1.
+ *
+ * Statement (THEORY.md section 2, [S25], derived): at delta = 0 every
+ * bound equals its exact-LMO form; delta >= 1 is refused with a clear
+ * error (then S~ = 0 is allowed and nothing can be proved).
+ *
+ * Two kinds of configurations (c->param[0] selects):
+ *
+ * 0. Reduction (a problem and "lmo", exact oracle, so the realized delta
+ *    is 0): the registered T2 entry's check runs the configuration and
+ *    its bound value (r->bound: the midpoint of T2's enclosure of
+ *    Delta_0/(t(1-delta)K) + L t (1+delta)^2/(2(1-delta)), rounded to
+ *    double) must equal the exact-LMO form B0 = Delta_0/(t K) + L t/2,
+ *    enclosed here from the MPFR gap with t, L, K exact.  Both are
+ *    enclosures of the same number when delta = 0; the only gap is T2's
+ *    midpoint rounded to double (half an ulp) plus its enclosure width
+ *    (below 2^-100 relative at 128 bits), so equality is decided as
+ *      B0 (1 - 4 eps) <= T2 bound <= B0 (1 + 4 eps),
+ *    the upper side reported unless the lower one fails.  bound_scale
+ *    multiplies the right side of both (halving it must fail).  T2's own
+ *    verdict on the run must hold.
+ * 1. Refusal (c->param[1] = delta): lmc_inexact_alloc (c->method
+ *    "inexact-alloc", spectral 4x4 inject-random) or lmc_method_alloc
+ *    (c->method "lmo" on lsq) must return NULL with a message naming
+ *    delta (lmc_last_error(), read under lmc_error_handler_quiet, the
+ *    previous handler restored after).  Points with delta < 1 are the
+ *    positive control: they must be accepted.  Verdict holds / violated;
+ *    measured and bound are NaN (nothing to scale).
+ */
+#include "common.h"
+#include "status.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct
+{
+    const lmc_problem *P;
+    const double *x0;
+    double t, L, K, bound_t2;
+    int lower;
+} t8_data;
+
+/* B0 (1 + f) with B0 = Delta_0/(t K) + L t/2. */
+static int
+t8_exact_form(mpfi_t out, const t8_data *d, mpfr_prec_t prec, double f)
+{
+    mpfi_t a;
+    mpfi_init2(a, prec);
+    const int status = lmc_thm_gap(d->P, d->x0, out, prec);
+    mpfi_div_d(out, out, d->t);
+    mpfi_div_d(out, out, d->K);
+    mpfi_set_d(a, d->L);
+    mpfi_mul_d(a, a, d->t);
+    mpfi_div_ui(a, a, 2);
+    mpfi_add(out, out, a);
+    mpfi_mul_d(out, out, f);
+    mpfi_clear(a);
+    return status;
+}
+
+static int
+t8_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t8_data *d = vd;
+    if (d->lower)
+        return t8_exact_form(out, d, prec, 1 - 4 * DBL_EPSILON);
+    mpfi_set_d(out, d->bound_t2);
+    return LMC_SUCCESS;
+}
+
+static int
+t8_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const t8_data *d = vd;
+    if (!d->lower)
+        return t8_exact_form(out, d, prec, 1 + 4 * DBL_EPSILON);
+    mpfi_set_d(out, d->bound_t2);
+    return LMC_SUCCESS;
+}
+
+static int
+t8_check_reduction(const lmc_check_config *c, const lmc_check_options *o,
+                   lmc_check_result *r)
+{
+    const lmc_theorem *T2 = lmc_theorem_find("T2");
+    const lmc_problem_type *PT = lmc_problem_find(c->problem);
+    if (!T2 || !PT)
+        LMC_ERROR(LMC_ENOTFOUND, "T8 '%s': needs the T2 entry and problem "
+                  "'%s'", c->label, c->problem);
+    lmc_problem *P = lmc_problem_alloc(PT, &c->pp);
+    if (!P)
+        return LMC_ENOMEM;
+    gsl_vector *x0 = gsl_vector_alloc(P->layout.total);
+    int status = x0 ? lmc_problem_x0(P, x0) : LMC_ENOMEM;
+    if (status)
+        goto done;
+    lmc_check_options o2 = *o;
+    o2.bound_scale = 1;
+    lmc_check_result r2;
+    memset(&r2, 0, sizeof r2);
+    status = T2->check(c, &o2, &r2);
+    if (status)
+        goto done;
+    r->seed = r2.seed;
+    if (r2.verdict != LMC_HOLDS)
+    {
+        lmc_thm_result(r, r2.verdict, r2.measured, r2.bound);
+        snprintf(r->detail, sizeof r->detail, "T2 did not hold (%s): %.400s",
+                 lmc_verdict_name(r2.verdict), r2.detail);
+        goto done;
+    }
+    t8_data d = {P, x0->data, c->mp.lr, P->c.L, (double)c->rp.iters,
+                 r2.bound, 1};
+    double ll, rl, lu, ru;
+    const lmc_verdict vl =
+        lmc_decide_le(t8_lhs, t8_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
+                      LMC_DECIDE_PREC_MAX, &ll, &rl);
+    d.lower = 0;
+    const lmc_verdict vu =
+        lmc_decide_le(t8_lhs, t8_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
+                      LMC_DECIDE_PREC_MAX, &lu, &ru);
+    if (vu == LMC_HOLDS && vl != LMC_HOLDS)
+        lmc_thm_result(r, vl, ll, rl);
+    else
+        lmc_thm_result(r, vu, lu, ru);
+    snprintf(r->detail, sizeof r->detail, "T2's bound at delta = 0 (%.15g; "
+             "T2 %s, ratio %.4g) vs exact-LMO form Delta_0/(tK) + L t/2 to "
+             "4 eps, t = %g, L = %g, K = %zu: lower side %s, upper side %s",
+             r2.bound, lmc_verdict_name(r2.verdict), r2.ratio, c->mp.lr,
+             P->c.L, c->rp.iters, lmc_verdict_name(vl),
+             lmc_verdict_name(vu));
+done:
+    gsl_vector_free(x0);
+    lmc_problem_free(P);
+    return status;
+}
+
+static int
+t8_check_refusal(const lmc_check_config *c, const lmc_check_options *o,
+                 lmc_check_result *r)
+{
+    (void)o;
+    const double delta = c->param[1];
+    const int must_refuse = !(delta < 1);
+    lmc_inexact_params ip = lmc_inexact_params_default();
+    ip.delta = delta;
+    int refused;
+    char msg[256];
+    lmc_error_handler *old = lmc_set_error_handler(lmc_error_handler_quiet);
+    if (strcmp(c->method, "inexact-alloc") == 0)
+    {
+        lmc_inexact *q = lmc_inexact_alloc(&lmc_inexact_inject_random,
+                                           &lmc_oracle_spectral, 4, 4, &ip);
+        refused = q == NULL;
+        snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
+        lmc_inexact_free(q);
+    }
+    else
+    {
+        lmc_problem_params pp = lmc_problem_params_default();
+        lmc_problem *P = lmc_problem_alloc(lmc_problem_find("lsq"), &pp);
+        if (!P)
+        {
+            lmc_set_error_handler(old);
+            return LMC_ENOMEM;
+        }
+        lmc_method_params mp = lmc_method_params_default();
+        mp.oracle = &lmc_inexact_inject_random;
+        mp.oracle_params.delta = delta;
+        lmc_method *M = lmc_method_alloc(lmc_method_find(c->method), P, &mp);
+        refused = M == NULL;
+        snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
+        lmc_method_free(M);
+        lmc_problem_free(P);
+    }
+    lmc_set_error_handler(old);
+    /* A clear error names the parameter. */
+    const int clear = strstr(msg, "delta") != NULL;
+    const int ok = must_refuse ? refused && clear : !refused;
+    lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, NAN, NAN);
+    snprintf(r->detail, sizeof r->detail, "%s with delta = %g: %s (%s); "
+             "message: \"%.160s\"", c->method, delta,
+             refused ? "refused" : "accepted",
+             must_refuse ? "must refuse, naming delta" : "must accept",
+             msg);
+    return LMC_SUCCESS;
+}
+
+static int
+t8_check(const lmc_check_config *c, const lmc_check_options *o,
+         lmc_check_result *r)
+{
+    return c->param[0] == 1 ? t8_check_refusal(c, o, r)
+                            : t8_check_reduction(c, o, r);
+}
+
+static void
+config_reduction(lmc_check_config *c, const char *problem, double t,
+                 size_t K)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s exact t=%g K=%zu: T2 = exact "
+             "form", problem, t, K);
+    c->problem = problem;
+    c->pp = lmc_problem_params_default();
+    c->method = "lmo";
+    c->mp = lmc_method_params_default();
+    c->mp.lr = t;
+    c->mp.momentum = 0; /* alpha = 1 */
+    c->mp.oracle = &lmc_inexact_exact;
+    c->rp = lmc_run_params_default();
+    c->rp.iters = K;
+    c->rp.measure_delta = 1;
+    c->nseeds = 1;
+}
+
+static void
+config_refusal(lmc_check_config *c, const char *who, double delta)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s delta=%g %s", who, delta,
+             delta < 1 ? "accepted" : "refused");
+    c->problem = strcmp(who, "lmo") == 0 ? "lsq" : "none";
+    c->method = who;
+    c->mp = lmc_method_params_default();
+    c->rp = lmc_run_params_default();
+    c->nseeds = 1;
+    c->param[0] = 1;
+    c->param[1] = delta;
+}
+
+static size_t
+t8_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
+{
+    lmc_check_config all[12];
+    size_t n = 0;
+    config_reduction(&all[n++], "lsq", 0.05, 100);
+    config_reduction(&all[n++], "l0l1-sep", 0.02, 60);
+    config_reduction(&all[n++], "pl-sin", 0.01, 60);
+    config_refusal(&all[n++], "inexact-alloc", 1);
+    config_refusal(&all[n++], "inexact-alloc", 1.5);
+    config_refusal(&all[n++], "inexact-alloc", 0.999);
+    config_refusal(&all[n++], "lmo", 1);
+    config_refusal(&all[n++], "lmo", 0.999);
+    if (o->full)
+    {
+        config_reduction(&all[n++], "icl", 0.05, 300);
+        config_refusal(&all[n++], "lmo", 2);
+        config_refusal(&all[n++], "inexact-alloc", INFINITY);
+    }
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = all[i];
+    return n;
+}
+
+const lmc_theorem lmc_theorem_t8 = {
+    .id = "T8",
+    .title = "reductions: delta = 0 gives the exact-LMO form; delta >= 1 "
+             "refused",
+    .statement = "at delta = 0 T2's bound equals Delta_0/(tK) + L t/2; "
+                 "delta >= 1 is refused with a clear error",
+    .source = "[S25]",
+    .provenance = "derived",
+    .hypotheses = "reduction: T2's hypotheses with the exact oracle "
+                  "(realized delta 0); refusal: none",
+    .kind = LMC_HARD_AGGREGATE,
+    .configs = t8_configs,
+    .check = t8_check,
+};
