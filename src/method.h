@@ -47,6 +47,9 @@ typedef struct lmc_method_params
     const lmc_inexact_type *oracle; /* error source wrapped around each
                                        block's exact LMO */
     lmc_inexact_params oracle_params;
+    int control_wrong_momentum; /* negative control only: muon's EMA puts
+                                   beta on the new gradient (a deliberate
+                                   bug the theorem checks must catch) */
 } lmc_method_params;
 
 /* Defaults: lr 0.01 constant, no momentum, gamma 0, Adam (0.999, 1e-8),

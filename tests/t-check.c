@@ -183,6 +183,14 @@ main(void)
            "declared constants x 0.5: exit 1, reported as hypothesis "
            "violated (not as a bound violation)");
 
+    /* Negative control 3: a method with a deliberately wrong momentum
+     * update is caught by at least one theorem. */
+    const int st_m = check("--quick --control wrong-momentum", "mom.tap");
+    char *mom = slurp("mom.tap");
+    tap_ok(st_m == 1 && mom && strstr(mom, ": violated"),
+           "muon with a wrong momentum update: exit 1, caught as violated");
+    free(mom);
+
     /* --list and usage errors. */
     const int st_l = check("--list", "list.md");
     char *list = slurp("list.md");
@@ -194,6 +202,7 @@ main(void)
             "(0, 1]: exit 2");
     tap_int(check("--problem nope", "x"), 2, "unknown problem: exit 2");
     tap_int(check("--tap-version 12", "x"), 2, "unknown TAP version: exit 2");
+    tap_int(check("--control nope", "x"), 2, "unknown control: exit 2");
     tap_ok(entries > 0, "%zu theorem entries registered", entries);
     free(tap);
     free(again);

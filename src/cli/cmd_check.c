@@ -42,6 +42,9 @@ static const char help[] =
     "  --constant-scale S multiply the problems' declared constants by S\n"
     "                     (mu divided): a negative control, checks must\n"
     "                     report 'hypothesis violated'\n"
+    "  --control wrong-momentum\n"
+    "                     run muon with a deliberately wrong momentum\n"
+    "                     update: a negative control, some check must fail\n"
     "  -h, --help         this text\n"
     "\n"
     "In another project's CI:  lmocheck check --quick || exit 1\n";
@@ -123,7 +126,7 @@ cmd_check(int argc, char **argv)
     enum
     {
         O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
-        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE
+        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL
     };
     static const struct option lo[] = {
         {"theorem", required_argument, NULL, O_THEOREM},
@@ -137,6 +140,7 @@ cmd_check(int argc, char **argv)
         {"bound-scale", required_argument, NULL, O_SCALE},
         {"tap-version", required_argument, NULL, O_TAPV},
         {"constant-scale", required_argument, NULL, O_CSCALE},
+        {"control", required_argument, NULL, O_CONTROL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     cli_list ths = {0}, probs = {0}, meths = {0};
@@ -144,6 +148,7 @@ cmd_check(int argc, char **argv)
     const char *junit = NULL;
     int list = 0, code = LMC_EXIT_USAGE, tapv = 14;
     double cscale = 1;
+    int wrong_momentum = 0;
     FILE *jf = NULL;
     lmc_check_config *cs = NULL;
 
@@ -193,6 +198,15 @@ cmd_check(int argc, char **argv)
                          optarg);
                 goto out;
             }
+            break;
+        case O_CONTROL:
+            if (strcmp(optarg, "wrong-momentum"))
+            {
+                cli_fail(cmd, "--control: '%s' is not a negative control "
+                         "(accepted: wrong-momentum)", optarg);
+                goto out;
+            }
+            wrong_momentum = 1;
             break;
         case O_TAPV:
             if (strcmp(optarg, "13") && strcmp(optarg, "14"))
@@ -287,6 +301,7 @@ cmd_check(int argc, char **argv)
             if (!in_list(&probs, c->problem) || !in_list(&meths, c->method))
                 continue;
             c->constant_scale = cscale;
+            c->mp.control_wrong_momentum = wrong_momentum;
             point++;
             if (progress)
                 fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", point, total,
@@ -332,6 +347,8 @@ cmd_check(int argc, char **argv)
                 yaml_num(stdout, "bound_scale", o.bound_scale);
             if (cscale != 1)
                 yaml_num(stdout, "constant_scale", cscale);
+            if (wrong_momentum)
+                yaml_string(stdout, "control", "wrong-momentum");
             yaml_string(stdout, "detail", r.detail);
             printf("  ...\n");
             if (jf)

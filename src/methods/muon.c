@@ -108,8 +108,15 @@ muon_iterate(void *vstate, lmc_method *M, gsl_vector *x, lmc_step_info *info)
         }
         else
         {
-            const double beta = lmc_method_beta(&M->params, t);
-            const double a = 1.0 - beta;
+            double beta = lmc_method_beta(&M->params, t);
+            double a = 1.0 - beta;
+            if (M->params.control_wrong_momentum)
+            {
+                /* Negative control only: the weights swapped, the bug
+                 * `lmocheck check --control wrong-momentum` must catch. */
+                a = beta;
+                beta = 1.0 - a;
+            }
             /* The same expression as methods/mvr.c, so that MVR with
              * gamma = 0 reproduces these iterates bit for bit. */
             for (size_t j = 0; j < n; j++)
