@@ -9,11 +9,18 @@ extern const lmc_theorem lmc_theorem_t4;
 extern const lmc_theorem lmc_theorem_t6;
 extern const lmc_theorem lmc_theorem_t7;
 extern const lmc_theorem lmc_theorem_t8;
+extern const lmc_theorem lmc_theorem_c2;
 extern const lmc_theorem lmc_theorem_v1;
 extern const lmc_theorem lmc_theorem_v2;
+extern const lmc_theorem lmc_theorem_v3;
+extern const lmc_theorem lmc_theorem_v4;
+extern const lmc_theorem lmc_theorem_v5;
 extern const lmc_theorem lmc_theorem_v6;
+extern const lmc_theorem lmc_theorem_v7;
 extern const lmc_theorem lmc_theorem_p1;
+extern const lmc_theorem lmc_theorem_p2;
 extern const lmc_theorem lmc_theorem_p3;
+extern const lmc_theorem lmc_theorem_p4;
 
 const lmc_theorem *const lmc_theorems[] = {
     &lmc_theorem_o1,
@@ -24,10 +31,17 @@ const lmc_theorem *const lmc_theorems[] = {
     &lmc_theorem_t6,
     &lmc_theorem_t7,
     &lmc_theorem_t8,
+    &lmc_theorem_c2,
     &lmc_theorem_v1,
     &lmc_theorem_v2,
+    &lmc_theorem_v3,
+    &lmc_theorem_v4,
+    &lmc_theorem_v5,
     &lmc_theorem_v6,
+    &lmc_theorem_v7,
     &lmc_theorem_p1,
+    &lmc_theorem_p2,
     &lmc_theorem_p3,
+    &lmc_theorem_p4,
     NULL,
 };
