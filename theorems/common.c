@@ -1,9 +1,11 @@
 /* theorems/common.c -- MPFR re-evaluation at stored iterates. */
 #include "common.h"
+#include "assume.h"
 #include "status.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 
 double
 lmc_thm_norm_rel(const lmc_layout *L)
@@ -104,4 +106,40 @@ lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
     r->measured = measured;
     r->bound = bound;
     r->ratio = bound > 0 ? measured / bound : NAN;
+}
+
+int
+lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
+                   size_t stride, char *why, size_t len)
+{
+    lmc_assume_params ap = lmc_assume_params_default();
+    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
+    if (!w)
+        return -1;
+    lmc_assume_report rep;
+    int status = lmc_assume_begin(w, &run->P->c, kinds);
+    for (size_t k = 0; status == LMC_SUCCESS && k <= K; k += stride)
+    {
+        gsl_vector_const_view x = gsl_vector_const_view_array(
+            run->tr->xs + k * run->tr->total, run->tr->total);
+        status = lmc_assume_point(w, &x.vector);
+    }
+    if (status == LMC_SUCCESS)
+        status = lmc_assume_end(w, &rep);
+    lmc_assume_free(w);
+    if (status)
+        return -1;
+    for (int j = 0; j < LMC_ASSUME_NKINDS; j++)
+    {
+        const lmc_assume_result *res = &rep.r[j];
+        if ((kinds & lmc_assume_kind_flag((lmc_assume_kind)j)) &&
+            res->nviolations)
+        {
+            snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
+                     lmc_assume_kind_name((lmc_assume_kind)j), res->declared,
+                     res->nviolations, res->tightest);
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -33,6 +33,14 @@ int lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
 int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
                   const double *x, gsl_vector *g, double *val);
 
+/* Hypotheses checked, not assumed: runs the assumption checker
+ * (src/assume.h) for the constants in `kinds` (LMC_HAS_* bits) at the
+ * stored iterates 0, stride, 2 stride, ... <= K of run.  Returns 0 if none
+ * is violated, 1 with the first violated constant described in why (the
+ * caller reports "hypothesis violated"), -1 on error (reported). */
+int lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
+                       size_t stride, char *why, size_t len);
+
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);

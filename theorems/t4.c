@@ -129,36 +129,8 @@ hypotheses(const lmc_check_run *run, char *why, size_t len)
                      "defined for it here", i);
             return 1;
         }
-    lmc_assume_params ap = lmc_assume_params_default();
-    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
-    if (!w)
-        return -1;
-    lmc_assume_report rep;
-    int status = lmc_assume_begin(w, &run->P->c, LMC_HAS_L | LMC_HAS_SIGMA);
-    for (size_t k = 0; status == LMC_SUCCESS && k < run->tr->n; k += 20)
-    {
-        gsl_vector_const_view x = gsl_vector_const_view_array(
-            run->tr->xs + k * run->tr->total, run->tr->total);
-        status = lmc_assume_point(w, &x.vector);
-    }
-    if (status == LMC_SUCCESS)
-        status = lmc_assume_end(w, &rep);
-    lmc_assume_free(w);
-    if (status)
-        return -1;
-    const lmc_assume_kind kinds[] = {LMC_ASSUME_L, LMC_ASSUME_SIGMA};
-    for (size_t j = 0; j < 2; j++)
-    {
-        const lmc_assume_result *res = &rep.r[kinds[j]];
-        if (res->nviolations)
-        {
-            snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
-                     lmc_assume_kind_name(kinds[j]), res->declared,
-                     res->nviolations, res->tightest);
-            return 1;
-        }
-    }
-    return 0;
+    return lmc_thm_hypotheses(run, LMC_HAS_L | LMC_HAS_SIGMA, run->tr->n - 1,
+                              20, why, len);
 }
 
 static int

@@ -159,34 +159,11 @@ agg_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 }
 
 /* Runs the assumption checker on L0/L1 at every tenth iterate. */
+/* The declared constant along the run, at every tenth iterate. */
 static int
 hypothesis_l0l1(const lmc_check_run *run, size_t K, char *why, size_t len)
 {
-    lmc_assume_params ap = lmc_assume_params_default();
-    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
-    if (!w)
-        return -1;
-    lmc_assume_report rep;
-    int status = lmc_assume_begin(w, &run->P->c, LMC_HAS_L0L1);
-    for (size_t k = 0; status == LMC_SUCCESS && k <= K; k += 10)
-    {
-        gsl_vector_const_view x = gsl_vector_const_view_array(
-            run->tr->xs + k * run->tr->total, run->tr->total);
-        status = lmc_assume_point(w, &x.vector);
-    }
-    if (status == LMC_SUCCESS)
-        status = lmc_assume_end(w, &rep);
-    lmc_assume_free(w);
-    if (status)
-        return -1;
-    const lmc_assume_result *res = &rep.r[LMC_ASSUME_L0L1];
-    if (res->nviolations)
-    {
-        snprintf(why, len, "L0/L1 descent form violated %zu times (smallest "
-                 "common multiplier %g)", res->nviolations, res->tightest);
-        return 1;
-    }
-    return 0;
+    return lmc_thm_hypotheses(run, LMC_HAS_L0L1, K, 10, why, len);
 }
 
 /* gb[i] = ||grad_i f(x)||_* from the MPFR gradient (left in g). */

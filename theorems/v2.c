@@ -105,35 +105,11 @@ v2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return LMC_SUCCESS;
 }
 
-/* Runs the assumption checker on L_frob at every tenth iterate. */
+/* The declared constant along the run, at every tenth iterate. */
 static int
 hypothesis_lfrob(const lmc_check_run *run, size_t K, char *why, size_t len)
 {
-    lmc_assume_params ap = lmc_assume_params_default();
-    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
-    if (!w)
-        return -1;
-    lmc_assume_report rep;
-    int status = lmc_assume_begin(w, &run->P->c, LMC_HAS_LFROB);
-    for (size_t k = 0; status == LMC_SUCCESS && k <= K; k += 10)
-    {
-        gsl_vector_const_view x = gsl_vector_const_view_array(
-            run->tr->xs + k * run->tr->total, run->tr->total);
-        status = lmc_assume_point(w, &x.vector);
-    }
-    if (status == LMC_SUCCESS)
-        status = lmc_assume_end(w, &rep);
-    lmc_assume_free(w);
-    if (status)
-        return -1;
-    const lmc_assume_result *res = &rep.r[LMC_ASSUME_LFROB];
-    if (res->nviolations)
-    {
-        snprintf(why, len, "L_frob = %g violated %zu times (tightest %g)",
-                 res->declared, res->nviolations, res->tightest);
-        return 1;
-    }
-    return 0;
+    return lmc_thm_hypotheses(run, LMC_HAS_LFROB, K, 10, why, len);
 }
 
 /* ||v||_* = sum of block dual norms with the exact oracles. */
