@@ -6,6 +6,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 double
 lmc_thm_norm_rel(const lmc_layout *L)
@@ -142,4 +143,25 @@ lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
         }
     }
     return 0;
+}
+
+void
+lmc_thm_config_lmo(lmc_check_config *c, const char *label,
+                   const char *problem, const lmc_inexact_type *src,
+                   double delta, double t, size_t K)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->problem = problem;
+    c->pp = lmc_problem_params_default();
+    c->method = "lmo";
+    c->mp = lmc_method_params_default();
+    c->mp.lr = t;
+    c->mp.momentum = 0; /* alpha = 1 */
+    c->mp.oracle = src;
+    c->mp.oracle_params.delta = delta;
+    c->rp = lmc_run_params_default();
+    c->rp.iters = K;
+    c->rp.measure_delta = 1;
+    c->nseeds = 1;
 }

@@ -41,6 +41,14 @@ int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
 int lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
                        size_t stride, char *why, size_t len);
 
+/* A configuration of the section-2 LMO method without momentum
+ * (alpha = 1): problem with default parameters, error source src with
+ * delta, constant radius t, K steps with realized deltas measured, one
+ * seed. */
+void lmc_thm_config_lmo(lmc_check_config *c, const char *label,
+                        const char *problem, const lmc_inexact_type *src,
+                        double delta, double t, size_t K);
+
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);

@@ -160,50 +160,33 @@ done:
     return status;
 }
 
-static void
-config(lmc_check_config *c, const char *label, const char *problem,
-       const lmc_inexact_type *src, double delta, double t, size_t K)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = t;
-    c->mp.momentum = 0; /* alpha = 1 */
-    c->mp.oracle = src;
-    c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
-}
-
 static size_t
 t2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
 {
     lmc_check_config all[8];
     size_t n = 0;
-    config(&all[n++], "lsq adversarial delta=0.3 t=0.05", "lsq",
-           &lmc_inexact_inject_adversarial, 0.3, 0.05, 100);
-    config(&all[n++], "lsq random delta=0.3 t=0.05", "lsq",
-           &lmc_inexact_inject_random, 0.3, 0.05, 100);
-    config(&all[n++], "lsq exact t=0.5 K=1", "lsq", &lmc_inexact_exact, 0,
-           0.5, 1);
-    config(&all[n], "lsq jordan poly t=0.05", "lsq", &lmc_inexact_poly, 0,
-           0.05, 100);
+    lmc_thm_config_lmo(&all[n++], "lsq adversarial delta=0.3 t=0.05",
+                       "lsq", &lmc_inexact_inject_adversarial, 0.3, 0.05,
+                       100);
+    lmc_thm_config_lmo(&all[n++], "lsq random delta=0.3 t=0.05",
+                       "lsq", &lmc_inexact_inject_random, 0.3, 0.05, 100);
+    lmc_thm_config_lmo(&all[n++], "lsq exact t=0.5 K=1",
+                       "lsq", &lmc_inexact_exact, 0, 0.5, 1);
+    lmc_thm_config_lmo(&all[n], "lsq jordan poly t=0.05",
+                       "lsq", &lmc_inexact_poly, 0, 0.05, 100);
     n++;
-    config(&all[n++], "pl-sin adversarial delta=0.5 t=0.01", "pl-sin",
-           &lmc_inexact_inject_adversarial, 0.5, 0.01, 60);
-    config(&all[n++], "l0l1-sep exact t=0.02", "l0l1-sep",
-           &lmc_inexact_exact, 0, 0.02, 60);
+    lmc_thm_config_lmo(&all[n++], "pl-sin adversarial delta=0.5 t=0.01",
+                       "pl-sin", &lmc_inexact_inject_adversarial, 0.5, 0.01,
+                       60);
+    lmc_thm_config_lmo(&all[n++], "l0l1-sep exact t=0.02",
+                       "l0l1-sep", &lmc_inexact_exact, 0, 0.02, 60);
     if (o->full)
     {
-        config(&all[n++], "lsq adversarial delta=0.8 t=0.01 K=1000", "lsq",
-               &lmc_inexact_inject_adversarial, 0.8, 0.01, 1000);
-        config(&all[n++], "icl random delta=0.2 t=0.05", "icl",
-               &lmc_inexact_inject_random, 0.2, 0.05, 300);
+        lmc_thm_config_lmo(&all[n++],
+                           "lsq adversarial delta=0.8 t=0.01 K=1000", "lsq",
+                           &lmc_inexact_inject_adversarial, 0.8, 0.01, 1000);
+        lmc_thm_config_lmo(&all[n++], "icl random delta=0.2 t=0.05",
+                           "icl", &lmc_inexact_inject_random, 0.2, 0.05, 300);
     }
     for (size_t i = 0; i < n && i < cap; i++)
         out[i] = all[i];

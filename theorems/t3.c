@@ -370,19 +370,12 @@ config_closed(lmc_check_config *c, double Delta0, double L, double K,
 static void
 config_run(lmc_check_config *c, const char *problem, size_t K)
 {
-    memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s exact t=t*(0) K=%zu", problem,
-             K);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
-    c->mp.momentum = 0; /* alpha = 1 */
-    c->mp.oracle = &lmc_inexact_exact;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
+    char label[96];
+    snprintf(label, sizeof label, "%s exact t=t*(0) K=%zu", problem, K);
+    /* The radius is set to t*(0) by the check, from the run's own Delta_0,
+     * L and K; the default radius is only a placeholder. */
+    lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact, 0,
+                       lmc_method_params_default().lr, K);
 }
 
 static size_t

@@ -201,20 +201,10 @@ static void
 config_reduction(lmc_check_config *c, const char *problem, double t,
                  size_t K)
 {
-    memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s exact t=%g K=%zu: T2 = exact "
-             "form", problem, t, K);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = t;
-    c->mp.momentum = 0; /* alpha = 1 */
-    c->mp.oracle = &lmc_inexact_exact;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
+    char label[96];
+    snprintf(label, sizeof label, "%s exact t=%g K=%zu: T2 = exact form",
+             problem, t, K);
+    lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact, 0, t, K);
 }
 
 static void
