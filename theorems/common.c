@@ -165,3 +165,12 @@ lmc_thm_config_lmo(lmc_check_config *c, const char *label,
     c->rp.measure_delta = 1;
     c->nseeds = 1;
 }
+
+int
+lmc_thm_take_step(size_t k, lmc_verdict v, double ratio, lmc_verdict verdict,
+                  double worst)
+{
+    return k == 0 || (v != LMC_HOLDS && verdict == LMC_HOLDS) ||
+           (v == LMC_VIOLATED && verdict == LMC_UNDECIDED) ||
+           (v == LMC_HOLDS && verdict == LMC_HOLDS && ratio > worst);
+}

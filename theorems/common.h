@@ -49,6 +49,12 @@ void lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                         const char *problem, const lmc_inexact_type *src,
                         double delta, double t, size_t K);
 
+/* Per-step checks report one step: the first violated one (a violation
+ * replaces an undecided step), else the largest ratio.  1 if step k with
+ * verdict v and ratio replaces the current (verdict, worst) choice. */
+int lmc_thm_take_step(size_t k, lmc_verdict v, double ratio,
+                      lmc_verdict verdict, double worst);
+
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);

@@ -224,14 +224,7 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
             lmc_decide_le(v2_lhs, v2_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
         const double ratio = lhs / rhs;
-        /* The step reported: the first violation (a violated one before
-         * an undecided one), else the largest ratio. */
-        const int take =
-            k == 0 ||
-            (v != LMC_HOLDS && verdict == LMC_HOLDS) ||
-            (v == LMC_VIOLATED && verdict == LMC_UNDECIDED) ||
-            (v == LMC_HOLDS && verdict == LMC_HOLDS && ratio > worst);
-        if (take)
+        if (lmc_thm_take_step(k, v, ratio, verdict, worst))
         {
             worst = ratio;
             wl = lhs;
