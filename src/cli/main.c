@@ -24,6 +24,10 @@ usage(FILE *out)
           "  check    check every theorem entry on real runs (TAP output;\n"
           "           exit 1 on a violated bound)\n"
           "  run      run one method on one problem and record its trace\n"
+          "  sweep    run every cell of a sweep spec into a SQLite store\n"
+          "           (parallel, resumable, shardable)\n"
+          "  merge    combine shard stores into one\n"
+          "  report   regenerate reports/<name>/: tables and figures\n"
           "  list     name every problem, method, oracle, error source,\n"
           "           schedule, precision and spectrum\n"
           "\n"
@@ -63,7 +67,13 @@ main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(argc - 1, argv + 1);
-    cli_fail(NULL, "unknown command '%s' (accepted: check, oracle, run, list; see "
-             "'lmocheck --help')", cmd);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    cli_fail(NULL, "unknown command '%s' (accepted: check, oracle, run, "
+             "sweep, merge, report, list; see 'lmocheck --help')", cmd);
     return LMC_EXIT_USAGE;
 }

@@ -1,0 +1,2 @@
+/* report/report.c -- placeholder until the report code lands. */
+#include "report.h"
