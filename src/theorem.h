@@ -59,6 +59,12 @@ typedef struct lmc_check_config
                                    declared L, L_frob, L0, L1, sigma, Lbar
                                    are multiplied by it and mu divided
                                    (0 or 1: unchanged) */
+    const char *finding;        /* a known finding (its id in
+                                   reports/findings.md, e.g. "F1"): the
+                                   statement as written is expected to
+                                   fail here; `check` reports the point as
+                                   TAP TODO, and fails if it holds (the
+                                   finding no longer reproduces) */
 } lmc_check_config;
 
 typedef struct lmc_check_result

@@ -59,4 +59,31 @@ int lmc_thm_take_step(size_t k, lmc_verdict v, double ratio,
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);
 
+/* Variance-reduced Muon (V3, V4, V5, V7; defined in v3.c and v5.c). */
+
+/* r = sum over blocks of min(rows, cols): the rank bound of V2-V5. */
+double lmc_thm_vr_rsum(const lmc_layout *L);
+
+/* The error recursion u_t, t = 1..K, enclosed as ulo[t-1] <= u_t <=
+ * uhi[t-1]: ema = 0 is V3's MVR2 recursion (Lc = Lbar), ema = 1 is V4's
+ * EMA recursion (Lc = L_frob); r from lmc_thm_vr_rsum.  MPFI, outward.
+ * Errors: LMC_ENONFINITE if the enclosure overflows. */
+int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
+                 double sigma, double Lc, double r, double *ulo,
+                 double *uhi);
+
+/* The assumption checker on `kinds` (assume.h) at five points of the run
+ * (X_1, the quarters, X_{K+1}): 1 with the reason in why if a kind is
+ * not declared or is violated, 0 if all hold, -1 on error. */
+int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
+                          size_t K, char *why, size_t len);
+
+/* The V3 (ema = 0) and V4 (ema = 1) checks: E||eps_t||_F^2 <= u_t. */
+int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
+                     lmc_check_result *r, int ema);
+
+/* The V5 check, and with pl = 1 V7's PL form. */
+int lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
+                     lmc_check_result *r, int pl);
+
 #endif /* LMC_THEOREMS_COMMON_H */

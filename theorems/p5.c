@@ -35,13 +35,17 @@
  * delta anywhere in (-eta_t, 0], so single iterates jump by factors of
  * ~2-3 around the trend.  The pair-RMS error, bounded in [c1, c2] eta_t
  * with c2/c1 ~ 2, fits with R^2 >= 0.9993 in every case.  Whether [M26]
- * means a per-iterate or a smoothed error is unknown; the entry is left
- * unregistered (the per-iterate threshold is not loosened).
+ * means a per-iterate or a smoothed error is unknown.  The two parts of
+ * the statement are separate configurations: the rate spread (holds) is
+ * an ordinary point; the per-iterate R^2 carries finding F3
+ * (reports/findings.md) and `check` reports it as TAP TODO (expected to
+ * fail; the run fails if it ever holds).  The threshold is not loosened.
  *
- * Decisions: every kappa reaches E_LO, each window's R^2 > R2_MIN = 0.99,
- * and max rate / min rate - 1 < RATE_VAR = 0.10 across kappa.  measured /
- * bound: the larger of (1 - R^2_min) / (1 - R2_MIN) and
- * (max/min - 1) / RATE_VAR.
+ * Decisions (param[1] selects: 0 the rate, 1 the fit): every kappa
+ * reaches E_LO, and either max rate / min rate - 1 < RATE_VAR = 0.10
+ * across kappa (measured / bound (max/min - 1) / RATE_VAR), or each
+ * window's R^2 > R2_MIN = 0.99 (measured / bound (1 - R^2_min) /
+ * (1 - R2_MIN)).
  *
  * Negative control: --bound-scale s replaces the constants by wrong
  * ones: 1 - R2_MIN becomes (1 - R2_MIN) s and RATE_VAR becomes
@@ -150,22 +154,26 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
     const double tol_r2 = (1 - R2_MIN) * s, tol_var = RATE_VAR * pow(s, 4);
     const double q_r2 = (1 - r2min) / tol_r2;
     const double q_var = (rmax / rmin - 1) / tol_var;
-    const double q = fmax(q_r2, q_var);
+    const int fit = c->param[1] != 0;
+    const double q = fit ? q_r2 : q_var;
     lmc_thm_result(r, q < 1 ? LMC_HOLDS : LMC_VIOLATED, q, 1.0);
     r->seed = o->seed_base;
-    snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (want > "
-             "%.4g), rate max/min - 1 = %.4f (want < %.4g); -ln rho = %.5f",
-             list, r2min, 1 - tol_r2, rmax / rmin - 1, tol_var,
+    snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (%s > "
+             "%.4g), rate max/min - 1 = %.4f (%s < %.4g); -ln rho = %.5f",
+             list, r2min, fit ? "want" : "reported; the fit point wants",
+             1 - tol_r2, rmax / rmin - 1,
+             fit ? "reported; the rate point wants" : "want", tol_var,
              -log(c->mp.step_rho));
     return LMC_SUCCESS;
 }
 
 static void
 config(lmc_check_config *c, const char *label, const char *init,
-       double eta0, double rho, size_t nk, size_t budget)
+       double eta0, double rho, size_t nk, size_t budget, int fit)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    snprintf(c->label, sizeof c->label, "%s: %s", label,
+             fit ? "R^2 > 0.99 per iterate" : "rate spread < 10%");
     c->problem = "mf";
     c->pp = lmc_problem_params_default();
     c->pp.init = init;
@@ -180,6 +188,8 @@ config(lmc_check_config *c, const char *label, const char *init,
     c->nseeds = 1;
     c->no_iterates = 1;
     c->param[0] = (double)nk;
+    c->param[1] = fit;
+    c->finding = fit ? "F3" : NULL;
 }
 
 static size_t
@@ -187,12 +197,15 @@ p5_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
 {
     lmc_check_config all[4];
     size_t n = 0;
-    config(&all[n++], o->full ? "muon aligned eta=0.1*0.95^t kappa=1..1e4"
-                              : "muon aligned eta=0.1*0.95^t kappa=1..1e3",
-           "aligned", 0.1, 0.95, o->full ? 5 : 4, 1000);
-    if (o->full)
-        config(&all[n++], "muon small eta=0.05*0.97^t kappa=1..1e4", "small",
-               0.05, 0.97, 5, 1500);
+    for (int fit = 0; fit < 2; fit++)
+    {
+        config(&all[n++], o->full ? "aligned eta=0.1*0.95^t kappa=1..1e4"
+                                  : "aligned eta=0.1*0.95^t kappa=1..1e3",
+               "aligned", 0.1, 0.95, o->full ? 5 : 4, 1000, fit);
+        if (o->full)
+            config(&all[n++], "small eta=0.05*0.97^t kappa=1..1e4", "small",
+                   0.05, 0.97, 5, 1500, fit);
+    }
     for (size_t i = 0; i < n && i < cap; i++)
         out[i] = all[i];
     return n;

@@ -58,16 +58,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shared with v4.c, v5.c and v7.c (declared there). */
-int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
-                 double sigma, double Lc, double r, double *ulo,
-                 double *uhi);
-int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
-                          size_t K, char *why, size_t len);
-int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
-                     lmc_check_result *r, int ema);
-double lmc_thm_vr_rsum(const lmc_layout *L);
-
 #define VR_MAX_T 16
 
 double

@@ -28,10 +28,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* In v3.c. */
-int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
-                     lmc_check_result *r, int ema);
-
 static int
 v4_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)

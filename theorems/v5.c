@@ -50,17 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* In v3.c. */
-int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
-                 double sigma, double Lc, double r, double *ulo,
-                 double *uhi);
-int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
-                          size_t K, char *why, size_t len);
-double lmc_thm_vr_rsum(const lmc_layout *L);
-/* Shared with v7.c. */
-int lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
-                     lmc_check_result *r, int pl);
-
 /* blo[T-1] <= scale * RHS_T (times (2 mu)^(-1/2) if pl) <= bhi[T-1]. */
 static int
 rhs_all(const lmc_check_run *run, const lmc_method_params *mp, size_t K,

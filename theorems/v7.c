@@ -32,10 +32,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* In v5.c. */
-int lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
-                     lmc_check_result *r, int pl);
-
 static int
 v7_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)

@@ -3,7 +3,12 @@
  *
  * Exit status: 0 if every point holds (report-only entries count as
  * holding), 1 if any is violated, undecided or has a violated hypothesis,
- * or could not run; 2 on bad usage.  Output is deterministic for a fixed
+ * or could not run; 2 on bad usage.  Points that carry a known finding
+ * (reports/findings.md: THEORY's statement as written fails on a correct
+ * implementation) are TAP TODO points: their failure is expected and does
+ * not fail the run, and their passing does (the finding no longer
+ * reproduces, so the record must be updated).  --strict counts them as
+ * ordinary points.  Output is deterministic for a fixed
  * seed (timings go to stderr only).
  */
 #include "cli.h"
@@ -25,7 +30,9 @@ static const char help[] =
     "prints TAP version 14: one test point per (theorem, configuration)\n"
     "with a YAML block (measured, bound, ratio measured/bound, verdict,\n"
     "seed, provenance).  Exit 0 if all hold, 1 on any violation,\n"
-    "undecided or violated hypothesis, 2 on bad usage.\n"
+    "undecided or violated hypothesis, 2 on bad usage.  Points with a\n"
+    "known finding (reports/findings.md) are marked '# TODO': expected to\n"
+    "fail, they fail the run only if they pass (or with --strict).\n"
     "\n"
     "  --theorem LIST     ids to check, e.g. T2,V1        [all]\n"
     "  --problem LIST     only configurations on these problems\n"
@@ -35,6 +42,7 @@ static const char help[] =
     "  --full             the full configuration set\n"
     "  --list             print the theorem x problem x method matrix\n"
     "  --junit FILE       also write JUnit XML\n"
+    "  --strict           known findings fail like any other point\n"
     "  --tap-version V    13 or 14; Perl's prove (TAP::Harness 3.44)\n"
     "                     accepts 13 only, the content is the same  [14]\n"
     "  --bound-scale S    multiply every bound by S in (0, 1]: a negative\n"
@@ -126,7 +134,7 @@ cmd_check(int argc, char **argv)
     enum
     {
         O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
-        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL
+        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL, O_STRICT
     };
     static const struct option lo[] = {
         {"theorem", required_argument, NULL, O_THEOREM},
@@ -137,6 +145,7 @@ cmd_check(int argc, char **argv)
         {"full", no_argument, NULL, O_FULL},
         {"list", no_argument, NULL, O_LIST},
         {"junit", required_argument, NULL, O_JUNIT},
+        {"strict", no_argument, NULL, O_STRICT},
         {"bound-scale", required_argument, NULL, O_SCALE},
         {"tap-version", required_argument, NULL, O_TAPV},
         {"constant-scale", required_argument, NULL, O_CSCALE},
@@ -146,6 +155,7 @@ cmd_check(int argc, char **argv)
     cli_list ths = {0}, probs = {0}, meths = {0};
     lmc_check_options o = {.full = 0, .bound_scale = 1.0, .seed_base = 1};
     const char *junit = NULL;
+    int strict = 0;
     int list = 0, code = LMC_EXIT_USAGE, tapv = 14;
     double cscale = 1;
     int wrong_momentum = 0;
@@ -182,6 +192,7 @@ cmd_check(int argc, char **argv)
         case O_FULL: o.full = 1; break;
         case O_LIST: list = 1; break;
         case O_JUNIT: junit = optarg; break;
+        case O_STRICT: strict = 1; break;
         case O_SCALE:
             if (cli_parse_double(optarg, &o.bound_scale) ||
                 !(o.bound_scale > 0 && o.bound_scale <= 1))
@@ -288,7 +299,7 @@ cmd_check(int argc, char **argv)
                     "<testsuite name=\"lmocheck\" tests=\"%zu\">\n",
                 total);
     const int progress = isatty(STDERR_FILENO);
-    size_t point = 0, failed = 0;
+    size_t point = 0, failed = 0, todo = 0, reproduced = 0;
     for (size_t i = 0; lmc_theorems[i]; i++)
     {
         const lmc_theorem *T = lmc_theorems[i];
@@ -319,12 +330,25 @@ cmd_check(int argc, char **argv)
                                       : "error";
             if (status != LMC_SUCCESS)
                 snprintf(r.detail, sizeof r.detail, "%s", lmc_last_error());
-            failed += !ok;
+            /* A known finding that fails as recorded is expected; one
+             * that holds (or errors) is news. */
+            const char *finding = strict ? NULL : c->finding;
+            const int expected = finding && status == LMC_SUCCESS &&
+                                 r.verdict == LMC_VIOLATED;
+            if (finding && !expected && !ok)
+                finding = NULL; /* errors and undecided fail plainly */
+            todo += finding != NULL;
+            reproduced += expected;
+            failed += !expected && (!ok || finding);
             if (progress)
                 fputs("\r\033[K", stderr);
-            printf("%s %zu - %s %s on %s/%s: %s\n", ok ? "ok" : "not ok",
+            printf("%s %zu - %s %s on %s/%s: %s", ok ? "ok" : "not ok",
                    point, T->id, c->label, c->problem, c->method, verdict);
-            printf("  ---\n");
+            if (finding)
+                printf(" # TODO known finding %s (reports/findings.md)%s",
+                       finding, ok ? ": it holds now, update the record"
+                                   : "");
+            printf("\n  ---\n");
             yaml_string(stdout, "id", T->id);
             yaml_string(stdout, "title", T->title);
             yaml_string(stdout, "kind", lmc_theorem_kind_name(T->kind));
@@ -349,6 +373,8 @@ cmd_check(int argc, char **argv)
                 yaml_num(stdout, "constant_scale", cscale);
             if (wrong_momentum)
                 yaml_string(stdout, "control", "wrong-momentum");
+            if (c->finding)
+                yaml_string(stdout, "finding", c->finding);
             yaml_string(stdout, "detail", r.detail);
             printf("  ...\n");
             if (jf)
@@ -358,10 +384,18 @@ cmd_check(int argc, char **argv)
                 fputs("\" name=\"", jf);
                 xml_text(jf, c->label);
                 fputs("\">", jf);
-                if (!ok)
+                if (finding && !ok)
+                {
+                    fputs("<skipped message=\"known finding ", jf);
+                    xml_text(jf, finding);
+                    fputs(" (reports/findings.md): ", jf);
+                    xml_text(jf, verdict);
+                    fputs("\"/>", jf);
+                }
+                else if (!ok || finding)
                 {
                     fputs("<failure message=\"", jf);
-                    xml_text(jf, verdict);
+                    xml_text(jf, ok ? "known finding holds now" : verdict);
                     fputs("\">", jf);
                     xml_text(jf, r.detail);
                     fputs("</failure>", jf);
@@ -372,6 +406,8 @@ cmd_check(int argc, char **argv)
     }
     if (jf)
         fputs("</testsuite>\n</testsuites>\n", jf);
+    printf("# %zu points: %zu failed; %zu known findings (TODO), %zu of "
+           "them reproduced\n", point, failed, todo, reproduced);
     code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
 out:
     free(cs);
