@@ -12,6 +12,7 @@
 #include "inexact.h"
 #include "linalg.h"
 #include "reference.h"
+#include "runconfig.h"
 #include "spectrum.h"
 #include "status.h"
 
@@ -90,14 +91,6 @@ enum
 };
 
 static const char *const cmd = "oracle";
-
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int
 add(cli_list *l, const char *opt, const char *val)
@@ -304,29 +297,6 @@ resolved_free(resolved *r)
     free(r->seed);
 }
 
-/* ||S S^T - I||_F on the smaller side of s. */
-static double
-ortho_error(const gsl_matrix *s)
-{
-    const size_t m = s->size1, n = s->size2, k = m < n ? m : n;
-    gsl_matrix *g = gsl_matrix_alloc(k, k);
-    if (!g)
-        return NAN;
-    cblas_dsyrk(CblasRowMajor, CblasUpper,
-                m <= n ? CblasNoTrans : CblasTrans, (int)k,
-                (int)(m <= n ? n : m), 1.0, s->data, (int)s->tda, 0.0,
-                g->data, (int)k);
-    double sum = 0;
-    for (size_t i = 0; i < k; i++)
-        for (size_t j = i; j < k; j++)
-        {
-            const double e = gsl_matrix_get(g, i, j) - (i == j ? 1.0 : 0.0);
-            sum += (i == j ? 1.0 : 2.0) * e * e;
-        }
-    gsl_matrix_free(g);
-    return sqrt(sum);
-}
-
 static const char *const head[] = {
     "oracle", "norm", "schedule", "steps", "precision", "delta_in",
     "shape", "spectrum", "kappa", "seed", "predicted", "measured",
@@ -388,48 +358,26 @@ run_row(const options *o, mcase *c,
         snprintf(cell[8], 128, "%g", c->kappa);
     snprintf(cell[9], 128, "%lu", c->seed);
 
-    double predicted = NAN, measured = NAN, frob = NAN, ortho = NAN;
-    double best = INFINITY;
+    /* The evaluation itself is the library's (shared with sweeps); the
+     * MPFR reference, if any, measures S~ here. */
+    lmc_oracle_outcome ev;
     gsl_matrix *s = gsl_matrix_alloc(c->m, c->n);
-    lmc_inexact *q = s ? lmc_inexact_alloc(T, E, c->m, c->n, p) : NULL;
-    int status = q ? LMC_SUCCESS : LMC_ENOMEM;
-    if (q)
-        status = lmc_inexact_predict(q, c->mat, &predicted);
-    for (size_t i = 0; status == LMC_SUCCESS && i < o->repeat; i++)
-    {
-        /* inject-random draws a fresh error per call; reset it so the
-         * reported S~ is the first draw of the seed. */
-        if (i + 1 == o->repeat && T == &lmc_inexact_inject_random)
-        {
-            lmc_inexact_free(q);
-            q = lmc_inexact_alloc(T, E, c->m, c->n, p);
-            if (!q)
-            {
-                status = LMC_ENOMEM;
-                break;
-            }
-        }
-        const double t0 = now();
-        status = lmc_inexact_apply(q, c->mat, s, NULL);
-        const double dt = now() - t0;
-        if (dt < best)
-            best = dt;
-    }
+    int status = s ? lmc_oracle_eval(T, E, p, c->mat, o->repeat, !c->ref &&
+                                     !c->ref_error[0], s, &ev)
+                   : LMC_ENOMEM;
+    if (!s)
+        ev.delta_pred = ev.delta_meas = ev.frob_err = ev.orth_err =
+            ev.seconds = NAN;
     if (status == LMC_SUCCESS)
     {
         if (c->ref)
-            status = lmc_mp_reference_delta(c->ref, s, &measured, &frob);
+            status = lmc_mp_reference_delta(c->ref, s, &ev.delta_meas,
+                                            &ev.frob_err);
         else if (c->ref_error[0])
             status = LMC_EMPFR;
-        else
-        {
-            status = lmc_inexact_measure(q, c->mat, s, &measured);
-            if (status == LMC_SUCCESS)
-                frob = lmc_frobenius(q->diff);
-        }
-        if (E == &lmc_oracle_spectral)
-            ortho = ortho_error(s);
     }
+    const double predicted = ev.delta_pred, measured = ev.delta_meas;
+    const double frob = ev.frob_err, ortho = ev.orth_err, best = ev.seconds;
     fmt_num(cell[10], 128, predicted, ef);
     fmt_num(cell[11], 128, measured, ef);
     fmt_num(cell[12], 128, frob, ef);
@@ -444,7 +392,6 @@ run_row(const options *o, mcase *c,
                                                         : lmc_last_error());
         *failed = 1;
     }
-    lmc_inexact_free(q);
     gsl_matrix_free(s);
     if (cli_table_add(t, cells))
     {

@@ -79,3 +79,9 @@ lmc_mp_reference_delta(lmc_mp_reference *r, const gsl_matrix *s,
         LMC_ERROR(LMC_EINVAL, "MPFR reference used before it was set");
     return lmc_mp_delta(s, r->q, r->w, delta, frob);
 }
+
+void
+lmc_mp_free_thread_cache(void)
+{
+    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+}

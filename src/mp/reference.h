@@ -31,4 +31,9 @@ int lmc_mp_reference_set(lmc_mp_reference *r, const gsl_matrix *m,
 int lmc_mp_reference_delta(lmc_mp_reference *r, const gsl_matrix *s,
                            double *delta, double *frob);
 
+/* Frees MPFR's caches of the calling thread (constants, sine/cosine
+ * tables).  A thread that ran MPFR code (a theorem check in a sweep
+ * worker) calls it before it exits, or the caches leak. */
+void lmc_mp_free_thread_cache(void);
+
 #endif /* LMC_MP_REFERENCE_H */

@@ -1,2 +1,828 @@
-/* report/report.c -- placeholder until the report code lands. */
+/* report/report.c -- the report driver: spec and store in, tables and
+ * figures out.
+ *
+ * For DIR/NAME: read the report group of DIR/NAME/spec.cfg (libconfig),
+ * run the sweep if asked (lmc_sweep_run resumes, so an up-to-date store
+ * runs nothing), open the store read-only, run the analysis named by
+ * report.analysis, then write table.md, table.tex (booktabs), data.csv,
+ * fig-X.gp / fig-X.dat, and render fig-X.{svg,pdf,png} with gnuplot when
+ * it is on PATH.  gnuplot runs in the report directory on the fixed
+ * script file (fork + chdir + execvp, no shell, no user text on its
+ * command line), with SOURCE_DATE_EPOCH=0 for tools that honour it; the
+ * PDF's creation date, which cairo 1.16 takes from the clock, is then
+ * overwritten with a fixed one (pdf_fix_dates).
+ */
 #include "report.h"
+#include "impl.h"
+#include "status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const lmc_report_analysis *const analyses[] = {
+    &lmc_report_oracle_delta, &lmc_report_best_step, &lmc_report_rates,
+    &lmc_report_kappa_iters, &lmc_report_tightness, NULL};
+
+static const char gnuplot_note[] =
+    "figures not rendered: gnuplot not found (apt-get install gnuplot-nox)";
+
+/* One terminal per rendered format; sizes in pixels (svg, png) or
+ * inches (pdf).  noenhanced: names with '_' print as written. */
+static const struct
+{
+    const char *ext, *term;
+} formats[] = {
+    {"svg", "set terminal svg size 800,560 dynamic noenhanced "
+            "font 'Helvetica,13' background rgb 'white'"},
+    {"pdf", "set terminal pdfcairo size 6in,4.2in noenhanced "
+            "font 'Helvetica,11'"},
+    {"png", "set terminal pngcairo size 960,672 noenhanced "
+            "font 'Helvetica,13' background rgb 'white'"},
+};
+
+lmc_report_options
+lmc_report_options_default(void)
+{
+    lmc_report_options o = {"reports", NULL, 1, 0, 1, NULL};
+    return o;
+}
+
+static char *
+path_join(const char *a, const char *b, const char *c)
+{
+    const size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
+    return p;
+}
+
+static int
+is_file(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int
+lmc_report_gnuplot_found(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    for (const char *p = path;;)
+    {
+        const char *e = strchr(p, ':');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        char buf[4096];
+        if (len + 10 < sizeof buf)
+        {
+            snprintf(buf, sizeof buf, "%.*s/gnuplot", (int)len,
+                     len ? p : ".");
+            if (is_file(buf) && access(buf, X_OK) == 0)
+                return 1;
+        }
+        if (!e)
+            return 0;
+        p = e + 1;
+    }
+}
+
+/* ---- output writers ---------------------------------------------- */
+
+/* Markdown cells: '|' would end the cell, so it prints as "\\|". */
+static size_t
+md_len(const char *s)
+{
+    size_t n = strlen(s);
+    for (; *s; s++)
+        n += *s == '|';
+    return n;
+}
+
+static void
+md_cell(const char *s, size_t w, int right, FILE *out)
+{
+    const size_t n = md_len(s);
+    fputc(' ', out);
+    for (size_t k = n; right && k < w; k++)
+        fputc(' ', out);
+    for (; *s; s++)
+    {
+        if (*s == '|')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+    for (size_t k = n; !right && k < w; k++)
+        fputc(' ', out);
+    fputs(" |", out);
+}
+
+static void
+md_table(const lmc_rtable *t, FILE *out)
+{
+    size_t w[64];
+    const size_t nc = t->ncol < 64 ? t->ncol : 64;
+    for (size_t j = 0; j < nc; j++)
+    {
+        w[j] = md_len(t->head[j]);
+        for (size_t i = 0; i < t->nrow; i++)
+        {
+            const char *s = t->cell[i * t->ncol + j];
+            const size_t len = md_len(*s ? s : "-");
+            if (len > w[j])
+                w[j] = len;
+        }
+    }
+    if (t->caption)
+        fprintf(out, "%s\n\n", t->caption);
+    fputc('|', out);
+    for (size_t j = 0; j < nc; j++)
+        md_cell(t->head[j], w[j], 0, out);
+    fputs("\n|", out);
+    for (size_t j = 0; j < nc; j++)
+    {
+        fputc(t->numeric[j] ? '-' : ':', out);
+        for (size_t k = 0; k < w[j]; k++)
+            fputc('-', out);
+        fputs(t->numeric[j] ? ":|" : "-|", out);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < t->nrow; i++)
+    {
+        fputc('|', out);
+        for (size_t j = 0; j < nc; j++)
+        {
+            const char *s = t->cell[i * t->ncol + j];
+            md_cell(*s ? s : "-", w[j], t->numeric[j], out);
+        }
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+}
+
+static void
+tex_text(const char *s, FILE *out)
+{
+    for (; *s; s++)
+        switch (*s)
+        {
+        case '\\': fputs("\\textbackslash{}", out); break;
+        case '&': case '%': case '$': case '#': case '_': case '{': case '}':
+            fprintf(out, "\\%c", *s);
+            break;
+        case '~': fputs("\\textasciitilde{}", out); break;
+        case '^': fputs("\\textasciicircum{}", out); break;
+        case '<': fputs("\\textless{}", out); break;
+        case '>': fputs("\\textgreater{}", out); break;
+        case '|': fputs("\\textbar{}", out); break;
+        default: fputc(*s, out);
+        }
+}
+
+static void
+tex_table(const lmc_rtable *t, FILE *out)
+{
+    if (t->caption)
+    {
+        fputs("% ", out);
+        for (const char *s = t->caption; *s; s++)
+            fputc(*s == '\n' ? ' ' : *s, out);
+        fputc('\n', out);
+    }
+    fputs("\\begin{tabular}{", out);
+    for (size_t j = 0; j < t->ncol; j++)
+        fputc(t->numeric[j] ? 'r' : 'l', out);
+    fputs("}\n\\toprule\n", out);
+    for (size_t j = 0; j < t->ncol; j++)
+    {
+        if (j)
+            fputs(" & ", out);
+        tex_text(t->head[j], out);
+    }
+    fputs(" \\\\\n\\midrule\n", out);
+    for (size_t i = 0; i < t->nrow; i++)
+    {
+        for (size_t j = 0; j < t->ncol; j++)
+        {
+            const char *s = t->cell[i * t->ncol + j];
+            if (j)
+                fputs(" & ", out);
+            tex_text(*s ? s : "--", out);
+        }
+        fputs(" \\\\\n", out);
+    }
+    fputs("\\bottomrule\n\\end{tabular}\n", out);
+}
+
+static void
+csv_cell(const char *s, FILE *out)
+{
+    if (!strpbrk(s, ",\"\n"))
+    {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++)
+    {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void
+csv_table(const lmc_rtable *t, FILE *out)
+{
+    for (size_t j = 0; j < t->ncol; j++)
+    {
+        if (j)
+            fputc(',', out);
+        csv_cell(t->head[j], out);
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < t->nrow; i++)
+    {
+        for (size_t j = 0; j < t->ncol; j++)
+        {
+            if (j)
+                fputc(',', out);
+            csv_cell(t->cell[i * t->ncol + j], out);
+        }
+        fputc('\n', out);
+    }
+}
+
+static FILE *
+open_out(const char *dir, const char *file, char **path)
+{
+    *path = path_join(dir, file, NULL);
+    if (!*path)
+        return NULL;
+    FILE *f = fopen(*path, "w");
+    if (!f)
+    {
+        free(*path);
+        *path = NULL;
+    }
+    return f;
+}
+
+/* Closes f and reports a failed write of file. */
+static int
+close_out(FILE *f, const char *dir, const char *file)
+{
+    const int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        LMC_ERROR(LMC_EIO, "%s/%s: write failed", dir, file);
+    return LMC_SUCCESS;
+}
+
+static int
+write_text(const char *dir, const char *file, const lmc_rbuf *b)
+{
+    char *p;
+    FILE *f = open_out(dir, file, &p);
+    if (!f)
+        LMC_ERROR(LMC_EIO, "%s/%s: cannot write: %s", dir, file,
+                  strerror(errno));
+    free(p);
+    if (b->len)
+        fwrite(b->buf, 1, b->len, f);
+    return close_out(f, dir, file);
+}
+
+/* ---- gnuplot --------------------------------------------------------- */
+
+/* Runs gnuplot -e TERM_AND_OUTPUT SCRIPT in dir; 0 if it exited 0. */
+static int
+run_gnuplot(const char *dir, const char *setup, const char *script)
+{
+    const pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+    {
+        char *const argv[] = {(char *)"gnuplot", (char *)"-e",
+                              (char *)setup, (char *)script, NULL};
+        if (chdir(dir) != 0)
+            _exit(127);
+        setenv("SOURCE_DATE_EPOCH", "0", 1);
+        execvp("gnuplot", argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void
+remove_rendered(const char *dir, const char *fig)
+{
+    for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++)
+    {
+        char file[64];
+        snprintf(file, sizeof file, "fig-%s.%s", fig, formats[k].ext);
+        char *p = path_join(dir, file, NULL);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+}
+
+/* cairo (1.16) stamps the PDF with the current time and ignores
+ * SOURCE_DATE_EPOCH: overwrite the 14 digits of each "/CreationDate (D:"
+ * and "/ModDate (D:" in place with 1970-01-01 00:00:00.  Same length, so
+ * the xref offsets stay valid.  Best effort: a failure leaves the date. */
+static void
+pdf_fix_dates(const char *dir, const char *file)
+{
+    char *p = path_join(dir, file, NULL);
+    FILE *f = p ? fopen(p, "r+b") : NULL;
+    free(p);
+    if (!f)
+        return;
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+        fread(buf, 1, (size_t)n, f) == (size_t)n)
+    {
+        static const char *const keys[] = {"/CreationDate (D:",
+                                           "/ModDate (D:"};
+        for (size_t k = 0; k < 2; k++)
+        {
+            const size_t kl = strlen(keys[k]);
+            for (long i = 0; i + (long)kl + 14 <= n; i++)
+            {
+                if (memcmp(buf + i, keys[k], kl) != 0)
+                    continue;
+                const long at = i + (long)kl;
+                long d = 0;
+                while (d < 14 && buf[at + d] >= '0' && buf[at + d] <= '9')
+                    d++;
+                if (d == 14 && fseek(f, at, SEEK_SET) == 0)
+                    fwrite("19700101000000", 1, 14, f);
+            }
+        }
+    }
+    free(buf);
+    fclose(f);
+}
+
+static int
+render(const char *dir, const lmc_rfigure *fg)
+{
+    char script[64];
+    snprintf(script, sizeof script, "fig-%s.gp", fg->name);
+    for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++)
+    {
+        char setup[512];
+        snprintf(setup, sizeof setup, "%s; set output 'fig-%s.%s'",
+                 formats[k].term, fg->name, formats[k].ext);
+        if (run_gnuplot(dir, setup, script) != 0)
+            LMC_ERROR(LMC_EIO, "%s/%s: gnuplot failed rendering %s", dir,
+                      script, formats[k].ext);
+        if (strcmp(formats[k].ext, "pdf") == 0)
+        {
+            char file[64];
+            snprintf(file, sizeof file, "fig-%s.pdf", fg->name);
+            pdf_fix_dates(dir, file);
+        }
+    }
+    return LMC_SUCCESS;
+}
+
+static int
+write_figure(const char *dir, const char *name, const lmc_rfigure *fg)
+{
+    if (fg->gp.oom || fg->dat.oom)
+        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory", name);
+    char file[64];
+    lmc_rbuf gp = {0};
+    lmc_rbuf_printf(&gp,
+        "# fig-%s.gp -- report %s: %s\n"
+        "# Data: fig-%s.dat.  Written by 'lmocheck report %s'; edit freely\n"
+        "# (re-running the report overwrites it).  Render, in this directory:\n"
+        "#   gnuplot -e \"set terminal pngcairo noenhanced; "
+        "set output 'fig-%s.png'\" fig-%s.gp\n"
+        "# Without a terminal set, gnuplot opens its interactive window.\n"
+        "set datafile missing 'NaN'\n"
+        "set termoption noenhanced\n",
+        fg->name, name, fg->what, fg->name, name, fg->name, fg->name);
+    lmc_rbuf_printf(&gp, "%s", fg->gp.buf ? fg->gp.buf : "");
+    snprintf(file, sizeof file, "fig-%s.gp", fg->name);
+    int st = gp.oom ? LMC_ENOMEM : write_text(dir, file, &gp);
+    lmc_rbuf_free(&gp);
+    LMC_TRY(st);
+    snprintf(file, sizeof file, "fig-%s.dat", fg->name);
+    lmc_rbuf dat = {0};
+    lmc_rbuf_printf(&dat, "# fig-%s.dat -- report %s: %s\n", fg->name, name,
+                    fg->what);
+    lmc_rbuf_printf(&dat, "%s", fg->dat.buf ? fg->dat.buf : "");
+    st = dat.oom ? LMC_ENOMEM : write_text(dir, file, &dat);
+    lmc_rbuf_free(&dat);
+    return st;
+}
+
+/* ---- spec ------------------------------------------------------------ */
+
+/* Reads path with libconfig; the report group must exist. */
+static int
+read_report_group(config_t *cf, const char *path,
+                  const config_setting_t **group)
+{
+    config_init(cf);
+    if (config_read_file(cf, path) != CONFIG_TRUE)
+    {
+        const int line = config_error_line(cf);
+        const char *msg = config_error_text(cf);
+        const int io = config_error_type(cf) == CONFIG_ERR_FILE_IO;
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", msg ? msg : "cannot read");
+        config_destroy(cf);
+        if (io)
+            LMC_ERROR(LMC_EIO, "%s: cannot read", path);
+        LMC_ERROR(LMC_EPARSE, "%s:%d: %s", path, line, buf);
+    }
+    *group = config_lookup(cf, "report");
+    if (!*group || !config_setting_is_group(*group))
+    {
+        config_destroy(cf);
+        LMC_ERROR(LMC_EINVAL, "%s: report: missing group (accepted: "
+                  "report = { analysis = \"NAME\"; title = \"...\"; ... }; "
+                  "see lmocheck report --help)", path);
+    }
+    return LMC_SUCCESS;
+}
+
+static const char *
+group_string(const config_setting_t *g, const char *key, const char *def)
+{
+    const char *s = NULL;
+    if (config_setting_lookup_string(g, key, &s) != CONFIG_TRUE || !s)
+        return def;
+    return s;
+}
+
+static const lmc_report_analysis *
+find_analysis(const char *name)
+{
+    for (size_t i = 0; analyses[i]; i++)
+        if (strcmp(analyses[i]->name, name) == 0)
+            return analyses[i];
+    return NULL;
+}
+
+static void
+ctx_free(lmc_report_ctx *c)
+{
+    for (size_t i = 0; i < c->ntable; i++)
+        lmc_rtable_free(&c->table[i]);
+    if (c->has_data)
+        lmc_rtable_free(&c->data);
+    for (size_t i = 0; i < c->nfig; i++)
+    {
+        lmc_rbuf_free(&c->fig[i].gp);
+        lmc_rbuf_free(&c->fig[i].dat);
+    }
+    lmc_rbuf_free(&c->notes);
+}
+
+static int
+run_sweep(const char *spec_path, const char *db, const lmc_report_options *o)
+{
+    lmc_sweep_spec *s = lmc_sweep_spec_read(spec_path);
+    if (!s)
+        LMC_ERROR(LMC_EPARSE, "%s", lmc_last_error());
+    lmc_sweep_options so = lmc_sweep_options_default();
+    so.workers = o->workers;
+    so.progress = 0;
+    lmc_sweep_stats st;
+    memset(&st, 0, sizeof st);
+    const int rc = lmc_sweep_run(s, db, &so, &st);
+    lmc_sweep_spec_free(s);
+    LMC_TRY(rc);
+    if (o->log)
+        fprintf(o->log, "report: %zu cells, %zu in the store, %zu run now "
+                "(%zu errors)\n", st.cells, st.done, st.ran, st.errors);
+    return LMC_SUCCESS;
+}
+
+static int
+write_outputs(const char *dir, const char *name, const config_setting_t *g,
+              lmc_report_ctx *c, int render_figs, FILE *log,
+              lmc_report_result *r)
+{
+    char *p;
+    if (c->notes.oom)
+        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory", name);
+    for (size_t i = 0; i < c->nfig; i++)
+        LMC_TRY(write_figure(dir, name, &c->fig[i]));
+
+    /* data.csv */
+    FILE *f = open_out(dir, "data.csv", &p);
+    if (!f)
+        LMC_ERROR(LMC_EIO, "%s/data.csv: cannot write: %s", dir,
+                  strerror(errno));
+    free(p);
+    if (c->has_data)
+        csv_table(&c->data, f);
+    LMC_TRY(close_out(f, dir, "data.csv"));
+
+    /* table.tex */
+    if (!(f = open_out(dir, "table.tex", &p)))
+        LMC_ERROR(LMC_EIO, "%s/table.tex: cannot write: %s", dir,
+                  strerror(errno));
+    free(p);
+    fprintf(f, "%% table.tex -- report %s (lmocheck report %s); needs "
+            "\\usepackage{booktabs}\n", name, name);
+    for (size_t i = 0; i < c->ntable; i++)
+    {
+        if (i)
+            fputs("\n\\par\\medskip\n\n", f);
+        tex_table(&c->table[i], f);
+    }
+    LMC_TRY(close_out(f, dir, "table.tex"));
+
+    /* Figures, before table.md so it can say whether they exist. */
+    int rendered = 0;
+    for (size_t i = 0; i < c->nfig; i++)
+        remove_rendered(dir, c->fig[i].name);
+    if (c->nfig && render_figs)
+    {
+        if (lmc_report_gnuplot_found())
+        {
+            for (size_t i = 0; i < c->nfig; i++)
+                LMC_TRY(render(dir, &c->fig[i]));
+            rendered = 1;
+        }
+    }
+
+    /* table.md */
+    if (!(f = open_out(dir, "table.md", &p)))
+        LMC_ERROR(LMC_EIO, "%s/table.md: cannot write: %s", dir,
+                  strerror(errno));
+    free(p);
+    fprintf(f, "# %s\n\n", group_string(g, "title", name));
+    const char *summary = group_string(g, "summary", NULL);
+    if (summary)
+        fprintf(f, "%s\n\n", summary);
+    fprintf(f, "Regenerate: `lmocheck report %s` (analysis `%s`; data in "
+            "[data.csv](data.csv), LaTeX in [table.tex](table.tex)).\n\n",
+            name, group_string(g, "analysis", "?"));
+    for (size_t i = 0; i < c->ntable; i++)
+        md_table(&c->table[i], f);
+    if (c->notes.len)
+        fwrite(c->notes.buf, 1, c->notes.len, f);
+    if (c->nfig)
+    {
+        if (rendered)
+            for (size_t i = 0; i < c->nfig; i++)
+                fprintf(f, "![%s](fig-%s.svg)\n\n*fig-%s*: %s "
+                        "([pdf](fig-%s.pdf), [png](fig-%s.png), script "
+                        "[fig-%s.gp](fig-%s.gp)).\n\n",
+                        c->fig[i].what, c->fig[i].name, c->fig[i].name,
+                        c->fig[i].what, c->fig[i].name, c->fig[i].name,
+                        c->fig[i].name, c->fig[i].name);
+        else
+        {
+            fprintf(f, "%s.  Scripts:", render_figs ? gnuplot_note
+                    : "figures not rendered (not requested)");
+            for (size_t i = 0; i < c->nfig; i++)
+                fprintf(f, " [fig-%s.gp](fig-%s.gp)%s", c->fig[i].name,
+                        c->fig[i].name, i + 1 < c->nfig ? "," : ".\n");
+        }
+    }
+    LMC_TRY(close_out(f, dir, "table.md"));
+    if (!rendered && c->nfig && render_figs && log)
+        fprintf(log, "lmocheck report %s: %s\n", name, gnuplot_note);
+    if (r)
+    {
+        r->tables = c->ntable;
+        r->figures = c->nfig;
+        r->rendered = rendered;
+    }
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_make(const char *name, const lmc_report_options *o,
+                lmc_report_result *r)
+{
+    if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0)
+        LMC_ERROR(LMC_EINVAL, "report name '%s': not a directory name "
+                  "(accepted: the name of a directory in the reports "
+                  "directory)", name ? name : "");
+    const char *rdir = o->reports_dir ? o->reports_dir : "reports";
+    int status = LMC_ENOMEM;
+    char *dir = path_join(rdir, name, NULL);
+    char *spec = path_join(rdir, name, "spec.cfg");
+    char *dbname = malloc(strlen(name) + 8);
+    char *db = NULL;
+    config_t cf;
+    int have_cf = 0;
+    lmc_report_ctx c;
+    memset(&c, 0, sizeof c);
+    if (!dir || !spec || !dbname)
+        goto fail;
+    snprintf(dbname, strlen(name) + 8, "%s.sqlite", name);
+    db = o->db_path ? strdup(o->db_path) : path_join(dir, dbname, NULL);
+    if (!db)
+        goto fail;
+    if (!is_file(spec))
+    {
+        lmc_error(__FILE__, __LINE__, status = LMC_EIO,
+                  "%s: not found (a report is a directory holding spec.cfg)",
+                  spec);
+        goto fail;
+    }
+    if ((status = read_report_group(&cf, spec, &c.report)))
+        goto fail;
+    have_cf = 1;
+    const char *aname = group_string(c.report, "analysis", NULL);
+    const lmc_report_analysis *an = aname ? find_analysis(aname) : NULL;
+    if (!an)
+    {
+        lmc_error(__FILE__, __LINE__, status = LMC_EINVAL,
+                  "%s: report.analysis: %s%s%s (accepted: oracle-delta, "
+                  "best-step, rates, kappa-iters, tightness)", spec,
+                  aname ? "unknown analysis '" : "missing",
+                  aname ? aname : "", aname ? "'" : "");
+        goto fail;
+    }
+    if (o->run && (status = run_sweep(spec, db, o)))
+        goto fail;
+    if (!is_file(db))
+    {
+        lmc_error(__FILE__, __LINE__, status = LMC_EIO,
+                  "%s: store not found (run the report without --no-run, "
+                  "or name a store with --db)", db);
+        goto fail;
+    }
+    if (sqlite3_open_v2(db, &c.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "%s: %s", db,
+                  c.db ? sqlite3_errmsg(c.db) : "cannot open");
+        goto fail;
+    }
+    c.name = name;
+    if ((status = an->run(&c)))
+    {
+        /* Name the spec in front of the analysis's one-line message. */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lmc_last_error());
+        lmc_error(__FILE__, __LINE__, status, "%s: %s", spec, msg);
+        goto fail;
+    }
+    status = write_outputs(dir, name, c.report, &c, o->render, o->log, r);
+fail:
+    if (status == LMC_ENOMEM && !*lmc_last_error())
+        lmc_error(__FILE__, __LINE__, status, "report %s: out of memory",
+                  name);
+    ctx_free(&c);
+    if (c.db)
+        sqlite3_close(c.db);
+    if (have_cf)
+        config_destroy(&cf);
+    free(dir);
+    free(spec);
+    free(dbname);
+    free(db);
+    return status;
+}
+
+/* ---- the index ------------------------------------------------------- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+lmc_report_names(const char *dir, char ***names, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *names = NULL;
+    *n = 0;
+    if (!d)
+        LMC_ERROR(LMC_EIO, "%s: cannot open the reports directory: %s", dir,
+                  strerror(errno));
+    size_t cap = 8, k = 0;
+    char **v = calloc(cap + 1, sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d)))
+    {
+        if (e->d_name[0] == '.')
+            continue;
+        char *spec = path_join(dir, e->d_name, "spec.cfg");
+        const int ok = spec && is_file(spec);
+        free(spec);
+        if (!ok)
+            continue;
+        if (k == cap)
+        {
+            char **nv = realloc(v, (2 * cap + 1) * sizeof *nv);
+            if (!nv)
+            {
+                lmc_report_names_free(v);
+                v = NULL;
+                break;
+            }
+            v = nv;
+            cap *= 2;
+        }
+        if (!(v[k] = strdup(e->d_name)))
+        {
+            lmc_report_names_free(v);
+            v = NULL;
+            break;
+        }
+        v[++k] = NULL;
+    }
+    closedir(d);
+    if (!v)
+        LMC_ERROR(LMC_ENOMEM, "%s: out of memory listing reports", dir);
+    qsort(v, k, sizeof *v, cmp_str);
+    *names = v;
+    *n = k;
+    return LMC_SUCCESS;
+}
+
+void
+lmc_report_names_free(char **names)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+int
+lmc_report_index(const char *dir)
+{
+    char **names;
+    size_t n;
+    LMC_TRY(lmc_report_names(dir, &names, &n));
+    char *p;
+    FILE *f = open_out(dir, "README.md", &p);
+    if (!f)
+    {
+        lmc_report_names_free(names);
+        LMC_ERROR(LMC_EIO, "%s/README.md: cannot write: %s", dir,
+                  strerror(errno));
+    }
+    free(p);
+    fputs("# Reports\n\n"
+          "Each directory holds a sweep spec (spec.cfg), its store, and the\n"
+          "tables and figures `lmocheck report NAME` makes from it.\n"
+          "Regenerate all: `lmocheck report --all`.\n\n", f);
+    for (size_t i = 0; i < n; i++)
+    {
+        char *spec = path_join(dir, names[i], "spec.cfg");
+        config_t cf;
+        config_init(&cf);
+        const config_setting_t *g = NULL;
+        if (spec && config_read_file(&cf, spec) == CONFIG_TRUE)
+            g = config_lookup(&cf, "report");
+        const char *title = g ? group_string(g, "title", names[i]) : names[i];
+        const char *summary = g ? group_string(g, "summary", NULL) : NULL;
+        fprintf(f, "- [%s](%s/table.md)", title, names[i]);
+        if (summary)
+            fprintf(f, ": %s", summary);
+        else if (!g)
+            fputs(": (spec has no report group)", f);
+        fputc('\n', f);
+        config_destroy(&cf);
+        free(spec);
+    }
+    lmc_report_names_free(names);
+    char *findings = path_join(dir, "findings.md", NULL);
+    if (findings && is_file(findings))
+        fputs("\nWhere the checks and THEORY.md disagree: "
+              "[findings.md](findings.md).\n", f);
+    free(findings);
+    return close_out(f, dir, "README.md");
+}
+
+void
+lmc_report_help(FILE *out)
+{
+    for (size_t i = 0; analyses[i]; i++)
+        fprintf(out, "  analysis = \"%s\"\n%s\n", analyses[i]->name,
+                analyses[i]->help);
+}

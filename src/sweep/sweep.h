@@ -67,6 +67,10 @@ typedef struct lmc_sweep_stats
     size_t ran;       /* run now (ok or error) */
     size_t errors;    /* of those, status "error" */
     double seconds;   /* wall time */
+    /* Added with the engine (after the fields above, which stay): */
+    double write_seconds; /* time spent storing the cells run */
+    double cell_seconds;  /* sum of the cells' own times */
+    int interrupted;      /* lmc_sweep_request_stop() was called */
 } lmc_sweep_stats;
 
 /* Runs every cell of the spec (this shard) that the store at db_path
@@ -80,6 +84,25 @@ int lmc_sweep_run(const lmc_sweep_spec *s, const char *db_path,
  * absent).  A key present twice with different outcomes is an error
  * (LMC_EINVAL naming the key); identical duplicates are skipped. */
 int lmc_sweep_merge(const char *out, const char *const *in, size_t n);
+
+/* Number of grid cells of the spec (refinement cells not counted). */
+size_t lmc_sweep_spec_cells(const lmc_sweep_spec *s);
+
+/* Calls fn(arg, key, canonical config) for every grid cell of shard
+ * shard of nshards (0-based), in grid order.  Errors: LMC_EINVAL (bad
+ * shard), LMC_ENOMEM. */
+int lmc_sweep_list(const lmc_sweep_spec *s, size_t shard, size_t nshards,
+                   void (*fn)(void *arg, const char *key,
+                              const char *config),
+                   void *arg);
+
+/* Asks a running lmc_sweep_run to stop: no new cell starts, cells in
+ * flight finish and are stored, the store is closed; the run returns
+ * LMC_SUCCESS with stats.interrupted = 1.  Async-signal-safe (a lock-free
+ * atomic store), so a SIGINT handler may call it.  Sticky for the
+ * process. */
+void lmc_sweep_request_stop(void);
+int lmc_sweep_stop_requested(void);
 
 /* The code version that goes into cell keys. */
 const char *lmc_sweep_code_version(void);

@@ -1,0 +1,140 @@
+/* report/impl.h -- pieces shared by the report driver (report.c) and the
+ * analyses (one file each): result tables, text buffers, figures, the
+ * analysis context, and checked look-ups of spec keys and store names.
+ *
+ * Not installed; only src/report/ includes it.
+ */
+#ifndef LMC_REPORT_IMPL_H
+#define LMC_REPORT_IMPL_H
+
+#include <stddef.h>
+
+#include <libconfig.h>
+#include <sqlite3.h>
+
+/* A growing text buffer; an allocation failure sets oom and later
+ * appends do nothing (checked once, when the buffer is used). */
+typedef struct
+{
+    char *buf;
+    size_t len, cap;
+    int oom;
+} lmc_rbuf;
+
+void lmc_rbuf_printf(lmc_rbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void lmc_rbuf_free(lmc_rbuf *b);
+/* Appends s as a gnuplot single-quoted string ('' stands for '). */
+void lmc_rbuf_gpquote(lmc_rbuf *b, const char *s);
+
+/* A result table: a caption and rows of string cells (copied). */
+typedef struct
+{
+    char *caption;
+    size_t ncol;
+    char **head;
+    int *numeric;
+    char **cell; /* nrow x ncol */
+    size_t nrow, cap;
+} lmc_rtable;
+
+/* A figure X: gnuplot commands (without terminal and output) that read
+ * 'fig-X.dat' from the current directory, and that data file. */
+typedef struct
+{
+    char name[32];
+    char what[160]; /* one line for the .gp header and table.md */
+    lmc_rbuf gp, dat;
+} lmc_rfigure;
+
+#define LMC_REPORT_MAX_TABLES 4
+#define LMC_REPORT_MAX_FIGURES 4
+
+typedef struct
+{
+    const char *name;        /* report name (directory) */
+    sqlite3 *db;             /* the store, read-only */
+    const config_setting_t *report; /* the spec's report group */
+    lmc_rtable table[LMC_REPORT_MAX_TABLES];
+    size_t ntable;
+    lmc_rtable data;         /* data.csv (long form) */
+    int has_data;
+    lmc_rfigure fig[LMC_REPORT_MAX_FIGURES];
+    size_t nfig;
+    lmc_rbuf notes;          /* Markdown paragraphs after the tables */
+} lmc_report_ctx;
+
+/* One analysis: name (the value of report.analysis), its keys for
+ * --help, and the function that fills the context's tables, data and
+ * figures from the store.  Errors: LMC_EINVAL naming a spec key,
+ * LMC_EIO for the store, LMC_ENOMEM. */
+typedef struct
+{
+    const char *name;
+    const char *help;
+    int (*run)(lmc_report_ctx *c);
+} lmc_report_analysis;
+
+extern const lmc_report_analysis lmc_report_oracle_delta;
+extern const lmc_report_analysis lmc_report_best_step;
+extern const lmc_report_analysis lmc_report_rates;
+extern const lmc_report_analysis lmc_report_kappa_iters;
+extern const lmc_report_analysis lmc_report_tightness;
+
+/* Tables: a new one in c->table[] (or c->data with caption NULL);
+ * head and numeric are copied.  Return NULL after reporting. */
+lmc_rtable *lmc_report_table(lmc_report_ctx *c, const char *caption,
+                             size_t ncol, const char *const *head,
+                             const int *numeric);
+lmc_rtable *lmc_report_data(lmc_report_ctx *c, size_t ncol,
+                            const char *const *head);
+int lmc_rtable_add(lmc_rtable *t, const char *const *cells);
+void lmc_rtable_free(lmc_rtable *t);
+lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
+                               const char *what);
+
+/* Fixed number formats, so outputs do not depend on anything but the
+ * values: tables "%.4e" (values) or "%.4f" (ratios, slopes), data files
+ * "%.10g"; non-finite values print as inf / -inf / nan, NAN as "" in
+ * tables when missing is set.  buf has room for 32 characters. */
+const char *lmc_rfmt_e(char *buf, double x);
+const char *lmc_rfmt_f(char *buf, double x);
+const char *lmc_rfmt_g(char *buf, double x);
+/* Data files for gnuplot: "%.10g", NaN for a non-finite value. */
+const char *lmc_rfmt_dat(char *buf, double x);
+
+/* Spec look-ups in the report group.  key is relative ("x"); a missing
+ * key gives def (which may be NULL: then it is an error naming
+ * report.KEY and accepted).  Numbers accept ints and floats. */
+int lmc_report_key_string(lmc_report_ctx *c, const char *key,
+                          const char *def, const char *accepted,
+                          const char **out);
+int lmc_report_key_number(lmc_report_ctx *c, const char *key, double def,
+                          double *out);
+
+/* Prepares sql on the store and binds the strings args[0..n-1] to ?1..?n
+ * (names never go into the SQL text). */
+int lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
+                   size_t n, const char *const *args);
+/* Checks that some cell of kind has a param / an outcome called name;
+ * otherwise LMC_EINVAL "report.KEY: NAME is not a ... (accepted: the
+ * names in the store)". key names the spec key that gave name. */
+int lmc_report_need_param(lmc_report_ctx *c, const char *kind,
+                          const char *name, const char *key);
+int lmc_report_need_outcome(lmc_report_ctx *c, const char *kind,
+                            const char *name, const char *key);
+/* Cells of kind in the store: total and errored (a notes line). */
+int lmc_report_count(lmc_report_ctx *c, const char *kind);
+
+/* Least-squares line y = c0 + c1 x (gsl_fit_linear) with the standard
+ * error of c1 and the half-width of its two-sided 95% interval
+ * (Student t, n - 2 degrees of freedom); se and hw are NAN for n < 3.
+ * At least two distinct x required (else LMC_EBADLEN, without
+ * reporting). */
+int lmc_report_fit(const double *x, const double *y, size_t n, double *c0,
+                   double *c1, double *se, double *hw);
+
+/* 1 if [lo, hi] (both > 0) spans at least a factor 10. */
+int lmc_report_decades(double lo, double hi);
+
+#endif /* LMC_REPORT_IMPL_H */

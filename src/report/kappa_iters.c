@@ -1,0 +1,261 @@
+/* report/kappa_iters.c -- analysis "kappa-iters" (THEORY P2, P4):
+ * iterations to tolerance against the condition number, per (problem,
+ * method).
+ *
+ * Cells: kind "run" with params problem, method, K (report.kappa) and the
+ * outcomes iters (steps done) and stop.  Per (problem, method, kappa): if
+ * every cell (seed) stopped "converged", the mean of iters; otherwise the
+ * point is censored and shows as "> budget" (the budget is the largest
+ * value of the parameter report.budget among its cells).  Per (problem,
+ * method): the least-squares slope of log10 iters on log10 kappa over the
+ * uncensored kappas (gsl_fit_linear, 95% CI with Student t when >= 3
+ * points), read as "flat" when |slope| <= report.flat, "grows" or
+ * "shrinks" otherwise; censored points at larger kappa mean the growth is
+ * at least what the slope says.  P2 expects flat for simplified Muon with a
+ * geometric step and about 1 (matrix factorization) for GD.
+ *
+ * Report keys: kappa [kappa], budget [iters], flat [0.1].
+ * Figure "iters": iters vs kappa, log-log, a line per (problem, method),
+ * censored points as open triangles at the budget.
+ */
+#include "impl.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "    run cells (THEORY P2, P4).  Keys: kappa (parameter) [kappa], budget\n"
+    "    (the iteration-budget parameter) [iters], flat (|slope| read as\n"
+    "    flat) [0.1].  Iterations to tolerance (outcome iters of cells that\n"
+    "    stopped 'converged', mean over seeds; '> budget' when any seed did\n"
+    "    not converge) per problem x method x kappa; log-log slope in kappa\n"
+    "    over the converged points.  Figure fig-iters: log-log.\n";
+
+static const char query[] =
+    "SELECT COALESCE(pp.value, ''), COALESCE(pm.value, ''), pk.num,"
+    " COUNT(*),"
+    " SUM(c.status = 'ok' AND COALESCE(so.text, '') = 'converged'"
+    "     AND it.value IS NOT NULL),"
+    " AVG(CASE WHEN c.status = 'ok' AND so.text = 'converged'"
+    "     THEN it.value END),"
+    " MAX(pb.num)"
+    " FROM cells c"
+    " JOIN params pk ON pk.key = c.key AND pk.name = ?1"
+    " LEFT JOIN params pp ON pp.key = c.key AND pp.name = 'problem'"
+    " LEFT JOIN params pm ON pm.key = c.key AND pm.name = 'method'"
+    " LEFT JOIN params pb ON pb.key = c.key AND pb.name = ?2"
+    " LEFT JOIN outcomes so ON so.key = c.key AND so.name = 'stop'"
+    " LEFT JOIN outcomes it ON it.key = c.key AND it.name = 'iters'"
+    " WHERE c.kind = 'run'"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+
+typedef struct
+{
+    char pm[256];
+    double kappa, iters, budget;
+    long n, conv;
+} point;
+
+static int
+series_done(lmc_report_ctx *c, lmc_rtable *t2, lmc_rtable *d,
+            lmc_rfigure *fg, lmc_rbuf *plot, const point *p, size_t np,
+            size_t is, size_t *blk, double flat)
+{
+    double x[256], y[256];
+    size_t n = 0;
+    for (size_t i = 0; i < np && n < 256; i++)
+        if (p[i].conv == p[i].n && p[i].kappa > 0 && p[i].iters > 0)
+        {
+            x[n] = log10(p[i].kappa);
+            y[n++] = log10(p[i].iters);
+        }
+    double c0 = NAN, c1 = NAN, se = NAN, hw = NAN;
+    const int fitted = lmc_report_fit(x, y, n, &c0, &c1, &se, &hw) == 0;
+    const char *pm = p[0].pm, *sep = strchr(pm, '\x1f');
+    char prob[128], meth[128], b[8][32], ci[80];
+    snprintf(prob, sizeof prob, "%.*s", (int)(sep - pm), pm);
+    snprintf(meth, sizeof meth, "%s", sep + 1);
+    snprintf(b[0], 32, "%zu", n);
+    snprintf(b[1], 32, "%zu", np - n);
+    if (isfinite(hw))
+        snprintf(ci, sizeof ci, "[%s, %s]", lmc_rfmt_f(b[3], c1 - hw),
+                 lmc_rfmt_f(b[4], c1 + hw));
+    else
+        ci[0] = '\0';
+    const char *reading = !fitted                ? "too few converged points"
+                          : fabs(c1) <= flat     ? "flat"
+                          : c1 > 0               ? "grows"
+                                                 : "shrinks";
+    const char *row[] = {prob, meth, b[0], b[1],
+                         fitted ? lmc_rfmt_f(b[2], c1) : "", ci, reading};
+    LMC_TRY(lmc_rtable_add(t2, row));
+    static const char *const qn[] = {"slope", "std_err", "ci95_halfwidth"};
+    const double qv[] = {c1, se, hw};
+    for (size_t k = 0; k < 3; k++)
+    {
+        const char *dr[] = {prob, meth, "", qn[k], lmc_rfmt_g(b[5], qv[k])};
+        LMC_TRY(lmc_rtable_add(d, dr));
+    }
+    /* Figure: a data block for the converged points and one for the
+     * censored ones, each only when it has points (gnuplot warns about
+     * empty blocks); *blk counts the blocks written. */
+    size_t nconv = 0;
+    for (size_t i = 0; i < np; i++)
+        nconv += p[i].conv == p[i].n;
+    char label[300];
+    snprintf(label, sizeof label, "%s, %s: slope %s", prob, meth,
+             fitted ? lmc_rfmt_f(b[2], c1) : "-");
+    for (int cens = 0; cens < 2; cens++)
+    {
+        if (cens ? nconv == np : nconv == 0)
+            continue;
+        lmc_rbuf_printf(&fg->dat, "%s# %s %s: %s\n", *blk ? "\n\n" : "",
+                        prob, meth, cens ? "kappa budget (not converged)"
+                                         : "kappa iters (converged)");
+        for (size_t i = 0; i < np; i++)
+            if ((p[i].conv != p[i].n) == cens)
+                lmc_rbuf_printf(&fg->dat, "%s %s\n",
+                                lmc_rfmt_dat(b[5], p[i].kappa),
+                                lmc_rfmt_dat(b[6], cens ? p[i].budget
+                                                        : p[i].iters));
+        lmc_rbuf_printf(plot, "%s'fig-iters.dat' index %zu using 1:2 with ",
+                        plot->len ? ", \\\n     " : "plot ", (*blk)++);
+        if (cens)
+            lmc_rbuf_printf(plot, "points pt 8 ps 1.6 lw 2 lc %zu %s", is + 1,
+                            nconv ? "notitle" : "title ");
+        else
+            lmc_rbuf_printf(plot, "linespoints pt 7 ps 1.2 lw 2 lc %zu "
+                            "title ", is + 1);
+        if (!cens || !nconv)
+            lmc_rbuf_gpquote(plot, label);
+    }
+    (void)c;
+    return LMC_SUCCESS;
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    const char *kname, *bname;
+    double flat;
+    LMC_TRY(lmc_report_key_string(c, "kappa", "kappa",
+        "the run parameter holding the condition number", &kname));
+    LMC_TRY(lmc_report_key_string(c, "budget", "iters",
+        "the run parameter holding the iteration budget", &bname));
+    LMC_TRY(lmc_report_key_number(c, "flat", 0.1, &flat));
+    LMC_TRY(lmc_report_count(c, "run"));
+    LMC_TRY(lmc_report_need_param(c, "run", kname, "kappa"));
+    LMC_TRY(lmc_report_need_outcome(c, "run", "iters", "analysis"));
+    LMC_TRY(lmc_report_need_outcome(c, "run", "stop", "analysis"));
+
+    static const char *const h1[] = {"problem", "method", "kappa", "seeds",
+                                     "converged", "iters to tol", "budget"};
+    static const int n1[] = {0, 0, 1, 1, 1, 1, 1};
+    static const char *const h2[] = {"problem", "method", "kappas used",
+                                     "censored", "slope in kappa", "95% CI",
+                                     "reading"};
+    static const int n2[] = {0, 0, 1, 1, 1, 0, 0};
+    static const char *const dh[] = {"problem", "method", "kappa",
+                                     "quantity", "value"};
+    lmc_rtable *t1 = lmc_report_table(c, "Iterations to tolerance "
+                                      "(mean over seeds):", 7, h1, n1);
+    lmc_rtable *t2 = lmc_report_table(c, "Log-log slope of iterations in "
+                                      "kappa (converged points only):",
+                                      7, h2, n2);
+    lmc_rtable *d = lmc_report_data(c, 5, dh);
+    lmc_rfigure *fg = lmc_report_figure(c, "iters",
+        "iterations to tolerance vs kappa, log-log; open triangles: did not "
+        "converge within the budget");
+    if (!t1 || !t2 || !d || !fg)
+        return LMC_ENOMEM;
+
+    sqlite3_stmt *st;
+    const char *args[] = {kname, bname};
+    LMC_TRY(lmc_report_sql(c, &st, query, 2, args));
+    point p[256];
+    size_t np = 0, is = 0, blk = 0;
+    lmc_rbuf plot = {0};
+    double klo = INFINITY, khi = 0, ilo = INFINITY, ihi = 0;
+    int rc, status = LMC_SUCCESS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        point q;
+        snprintf(q.pm, sizeof q.pm, "%s\x1f%s",
+                 (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1));
+        q.kappa = sqlite3_column_double(st, 2);
+        q.n = (long)sqlite3_column_int64(st, 3);
+        q.conv = (long)sqlite3_column_int64(st, 4);
+        q.iters = q.conv == q.n ? sqlite3_column_double(st, 5) : NAN;
+        q.budget = sqlite3_column_type(st, 6) == SQLITE_NULL
+                       ? NAN : sqlite3_column_double(st, 6);
+        if (np && (strcmp(q.pm, p[0].pm) != 0 || np == 256))
+        {
+            if ((status = series_done(c, t2, d, fg, &plot, p, np, is++,
+                                      &blk, flat)))
+                break;
+            np = 0;
+        }
+        p[np++] = q;
+        char b[6][32];
+        const char *sep = strchr(q.pm, '\x1f');
+        char prob[128];
+        snprintf(prob, sizeof prob, "%.*s", (int)(sep - q.pm), q.pm);
+        snprintf(b[0], 32, "%ld", q.n);
+        snprintf(b[1], 32, "%ld", q.conv);
+        lmc_rfmt_g(b[2], q.kappa);
+        snprintf(b[3], 32, "%.1f", q.iters);
+        const char *row[] = {prob, sep + 1, b[2], b[0], b[1],
+                             q.conv == q.n ? b[3] : "> budget",
+                             isnan(q.budget) ? "" : lmc_rfmt_g(b[4], q.budget)};
+        if ((status = lmc_rtable_add(t1, row)))
+            break;
+        const char *dr[] = {prob, sep + 1, b[2], "iters",
+                            lmc_rfmt_g(b[5], q.iters)};
+        char fr[32];
+        const char *dc[] = {prob, sep + 1, b[2], "converged_fraction",
+                            lmc_rfmt_g(fr, (double)q.conv / (double)q.n)};
+        if ((status = lmc_rtable_add(d, dr)) ||
+            (status = lmc_rtable_add(d, dc)))
+            break;
+        if (q.kappa > 0)
+            klo = fmin(klo, q.kappa), khi = fmax(khi, q.kappa);
+        const double iy = q.conv == q.n ? q.iters : q.budget;
+        if (iy > 0)
+            ilo = fmin(ilo, iy), ihi = fmax(ihi, iy);
+    }
+    if (!status && rc == SQLITE_DONE && np)
+        status = series_done(c, t2, d, fg, &plot, p, np, is++, &blk, flat);
+    sqlite3_finalize(st);
+    if (!status && rc != SQLITE_DONE)
+        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "store: %s",
+                  sqlite3_errmsg(c->db));
+    if (!status)
+    {
+        lmc_rbuf_printf(&fg->gp, "%s%s"
+            "set xlabel 'kappa (condition number)'\n"
+            "set ylabel 'iterations to tolerance'\n"
+            "set key outside right top vertical Left reverse box\n"
+            "set grid\n"
+            "set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1\n"
+            "%s,\\\n     NaN with points pt 8 ps 1.6 lw 2 lc rgb 'black' "
+            "title '> budget (not converged)'\n",
+            lmc_report_decades(klo, khi) ? "set logscale x\n" : "",
+            lmc_report_decades(ilo, ihi) ? "set logscale y\n" : "",
+            plot.buf ? plot.buf : "");
+        lmc_rbuf_printf(&c->notes,
+            "\"> budget\": at least one seed did not stop 'converged' within "
+            "the budget; such kappas are left out of the slope, so a "
+            "slope with censored points understates the growth. Reading: "
+            "flat when |slope| <= %g.\n\n", flat);
+        if (plot.oom)
+            status = LMC_ENOMEM;
+    }
+    lmc_rbuf_free(&plot);
+    return status;
+}
+
+const lmc_report_analysis lmc_report_kappa_iters = {"kappa-iters", help,
+                                                     run};

@@ -1,0 +1,309 @@
+/* report/oracle_delta.c -- analysis "oracle-delta" (THEORY O2): the
+ * measured oracle error delta_meas = ||S~ - LMO(M)|| against the scalar-map
+ * prediction delta_pred = max_i |p^(q)(s_i) - 1|, by schedule x steps x
+ * kappa (x precision).
+ *
+ * Cells: kind "oracle" with params schedule, steps, kappa (precision
+ * optional) and outcomes delta_pred, delta_meas.  Per group: the mean of
+ * each over the group's cells (seeds, shapes), and ratio = mean measured /
+ * mean predicted (undefined when the prediction is 0, e.g. exact oracles).
+ * In exact arithmetic the ratio is 1; rounding shows as ratios above 1 once
+ * the prediction falls below the precision's unit roundoff.
+ *
+ * Report keys: analysis, title, summary (nothing else).
+ * A summary table gives, per (schedule, precision, kappa), the smallest
+ * grid q with predicted and with measured delta <= 0.5 and <= 1e-6, and
+ * the measured
+ * floor (the smallest measured delta over q) with its q.
+ * Figure "delta": one panel per schedule (plus one for the key), delta vs
+ * steps on a log axis clamped at 1e-17: the prediction as lines (one
+ * colour per kappa; it does not depend on the precision), the measured
+ * deltas as points (one symbol per precision).
+ */
+#include "impl.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "    oracle cells (THEORY O2); no further keys.  Table: mean\n"
+    "    delta_pred, delta_meas and their ratio by schedule x precision x\n"
+    "    kappa x steps.  Figure fig-delta: delta vs steps, predicted lines,\n"
+    "    measured points, log y.\n";
+
+static const char query[] =
+    "SELECT COALESCE(ps.value, ''), COALESCE(pp.value, ''), pk.num, pq.num,"
+    " COUNT(*), COALESCE(SUM(c.status <> 'ok'), 0),"
+    " AVG(dp.value), AVG(dm.value), MAX(dm.value)"
+    " FROM cells c"
+    " JOIN params pq ON pq.key = c.key AND pq.name = 'steps'"
+    " JOIN params pk ON pk.key = c.key AND pk.name = 'kappa'"
+    " LEFT JOIN params ps ON ps.key = c.key AND ps.name = 'schedule'"
+    " LEFT JOIN params pp ON pp.key = c.key AND pp.name = 'precision'"
+    " LEFT JOIN outcomes dp ON dp.key = c.key AND dp.name = 'delta_pred'"
+    " LEFT JOIN outcomes dm ON dm.key = c.key AND dm.name = 'delta_meas'"
+    " WHERE c.kind = 'oracle'"
+    " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+
+static double
+col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? NAN : sqlite3_column_double(st, i);
+}
+
+/* Per (schedule, precision, kappa): the smallest grid q reaching
+ * delta <= GOAL[j] (predicted, measured) and the measured floor. */
+static const double GOAL[2] = {0.5, 1e-6};
+#define MAX_SCHED 8
+#define MAX_KAPPA 8
+#define MAX_PREC 4
+#define Y_FLOOR 1e-17 /* below every precision's floor: clamps the plot */
+
+typedef struct
+{
+    char sched[64], prec[16], kappa[32];
+    double q_pred[2], q_meas[2], floor, q_floor;
+} group;
+
+static int
+group_row(lmc_rtable *t, const group *g)
+{
+    char b[6][32];
+    const char *row[] = {
+        g->sched, g->prec, g->kappa,
+        isnan(g->q_pred[0]) ? "-" : lmc_rfmt_g(b[0], g->q_pred[0]),
+        isnan(g->q_meas[0]) ? "-" : lmc_rfmt_g(b[1], g->q_meas[0]),
+        isnan(g->q_pred[1]) ? "-" : lmc_rfmt_g(b[2], g->q_pred[1]),
+        isnan(g->q_meas[1]) ? "-" : lmc_rfmt_g(b[3], g->q_meas[1]),
+        lmc_rfmt_e(b[4], g->floor), lmc_rfmt_g(b[5], g->q_floor)};
+    return lmc_rtable_add(t, row);
+}
+
+static int
+find(char names[][64], size_t *n, size_t cap, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    if (*n == cap)
+        return -1;
+    snprintf(names[*n], 64, "%s", s);
+    return (int)(*n)++;
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    LMC_TRY(lmc_report_count(c, "oracle"));
+    LMC_TRY(lmc_report_need_param(c, "oracle", "steps", "analysis"));
+    LMC_TRY(lmc_report_need_param(c, "oracle", "kappa", "analysis"));
+    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_pred", "analysis"));
+    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_meas", "analysis"));
+
+    static const char *const shead[] = {
+        "schedule", "precision", "kappa", "q: pred <= 0.5",
+        "q: meas <= 0.5", "q: pred <= 1e-6", "q: meas <= 1e-6",
+        "floor (min meas)", "at q"};
+    static const int snum[] = {0, 0, 1, 1, 1, 1, 1, 1, 1};
+    lmc_rtable *ts = lmc_report_table(
+        c, "Steps to delta <= 0.5 and <= 1e-6 (smallest q of the grid; - "
+        "if none), predicted and measured, and the measured floor:", 9,
+        shead, snum);
+    static const char *const head[] = {
+        "schedule", "precision", "kappa", "steps", "cells", "errors",
+        "delta_pred", "delta_meas", "meas/pred", "max delta_meas"};
+    static const int num[] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+    lmc_rtable *t = lmc_report_table(c, "Every (schedule, precision, kappa, "
+                                     "steps):", 10, head, num);
+    static const char *const dhead[] = {"schedule", "precision", "kappa",
+                                        "steps", "quantity", "value"};
+    lmc_rtable *d = lmc_report_data(c, 6, dhead);
+    lmc_rfigure *fg = lmc_report_figure(
+        c, "delta", "oracle error delta vs Newton-Schulz steps, one panel "
+        "per schedule: scalar-map prediction (lines, one colour per kappa) "
+        "and measured (points, one symbol per precision)");
+    if (!ts || !t || !d || !fg)
+        return LMC_ENOMEM;
+
+    sqlite3_stmt *st;
+    LMC_TRY(lmc_report_sql(c, &st, query, 0, NULL));
+    char scheds[MAX_SCHED][64], kappas[MAX_KAPPA][64], precs[MAX_PREC][64];
+    size_t nsched = 0, nkappa = 0, nprec = 0, nblock = 0;
+    /* data block index of (schedule, precision, kappa) */
+    int block[MAX_SCHED][MAX_PREC][MAX_KAPPA];
+    memset(block, -1, sizeof block);
+    double qmax[MAX_SCHED] = {0};
+    group g = {"", "", "", {NAN, NAN}, {NAN, NAN}, INFINITY, NAN};
+    char b[10][32];
+    int rc, status = LMC_SUCCESS, have = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        const char *sched = (const char *)sqlite3_column_text(st, 0);
+        const char *prec = (const char *)sqlite3_column_text(st, 1);
+        const double kappa = col(st, 2), steps = col(st, 3);
+        const long n = (long)sqlite3_column_int64(st, 4);
+        const long ne = (long)sqlite3_column_int64(st, 5);
+        const double pred = col(st, 6), meas = col(st, 7), mx = col(st, 8);
+        const double ratio = pred > 0 ? meas / pred : NAN;
+        snprintf(b[0], 32, "%ld", n);
+        snprintf(b[1], 32, "%ld", ne);
+        lmc_rfmt_g(b[2], kappa);
+        lmc_rfmt_g(b[3], steps);
+        if (ne == n) /* refused cells (e.g. steps beyond a schedule) */
+            continue;
+        const char *row[] = {sched, prec, b[2], b[3], b[0], b[1],
+                             lmc_rfmt_e(b[4], pred), lmc_rfmt_e(b[5], meas),
+                             pred > 0 ? lmc_rfmt_f(b[6], ratio) : "",
+                             lmc_rfmt_e(b[7], mx)};
+        if ((status = lmc_rtable_add(t, row)))
+            break;
+        static const char *const qn[] = {"cells", "errors", "delta_pred",
+                                         "delta_meas", "ratio",
+                                         "delta_meas_max"};
+        const double qv[] = {(double)n, (double)ne, pred, meas, ratio, mx};
+        for (size_t k = 0; k < 6 && !status; k++)
+        {
+            const char *dr[] = {sched, prec, b[2], b[3], qn[k],
+                                lmc_rfmt_g(b[8], qv[k])};
+            status = lmc_rtable_add(d, dr);
+        }
+        if (status)
+            break;
+
+        /* Summary groups: (schedule, precision, kappa). */
+        if (!have || strcmp(g.sched, sched) || strcmp(g.prec, prec) ||
+            strcmp(g.kappa, b[2]))
+        {
+            if (have && (status = group_row(ts, &g)))
+                break;
+            snprintf(g.sched, sizeof g.sched, "%s", sched);
+            snprintf(g.prec, sizeof g.prec, "%s", prec);
+            snprintf(g.kappa, sizeof g.kappa, "%s", b[2]);
+            g.q_pred[0] = g.q_pred[1] = g.q_meas[0] = g.q_meas[1] = NAN;
+            g.q_floor = NAN;
+            g.floor = INFINITY;
+            have = 1;
+        }
+        for (int j = 0; j < 2; j++)
+        {
+            if (isnan(g.q_pred[j]) && pred <= GOAL[j])
+                g.q_pred[j] = steps;
+            if (isnan(g.q_meas[j]) && meas <= GOAL[j])
+                g.q_meas[j] = steps;
+        }
+        if (meas < g.floor)
+            g.floor = meas, g.q_floor = steps;
+
+        /* Figure blocks. */
+        const int is = find(scheds, &nsched, MAX_SCHED, sched);
+        const int ip = find(precs, &nprec, MAX_PREC, *prec ? prec : "-");
+        const int ik = find(kappas, &nkappa, MAX_KAPPA, b[2]);
+        if (is < 0 || ip < 0 || ik < 0)
+        {
+            sqlite3_finalize(st);
+            LMC_ERROR(LMC_EINVAL, "report oracle-delta: the figure takes "
+                      "at most %d schedules, %d precisions and %d kappas",
+                      MAX_SCHED, MAX_PREC, MAX_KAPPA);
+        }
+        if (block[is][ip][ik] < 0)
+        {
+            if (nblock)
+                lmc_rbuf_printf(&fg->dat, "\n\n");
+            lmc_rbuf_printf(&fg->dat, "# block %zu: schedule %s precision "
+                            "%s kappa %s\n# steps delta_pred delta_meas\n",
+                            nblock, sched, *prec ? prec : "-", b[2]);
+            block[is][ip][ik] = (int)nblock++;
+        }
+        qmax[is] = fmax(qmax[is], steps);
+        char v1[32], v2[32];
+        /* values below the plot's floor are clamped to it (a predicted
+         * 1e-70 or an exact 0 would flatten the panel) */
+        lmc_rbuf_printf(&fg->dat, "%s %s %s\n", b[3],
+                        lmc_rfmt_dat(v1, fmax(pred, Y_FLOOR)),
+                        lmc_rfmt_dat(v2, fmax(meas, Y_FLOOR)));
+    }
+    sqlite3_finalize(st);
+    if (!status && rc != SQLITE_DONE)
+        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+    if (!status && have)
+        status = group_row(ts, &g);
+    if (status)
+        return status;
+
+    /* One panel per schedule; the last cell of a 2-column layout (or a
+     * panel of its own) holds the key. */
+    static const int ptype[MAX_PREC] = {7, 9, 5, 13};
+    const size_t npanel = nsched + 1, ncol = npanel <= 2 ? npanel : 2;
+    const size_t nrow = (npanel + ncol - 1) / ncol;
+    lmc_rbuf_printf(&fg->gp,
+        "set multiplot layout %zu,%zu\n"
+        "set logscale y\nset format y '1e%%L'\n"
+        "set yrange [%g:3]\n"
+        "set grid\nunset key\n"
+        "set xlabel 'Newton-Schulz steps q'\n"
+        "set ylabel 'delta (spectral norm)'\n", nrow, ncol, Y_FLOOR);
+    for (size_t is = 0; is < nsched; is++)
+    {
+        lmc_rbuf_printf(&fg->gp, "set title ");
+        lmc_rbuf_gpquote(&fg->gp, scheds[is]);
+        lmc_rbuf_printf(&fg->gp, "\nset xrange [0:%g]\nplot ",
+                        qmax[is] + 1);
+        int first = 1;
+        for (size_t ik = 0; ik < nkappa; ik++)
+            for (size_t ip = 0; ip < nprec; ip++)
+            {
+                const int k = block[is][ip][ik];
+                if (k < 0)
+                    continue;
+                /* the prediction does not depend on the precision: one
+                 * line per kappa */
+                if (ip == 0 || block[is][0][ik] < 0)
+                    lmc_rbuf_printf(&fg->gp, "%s'fig-delta.dat' index %d "
+                                    "using 1:2 with lines lw 2 lc %zu",
+                                    first ? "" : ", \\\n     ", k, ik + 1);
+                lmc_rbuf_printf(&fg->gp, ", \\\n     'fig-delta.dat' index "
+                                "%d using 1:3 with points pt %d ps 1.1 lc "
+                                "%zu", k, ptype[ip], ik + 1);
+                first = 0;
+            }
+        lmc_rbuf_printf(&fg->gp, "\n");
+    }
+    /* The key panel: invisible data, only the legend. */
+    lmc_rbuf_printf(&fg->gp,
+        "unset title\nunset xlabel\nunset ylabel\nunset tics\nunset grid\n"
+        "unset border\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n"
+        "set key center center vertical Left reverse samplen 3 spacing 1.2\n"
+        "plot ");
+    for (size_t ik = 0; ik < nkappa; ik++)
+    {
+        char label[96];
+        snprintf(label, sizeof label, "kappa %s (line: predicted)",
+                 kappas[ik]);
+        lmc_rbuf_printf(&fg->gp, "%sNaN with lines lw 2 lc %zu title ",
+                        ik ? ", \\\n     " : "", ik + 1);
+        lmc_rbuf_gpquote(&fg->gp, label);
+    }
+    for (size_t ip = 0; ip < nprec; ip++)
+    {
+        char label[96];
+        snprintf(label, sizeof label, "measured, %s", precs[ip]);
+        lmc_rbuf_printf(&fg->gp, ", \\\n     NaN with points pt %d ps 1.1 "
+                        "lc rgb 'black' title ", ptype[ip]);
+        lmc_rbuf_gpquote(&fg->gp, label);
+    }
+    lmc_rbuf_printf(&fg->gp, "\nunset multiplot\n");
+    lmc_rbuf_printf(&c->notes,
+        "meas/pred is mean measured over mean predicted delta; 1 in exact "
+        "arithmetic, above 1 where rounding dominates the predicted error. "
+        "Cells the oracle refused (e.g. more steps than a fixed schedule "
+        "has) are counted in the store line and left out of the tables. "
+        "In the figure, values below %g are drawn at %g.\n\n",
+        Y_FLOOR, Y_FLOOR);
+    return LMC_SUCCESS;
+}
+
+const lmc_report_analysis lmc_report_oracle_delta = {"oracle-delta", help,
+                                                     run};

@@ -1,0 +1,229 @@
+/* report/tightness.c -- analysis "tightness": how close each theorem's
+ * bound comes to what the runs measure.
+ *
+ * Cells: kind "check", whose outcomes are measured, bound, ratio
+ * (measured / bound), verdict (text) and the texts theorem, label,
+ * problem, method.  One row per cell, sorted by theorem, problem, method,
+ * label; per theorem the number of points, the largest ratio (how tight
+ * the bound is; above 1 is a violation) and the verdict counts.  Errored
+ * cells show the verdict "error".
+ *
+ * Report keys: kinds [""]: only cells whose theorem kind (the check
+ * cell's "kind" outcome, e.g. "hard per-step") starts with this text;
+ * "hard" keeps the hard bounds, "" every kind.  A point that carries a
+ * known finding (outcome "finding") shows its id beside the verdict.
+ * Figure "ratio": ratio per point, points grouped and coloured by theorem
+ * (theorem names under the groups), the line ratio = 1; log y when the
+ * positive ratios span a decade or more.
+ */
+#include "impl.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "    check cells.  Keys: kinds [\"\"] (keep theorem kinds starting\n"
+    "    with this text: \"hard\" for the hard bounds).  Table: theorem x problem x method x\n"
+    "    configuration: measured, bound, ratio, verdict, sorted by theorem;\n"
+    "    per-theorem points, max ratio and verdict counts.  Figure\n"
+    "    fig-ratio: ratio per point grouped by theorem (log y when it\n"
+    "    spans decades), with the line ratio = 1.\n";
+
+static const char query[] =
+    "SELECT COALESCE(th.text, pt.value, ''), COALESCE(pr.text, ''),"
+    " COALESCE(me.text, ''), COALESCE(lb.text, pl.value, ''),"
+    " ms.value, bd.value,"
+    " COALESCE(ra.value, ms.value / NULLIF(bd.value, 0)),"
+    " CASE WHEN c.status <> 'ok' THEN 'error'"
+    "      WHEN fd.text IS NOT NULL"
+    "      THEN COALESCE(vd.text, '') || ' (finding ' || fd.text || ')'"
+    "      ELSE COALESCE(vd.text, '') END"
+    " FROM cells c"
+    " LEFT JOIN params pt ON pt.key = c.key AND pt.name = 'theorem'"
+    " LEFT JOIN params pl ON pl.key = c.key AND pl.name = 'label'"
+    " LEFT JOIN outcomes th ON th.key = c.key AND th.name = 'theorem'"
+    " LEFT JOIN outcomes pr ON pr.key = c.key AND pr.name = 'problem'"
+    " LEFT JOIN outcomes me ON me.key = c.key AND me.name = 'method'"
+    " LEFT JOIN outcomes lb ON lb.key = c.key AND lb.name = 'label'"
+    " LEFT JOIN outcomes ms ON ms.key = c.key AND ms.name = 'measured'"
+    " LEFT JOIN outcomes bd ON bd.key = c.key AND bd.name = 'bound'"
+    " LEFT JOIN outcomes ra ON ra.key = c.key AND ra.name = 'ratio'"
+    " LEFT JOIN outcomes vd ON vd.key = c.key AND vd.name = 'verdict'"
+    " LEFT JOIN outcomes kd ON kd.key = c.key AND kd.name = 'kind'"
+    " LEFT JOIN outcomes fd ON fd.key = c.key AND fd.name = 'finding'"
+    " WHERE c.kind = 'check'"
+    " AND substr(COALESCE(kd.text, ''), 1, length(?1)) = ?1"
+    " ORDER BY 1, 2, 3, 4, c.key";
+
+static double
+col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? NAN : sqlite3_column_double(st, i);
+}
+
+typedef struct
+{
+    char name[64];
+    long n, holds, violated, other;
+    double maxr;
+    size_t first, last; /* point numbers (1-based) */
+} theorem_row;
+
+static int
+theorem_done(lmc_rtable *t2, lmc_rtable *d, const theorem_row *g)
+{
+    char b[6][32];
+    snprintf(b[0], 32, "%ld", g->n);
+    snprintf(b[1], 32, "%ld", g->holds);
+    snprintf(b[2], 32, "%ld", g->violated);
+    snprintf(b[3], 32, "%ld", g->other);
+    const char *row[] = {g->name, b[0], isnan(g->maxr) ? ""
+                                        : lmc_rfmt_f(b[4], g->maxr),
+                         b[1], b[2], b[3]};
+    LMC_TRY(lmc_rtable_add(t2, row));
+    const char *dr[] = {g->name, "", "", "", "max_ratio",
+                        lmc_rfmt_g(b[5], g->maxr)};
+    return lmc_rtable_add(d, dr);
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    LMC_TRY(lmc_report_count(c, "check"));
+    LMC_TRY(lmc_report_need_outcome(c, "check", "measured", "analysis"));
+    LMC_TRY(lmc_report_need_outcome(c, "check", "bound", "analysis"));
+    LMC_TRY(lmc_report_need_outcome(c, "check", "verdict", "analysis"));
+
+    static const char *const h1[] = {"theorem", "problem", "method",
+                                     "configuration", "measured", "bound",
+                                     "ratio", "verdict"};
+    static const int n1[] = {0, 0, 0, 0, 1, 1, 1, 0};
+    static const char *const h2[] = {"theorem", "points", "max ratio",
+                                     "holds", "violated", "other"};
+    static const int n2[] = {0, 1, 1, 1, 1, 1};
+    static const char *const dh[] = {"theorem", "problem", "method",
+                                     "configuration", "quantity", "value"};
+    lmc_rtable *t2 = lmc_report_table(c, "Per theorem (max ratio = "
+                                      "measured / bound at its tightest "
+                                      "point):", 6, h2, n2);
+    lmc_rtable *t1 = lmc_report_table(c, "Every point:", 8, h1, n1);
+    lmc_rtable *d = lmc_report_data(c, 6, dh);
+    lmc_rfigure *fg = lmc_report_figure(c, "ratio",
+        "measured / bound per check point, grouped by theorem");
+    if (!t1 || !t2 || !d || !fg)
+        return LMC_ENOMEM;
+
+    const char *kinds;
+    LMC_TRY(lmc_report_key_string(c, "kinds", "", "a prefix of a theorem "
+                                  "kind, e.g. \"hard\" or \"\"", &kinds));
+    sqlite3_stmt *st;
+    LMC_TRY(lmc_report_sql(c, &st, query, 1, &kinds));
+    theorem_row g;
+    memset(&g, 0, sizeof g);
+    size_t k = 0, nth = 0;
+    double lo = INFINITY, hi = 0;
+    lmc_rbuf tics = {0}, plot = {0};
+    int rc, status = LMC_SUCCESS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        const char *th = (const char *)sqlite3_column_text(st, 0);
+        const char *pr = (const char *)sqlite3_column_text(st, 1);
+        const char *me = (const char *)sqlite3_column_text(st, 2);
+        const char *lb = (const char *)sqlite3_column_text(st, 3);
+        const double ms = col(st, 4), bd = col(st, 5), ra = col(st, 6);
+        const char *vd = (const char *)sqlite3_column_text(st, 7);
+        k++;
+        if (k == 1 || strcmp(th, g.name) != 0)
+        {
+            if (k > 1)
+            {
+                if ((status = theorem_done(t2, d, &g)))
+                    break;
+                lmc_rbuf_printf(&tics, "%s", nth > 1 ? ", " : "");
+                lmc_rbuf_gpquote(&tics, g.name);
+                lmc_rbuf_printf(&tics, " %g", 0.5 * (double)(g.first + g.last));
+                lmc_rbuf_printf(&fg->dat, "\n\n");
+            }
+            memset(&g, 0, sizeof g);
+            snprintf(g.name, sizeof g.name, "%s", th);
+            g.maxr = NAN;
+            g.first = k;
+            nth++;
+            lmc_rbuf_printf(&fg->dat, "# theorem %s: point ratio\n", th);
+            lmc_rbuf_printf(&plot, "%s'fig-ratio.dat' index %zu using 1:2 "
+                            "with points pt 7 ps 1.3 lc %zu title ",
+                            nth > 1 ? ", \\\n     " : "plot ", nth - 1, nth);
+            lmc_rbuf_gpquote(&plot, th);
+        }
+        g.last = k;
+        g.n++;
+        if (strcmp(vd, "holds") == 0)
+            g.holds++;
+        else if (strncmp(vd, "violated", 8) == 0)
+            g.violated++;
+        else
+            g.other++;
+        if (!isnan(ra) && (isnan(g.maxr) || ra > g.maxr))
+            g.maxr = ra;
+        char b[6][32];
+        const char *row[] = {th, pr, me, lb, lmc_rfmt_e(b[0], ms),
+                             lmc_rfmt_e(b[1], bd),
+                             isnan(ra) ? "" : lmc_rfmt_f(b[2], ra), vd};
+        if ((status = lmc_rtable_add(t1, row)))
+            break;
+        static const char *const qn[] = {"measured", "bound", "ratio"};
+        const double qv[] = {ms, bd, ra};
+        for (size_t q = 0; q < 3 && !status; q++)
+        {
+            const char *dr[] = {th, pr, me, lb, qn[q],
+                                lmc_rfmt_g(b[3], qv[q])};
+            status = lmc_rtable_add(d, dr);
+        }
+        if (status)
+            break;
+        lmc_rbuf_printf(&fg->dat, "%zu %s\n", k, lmc_rfmt_dat(b[4], ra));
+        if (ra > 0 && isfinite(ra))
+            lo = fmin(lo, ra), hi = fmax(hi, ra);
+    }
+    if (!status && rc == SQLITE_DONE && k)
+    {
+        status = theorem_done(t2, d, &g);
+        lmc_rbuf_printf(&tics, "%s", nth > 1 ? ", " : "");
+        lmc_rbuf_gpquote(&tics, g.name);
+        lmc_rbuf_printf(&tics, " %g", 0.5 * (double)(g.first + g.last));
+    }
+    sqlite3_finalize(st);
+    if (!status && rc != SQLITE_DONE)
+        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "store: %s",
+                  sqlite3_errmsg(c->db));
+    if (!status)
+    {
+        const int logy = lmc_report_decades(lo, hi);
+        lmc_rbuf_printf(&fg->gp,
+            "set xlabel 'check point (grouped by theorem)'\n"
+            "set ylabel 'measured / bound'\n"
+            "set xtics (%s) scale 0\n"
+            "set xrange [0.5:%zu.5]\n"
+            "set grid ytics\n%s"
+            "set key outside right top vertical Left reverse box\n"
+            "set offsets 0, 0, graph 0.1, graph 0.1\n"
+            "%s, \\\n     1 with lines lw 2 dt 2 lc rgb 'black' "
+            "title 'bound (ratio = 1)'\n",
+            tics.buf ? tics.buf : "", k,
+            logy ? "set logscale y\nset format y '%.0e'\n" : "",
+            plot.buf ? plot.buf : "");
+        if (tics.oom || plot.oom)
+            status = LMC_ENOMEM;
+        lmc_rbuf_printf(&c->notes, "ratio = measured / bound: at most 1 "
+                        "where a hard bound holds; the closer to 1, the "
+                        "tighter the bound.\n\n");
+    }
+    lmc_rbuf_free(&tics);
+    lmc_rbuf_free(&plot);
+    return status;
+}
+
+const lmc_report_analysis lmc_report_tightness = {"tightness", help, run};

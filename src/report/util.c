@@ -1,0 +1,416 @@
+/* report/util.c -- shared helpers of the analyses: text buffers, result
+ * tables, fixed number formats, checked spec keys and store names, and
+ * the least-squares line with its Student-t confidence interval.
+ *
+ * Fit: gsl_fit_linear gives c0, c1 and cov11 = s^2 / sum (x - xbar)^2 with
+ * s^2 = sum r^2 / (n - 2); the 95% half-width is t_{0.975, n-2} sqrt(cov11)
+ * (gsl_cdf_tdist_Pinv).
+ */
+#include "impl.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_fit.h>
+
+void
+lmc_rbuf_printf(lmc_rbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;)
+    {
+        va_list ap;
+        va_start(ap, fmt);
+        const size_t room = b->cap - b->len;
+        const int k = vsnprintf(b->buf ? b->buf + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+        {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)k < room)
+        {
+            b->len += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        while (cap < b->len + (size_t)k + 1)
+            cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb)
+        {
+            b->oom = 1;
+            return;
+        }
+        b->buf = nb;
+        b->cap = cap;
+    }
+}
+
+void
+lmc_rbuf_free(lmc_rbuf *b)
+{
+    free(b->buf);
+    memset(b, 0, sizeof *b);
+}
+
+void
+lmc_rbuf_gpquote(lmc_rbuf *b, const char *s)
+{
+    lmc_rbuf_printf(b, "'");
+    for (; *s; s++)
+        lmc_rbuf_printf(b, *s == '\'' ? "''" : "%c", *s);
+    lmc_rbuf_printf(b, "'");
+}
+
+static char *
+dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int
+table_init(lmc_rtable *t, const char *caption, size_t ncol,
+           const char *const *head, const int *numeric)
+{
+    memset(t, 0, sizeof *t);
+    t->ncol = ncol;
+    t->caption = caption ? strdup(caption) : NULL;
+    t->head = calloc(ncol, sizeof *t->head);
+    t->numeric = calloc(ncol, sizeof *t->numeric);
+    if ((caption && !t->caption) || !t->head || !t->numeric)
+        goto fail;
+    for (size_t j = 0; j < ncol; j++)
+    {
+        if (!(t->head[j] = strdup(head[j])))
+            goto fail;
+        t->numeric[j] = numeric ? numeric[j] : 0;
+    }
+    return LMC_SUCCESS;
+fail:
+    lmc_rtable_free(t);
+    LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
+}
+
+lmc_rtable *
+lmc_report_table(lmc_report_ctx *c, const char *caption, size_t ncol,
+                 const char *const *head, const int *numeric)
+{
+    if (c->ntable == LMC_REPORT_MAX_TABLES)
+        LMC_ERROR_NULL(LMC_EINVAL, "report: more than %d tables",
+                       LMC_REPORT_MAX_TABLES);
+    lmc_rtable *t = &c->table[c->ntable];
+    if (table_init(t, caption, ncol, head, numeric))
+        return NULL;
+    c->ntable++;
+    return t;
+}
+
+lmc_rtable *
+lmc_report_data(lmc_report_ctx *c, size_t ncol, const char *const *head)
+{
+    if (c->has_data)
+        lmc_rtable_free(&c->data);
+    if (table_init(&c->data, NULL, ncol, head, NULL))
+        return NULL;
+    c->has_data = 1;
+    return &c->data;
+}
+
+int
+lmc_rtable_add(lmc_rtable *t, const char *const *cells)
+{
+    if (t->nrow == t->cap)
+    {
+        const size_t cap = t->cap ? 2 * t->cap : 32;
+        char **nc = realloc(t->cell, cap * t->ncol * sizeof *nc);
+        if (!nc)
+            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
+        t->cell = nc;
+        t->cap = cap;
+    }
+    char **row = t->cell + t->nrow * t->ncol;
+    for (size_t j = 0; j < t->ncol; j++)
+        if (!(row[j] = dup_or_empty(cells[j])))
+        {
+            for (size_t i = 0; i < j; i++)
+                free(row[i]);
+            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
+        }
+    t->nrow++;
+    return LMC_SUCCESS;
+}
+
+void
+lmc_rtable_free(lmc_rtable *t)
+{
+    if (t->cell)
+        for (size_t i = 0; i < t->nrow * t->ncol; i++)
+            free(t->cell[i]);
+    if (t->head)
+        for (size_t j = 0; j < t->ncol; j++)
+            free(t->head[j]);
+    free(t->cell);
+    free(t->head);
+    free(t->numeric);
+    free(t->caption);
+    memset(t, 0, sizeof *t);
+}
+
+lmc_rfigure *
+lmc_report_figure(lmc_report_ctx *c, const char *name, const char *what)
+{
+    if (c->nfig == LMC_REPORT_MAX_FIGURES)
+        LMC_ERROR_NULL(LMC_EINVAL, "report: more than %d figures",
+                       LMC_REPORT_MAX_FIGURES);
+    lmc_rfigure *f = &c->fig[c->nfig++];
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->what, sizeof f->what, "%s", what);
+    return f;
+}
+
+static const char *
+nonfinite(char *buf, double x)
+{
+    if (isnan(x))
+        return strcpy(buf, "nan");
+    return strcpy(buf, x > 0 ? "inf" : "-inf");
+}
+
+const char *
+lmc_rfmt_e(char *buf, double x)
+{
+    if (!isfinite(x))
+        return nonfinite(buf, x);
+    snprintf(buf, 32, "%.4e", x);
+    return buf;
+}
+
+const char *
+lmc_rfmt_f(char *buf, double x)
+{
+    if (!isfinite(x))
+        return nonfinite(buf, x);
+    if (fabs(x) >= 1e5) /* ratios far from 1: keep the column narrow */
+        snprintf(buf, 32, "%.4e", x);
+    else
+        snprintf(buf, 32, "%.4f", x);
+    if (strcmp(buf, "-0.0000") == 0) /* a tiny negative prints as 0 */
+        strcpy(buf, "0.0000");
+    return buf;
+}
+
+const char *
+lmc_rfmt_g(char *buf, double x)
+{
+    if (!isfinite(x))
+        return nonfinite(buf, x);
+    snprintf(buf, 32, "%.10g", x == 0 ? 0.0 : x);
+    return buf;
+}
+
+const char *
+lmc_rfmt_dat(char *buf, double x)
+{
+    if (!isfinite(x))
+        return strcpy(buf, "NaN");
+    return lmc_rfmt_g(buf, x);
+}
+
+int
+lmc_report_key_string(lmc_report_ctx *c, const char *key, const char *def,
+                      const char *accepted, const char **out)
+{
+    const config_setting_t *s = config_setting_get_member(c->report, key);
+    if (!s)
+    {
+        if (!def)
+            LMC_ERROR(LMC_EINVAL, "report.%s: missing (accepted: %s)", key,
+                      accepted);
+        *out = def;
+        return LMC_SUCCESS;
+    }
+    const char *v = config_setting_get_string(s);
+    if (!v || !*v)
+        LMC_ERROR(LMC_EINVAL, "report.%s: not a non-empty string "
+                  "(accepted: %s)", key, accepted);
+    *out = v;
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_key_number(lmc_report_ctx *c, const char *key, double def,
+                      double *out)
+{
+    const config_setting_t *s = config_setting_get_member(c->report, key);
+    if (!s)
+    {
+        *out = def;
+        return LMC_SUCCESS;
+    }
+    const int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+        *out = (double)config_setting_get_int64(s);
+    else if (t == CONFIG_TYPE_FLOAT)
+        *out = config_setting_get_float(s);
+    else
+        LMC_ERROR(LMC_EINVAL, "report.%s: not a number (accepted: a number)",
+                  key);
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
+               size_t n, const char *const *args)
+{
+    if (sqlite3_prepare_v2(c->db, sql, -1, st, NULL) != SQLITE_OK)
+    {
+        const char *msg = sqlite3_errmsg(c->db);
+        *st = NULL;
+        LMC_ERROR(LMC_EIO, "store: %s (is it a sweep store?)", msg);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (sqlite3_bind_text(*st, (int)i + 1, args[i], -1,
+                              SQLITE_TRANSIENT) != SQLITE_OK)
+        {
+            sqlite3_finalize(*st);
+            *st = NULL;
+            LMC_ERROR(LMC_ENOMEM, "store: cannot bind a query parameter");
+        }
+    return LMC_SUCCESS;
+}
+
+/* "a, b, c" of the names of table (params or outcomes) of cells of kind,
+ * at most 40 of them. */
+static void
+names_of(lmc_report_ctx *c, const char *sql, const char *kind, lmc_rbuf *b)
+{
+    sqlite3_stmt *st;
+    const char *args[] = {kind};
+    if (lmc_report_sql(c, &st, sql, 1, args))
+        return;
+    size_t k = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+    {
+        if (k++ == 40)
+        {
+            lmc_rbuf_printf(b, ", ...");
+            break;
+        }
+        lmc_rbuf_printf(b, "%s%s", k > 1 ? ", " : "",
+                        (const char *)sqlite3_column_text(st, 0));
+    }
+    if (k == 0)
+        lmc_rbuf_printf(b, "none: the store has no %s cells", kind);
+    sqlite3_finalize(st);
+}
+
+static int
+need_name(lmc_report_ctx *c, const char *kind, const char *name,
+          const char *key, int outcome)
+{
+    static const char q_par[] =
+        "SELECT 1 FROM params p JOIN cells c ON c.key = p.key "
+        "WHERE c.kind = ?1 AND p.name = ?2 LIMIT 1";
+    static const char q_out[] =
+        "SELECT 1 FROM outcomes o JOIN cells c ON c.key = o.key "
+        "WHERE c.kind = ?1 AND o.name = ?2 LIMIT 1";
+    static const char l_par[] =
+        "SELECT DISTINCT p.name FROM params p JOIN cells c ON c.key = p.key "
+        "WHERE c.kind = ?1 ORDER BY p.name";
+    static const char l_out[] =
+        "SELECT DISTINCT o.name FROM outcomes o JOIN cells c "
+        "ON c.key = o.key WHERE c.kind = ?1 ORDER BY o.name";
+    sqlite3_stmt *st;
+    const char *args[] = {kind, name};
+    LMC_TRY(lmc_report_sql(c, &st, outcome ? q_out : q_par, 2, args));
+    const int found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (found)
+        return LMC_SUCCESS;
+    lmc_rbuf b = {0};
+    names_of(c, outcome ? l_out : l_par, kind, &b);
+    lmc_error(__FILE__, __LINE__, LMC_EINVAL,
+              "report.%s: '%s' is not %s of any %s cell in the store "
+              "(accepted: %s)", key, name,
+              outcome ? "an outcome" : "a parameter", kind,
+              b.buf && !b.oom ? b.buf : "?");
+    lmc_rbuf_free(&b);
+    return LMC_EINVAL;
+}
+
+int
+lmc_report_need_param(lmc_report_ctx *c, const char *kind, const char *name,
+                      const char *key)
+{
+    return need_name(c, kind, name, key, 0);
+}
+
+int
+lmc_report_need_outcome(lmc_report_ctx *c, const char *kind,
+                        const char *name, const char *key)
+{
+    return need_name(c, kind, name, key, 1);
+}
+
+int
+lmc_report_count(lmc_report_ctx *c, const char *kind)
+{
+    sqlite3_stmt *st;
+    const char *args[] = {kind};
+    LMC_TRY(lmc_report_sql(c, &st,
+        "SELECT COUNT(*), COALESCE(SUM(status <> 'ok'), 0) FROM cells "
+        "WHERE kind = ?1", 1, args));
+    long n = 0, e = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+    {
+        n = (long)sqlite3_column_int64(st, 0);
+        e = (long)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (n == 0)
+        LMC_ERROR(LMC_EINVAL, "report.analysis: the store has no %s cells "
+                  "(accepted: a store whose sweep has kind = \"%s\"; run "
+                  "without --no-run?)", kind, kind);
+    lmc_rbuf_printf(&c->notes, "Store: %ld %s cells, %ld errored.\n\n", n,
+                    kind, e);
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_fit(const double *x, const double *y, size_t n, double *c0,
+               double *c1, double *se, double *hw)
+{
+    double cov00, cov01, cov11, sumsq;
+    if (n < 2)
+        return LMC_EBADLEN;
+    size_t k = 1;
+    while (k < n && x[k] == x[0])
+        k++;
+    if (k == n) /* one abscissa: no line */
+        return LMC_EBADLEN;
+    gsl_fit_linear(x, 1, y, 1, n, c0, c1, &cov00, &cov01, &cov11, &sumsq);
+    if (n < 3)
+    {
+        *se = NAN;
+        *hw = NAN;
+        return LMC_SUCCESS;
+    }
+    *se = sqrt(cov11);
+    *hw = gsl_cdf_tdist_Pinv(0.975, (double)(n - 2)) * *se;
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_decades(double lo, double hi)
+{
+    return lo > 0 && hi > 0 && hi >= 10 * lo;
+}
