@@ -278,6 +278,22 @@ test_spec_errors(void)
          "method = \"lmo\"; };\naxes = ({ key = \"seed\"; values = [1]; "
          "});\n",
          ":3: method: unknown key (accepted: oracle, norm"},
+        {"variant without a name",
+         "name = \"x\";\nkind = \"run\";\nbase = { problem = \"lsq\"; };\n"
+         "axes = ({ key = \"setup\"; variants = (\n  { method = \"gd\"; }"
+         "\n); });\n",
+         ":5: setup: a variant has no name"},
+        {"variant key also in base",
+         "name = \"x\";\nkind = \"run\";\nbase = { problem = \"lsq\"; "
+         "lr = 0.1; };\naxes = (\n{ key = \"setup\"; variants = (\n  { "
+         "name = \"a\"; method = \"gd\"; lr = 0.2; }); });\n",
+         ":5: lr: set both in base and in axes"},
+        {"variant with a bad value",
+         "name = \"x\";\nkind = \"run\";\nbase = { problem = \"lsq\"; };\n"
+         "axes = (\n{ key = \"setup\"; variants = (\n  { name = \"a\"; "
+         "method = \"gd\"; },\n  { name = \"b\"; method = \"nope\"; }); "
+         "});\n",
+         ":5: setup: variant 'b': method: 'nope' is not accepted"},
         {"check kind, bad theorem",
          "name = \"x\";\nkind = \"check\";\nbase = { set = \"quick\";\n"
          "  theorems = [\"T2\", \"T99\"]; };\n",
@@ -390,6 +406,26 @@ test_counts(void)
         "name = \"c\";\nkind = \"check\";\nbase = { set = \"quick\"; "
         "theorems = [\"T2\"]; };\naxes = ({ key = \"seed\"; values = [1, "
         "2]; });\n");
+    /* A variants axis moves several keys together and sets no key of
+     * its own. */
+    const char *v = write_spec(
+        "variants.cfg",
+        "name = \"v\";\nkind = \"run\";\nbase = { problem = \"mf\"; "
+        "iters = 10; };\naxes = (\n  { key = \"setup\"; variants = (\n"
+        "    { name = \"muon\"; method = \"simplified-muon\"; lr = 0.1; "
+        "step-rule = \"geometric:0.95\"; },\n    { name = \"gd\"; method "
+        "= \"gd\"; lr = 0.5; } ); },\n  { key = \"kappa\"; values = [1.0, "
+        "10.0, 100.0]; }\n);\n");
+    run((const char *[]){"sweep", v, "--list", NULL});
+    tap_ok(res.status == 0 && count_lines(res.out) == 6 &&
+               strstr(res.out, " kind=run iters=10 kappa=1 lr=0.10000000000"
+                               "000001 method=simplified-muon problem=mf "
+                               "step-rule=geometric:0.95\n") &&
+               strstr(res.out, " kind=run iters=10 kappa=100 lr=0.5 "
+                               "method=gd problem=mf\n") &&
+               !strstr(res.out, "setup"),
+           "a variants axis: 2 variants x 3 kappas, each variant's keys in "
+           "its cells, the axis name in none");
     run((const char *[]){"sweep", q, "--list", NULL});
     tap_ok(res.status == 0 && count_lines(res.out) >= 2 &&
                count_lines(res.out) % 2 == 0 &&

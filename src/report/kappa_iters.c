@@ -235,9 +235,9 @@ run(lmc_report_ctx *c)
     if (!status)
     {
         lmc_rbuf_printf(&fg->gp, "%s%s"
-            "set xlabel 'kappa (condition number)'\n"
+            "set xlabel 'kappa (condition number)' offset 0,0.8\n"
             "set ylabel 'iterations to tolerance'\n"
-            "set key outside right top vertical Left reverse box\n"
+            "set key below horizontal Left reverse box maxcols 2\n"
             "set grid\n"
             "set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1\n"
             "%s,\\\n     NaN with points pt 8 ps 1.6 lw 2 lc rgb 'black' "

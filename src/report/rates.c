@@ -236,9 +236,9 @@ run(lmc_report_ctx *c)
         lmc_rbuf_printf(&fg->gp, "set logscale xy\nset format y '%%.0e'\n"
                         "set xlabel ");
         lmc_rbuf_gpquote(&fg->gp, xname);
-        lmc_rbuf_printf(&fg->gp, "\nset ylabel ");
+        lmc_rbuf_printf(&fg->gp, " offset 0,0.8\nset ylabel ");
         lmc_rbuf_gpquote(&fg->gp, yname);
-        lmc_rbuf_printf(&fg->gp, "\nset key outside right top vertical Left reverse box\n"
+        lmc_rbuf_printf(&fg->gp, "\nset key below horizontal Left reverse box maxcols 2\n"
                         "set grid\nset samples 200\n%s\n",
                         plot.buf ? plot.buf : "");
         if (plot.oom)

@@ -788,9 +788,11 @@ lmc_report_index(const char *dir)
     }
     free(p);
     fputs("# Reports\n\n"
-          "Each directory holds a sweep spec (spec.cfg), its store, and the\n"
-          "tables and figures `lmocheck report NAME` makes from it.\n"
-          "Regenerate all: `lmocheck report --all`.\n\n", f);
+          "Each directory holds a sweep spec (spec.cfg) and the tables and\n"
+          "figures `lmocheck report NAME` makes from it; the SQLite store\n"
+          "(NAME.sqlite) is not committed and is rebuilt from the spec on\n"
+          "demand (cells are deterministic).  Regenerate all: `lmocheck\n"
+          "report --all`.\n\n", f);
     for (size_t i = 0; i < n; i++)
     {
         char *spec = path_join(dir, names[i], "spec.cfg");

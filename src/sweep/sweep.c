@@ -68,9 +68,13 @@ static const char check_outcomes[] = "measured, bound, ratio";
 typedef struct
 {
     char *key;
-    char **vals;
+    char **vals;   /* values; for a variants axis, the variants' names */
     size_t n;
     int line;
+    /* variants axis: variant j sets the pairs vk[j][m] = vv[j][m],
+     * m < vn[j] (the axis key itself is only a label) */
+    size_t *vn;
+    char ***vk, ***vv;
 } sw_axis;
 
 struct lmc_sweep_spec
@@ -186,10 +190,25 @@ lmc_sweep_spec_free(lmc_sweep_spec *s)
     free(s->bval);
     for (size_t i = 0; i < s->naxes; i++)
     {
-        for (size_t j = 0; j < s->axes[i].n; j++)
-            free(s->axes[i].vals[j]);
-        free(s->axes[i].vals);
-        free(s->axes[i].key);
+        sw_axis *a = &s->axes[i];
+        for (size_t j = 0; j < a->n; j++)
+        {
+            free(a->vals[j]);
+            for (size_t m = 0; a->vn && m < a->vn[j]; m++)
+            {
+                free(a->vk[j][m]);
+                free(a->vv[j][m]);
+            }
+            if (a->vk)
+                free(a->vk[j]);
+            if (a->vv)
+                free(a->vv[j]);
+        }
+        free(a->vals);
+        free(a->vn);
+        free(a->vk);
+        free(a->vv);
+        free(a->key);
     }
     free(s->axes);
     for (size_t i = 0; i < s->npoints; i++)
@@ -390,6 +409,75 @@ read_base(lmc_sweep_spec *s, const config_setting_t *g, scratch *w)
     return LMC_SUCCESS;
 }
 
+/* A variants axis: each element is a group { name = "N"; k = v; ... }
+ * whose pairs all go into the cell (several keys moving together, e.g.
+ * a method with its own step rule).  The pairs are validated with the
+ * rest of the spec in spec_parse. */
+static int
+read_variants(lmc_sweep_spec *s, const config_setting_t *vars, sw_axis *a)
+{
+    if (!config_setting_is_list(vars) || config_setting_length(vars) == 0)
+        SPEC_ERR(s, line_of(vars), "%s: variants is not a non-empty list "
+                 "(accepted: ( { name = \"N\"; k = v; ... }, ... ))",
+                 a->key);
+    a->n = (size_t)config_setting_length(vars);
+    a->vals = calloc(a->n, sizeof *a->vals);
+    a->vn = calloc(a->n, sizeof *a->vn);
+    a->vk = calloc(a->n, sizeof *a->vk);
+    a->vv = calloc(a->n, sizeof *a->vv);
+    if (!a->vals || !a->vn || !a->vk || !a->vv)
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < a->n; j++)
+    {
+        const config_setting_t *g = config_setting_get_elem(vars, (unsigned)j);
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+            SPEC_ERR(s, line_of(g), "%s: a variant is not a group "
+                     "(accepted: { name = \"N\"; k = v; ... })", a->key);
+        const char *name = NULL;
+        const int m = config_setting_length(g);
+        if (!(a->vk[j] = calloc((size_t)m + 1, sizeof *a->vk[j])) ||
+            !(a->vv[j] = calloc((size_t)m + 1, sizeof *a->vv[j])))
+            LMC_ERROR(LMC_ENOMEM, "out of memory");
+        for (int i = 0; i < m; i++)
+        {
+            const config_setting_t *e = config_setting_get_elem(g,
+                                                                (unsigned)i);
+            const char *nm = config_setting_name(e);
+            char buf[LMC_RUN_CONFIG_TEXT];
+            if (strcmp(nm, "name") == 0)
+            {
+                if (!(name = config_setting_get_string(e)) || !*name)
+                    SPEC_ERR(s, line_of(e), "%s: name is not a non-empty "
+                             "string", a->key);
+                continue;
+            }
+            if (scalar_text(e, buf, sizeof buf))
+                SPEC_ERR(s, line_of(e), "%s: not a number or string", nm);
+            for (size_t k = 0; k < a->vn[j]; k++)
+                if (strcmp(a->vk[j][k], nm) == 0)
+                    SPEC_ERR(s, line_of(e), "%s: set twice in one variant",
+                             nm);
+            if (!(a->vk[j][a->vn[j]] = dup_str(nm)) ||
+                !(a->vv[j][a->vn[j]] = dup_str(buf)))
+                LMC_ERROR(LMC_ENOMEM, "out of memory");
+            a->vn[j]++;
+        }
+        if (!name)
+            SPEC_ERR(s, line_of(g), "%s: a variant has no name (accepted: "
+                     "name = \"N\")", a->key);
+        if (a->vn[j] == 0)
+            SPEC_ERR(s, line_of(g), "%s: variant '%s' sets nothing", a->key,
+                     name);
+        for (size_t k = 0; k < j; k++)
+            if (strcmp(a->vals[k], name) == 0)
+                SPEC_ERR(s, line_of(g), "%s: two variants named '%s'",
+                         a->key, name);
+        if (!(a->vals[j] = dup_str(name)))
+            LMC_ERROR(LMC_ENOMEM, "out of memory");
+    }
+    return LMC_SUCCESS;
+}
+
 static int
 read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
 {
@@ -399,6 +487,7 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
                  "{ key = \"K\"; values = [...]; } or log/linear = [lo, "
                  "hi]; points = N;)");
     const config_setting_t *vals = NULL, *grid = NULL, *pts = NULL;
+    const config_setting_t *vars = NULL;
     int is_log = 0;
     const char *key = NULL;
     const int n = config_setting_length(g);
@@ -414,6 +503,8 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
         }
         else if (strcmp(nm, "values") == 0)
             vals = e;
+        else if (strcmp(nm, "variants") == 0)
+            vars = e;
         else if (strcmp(nm, "log") == 0 || strcmp(nm, "linear") == 0)
         {
             if (grid)
@@ -426,13 +517,21 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
             pts = e;
         else
             SPEC_ERR(s, line_of(e), "%s: unknown axis setting (accepted: "
-                     "key, values, log, linear, points)", nm);
+                     "key, values, log, linear, points, variants)", nm);
     }
     if (!key)
         SPEC_ERR(s, a->line, "axes: an axis has no key (accepted: key = "
                  "\"NAME\")");
     if (!(a->key = dup_str(key)))
         LMC_ERROR(LMC_ENOMEM, "out of memory");
+    if (vars)
+    {
+        if (vals || grid || pts)
+            SPEC_ERR(s, line_of(vars), "%s: variants goes alone (accepted: "
+                     "variants = ( { name = \"N\"; k = v; ... }, ... ))",
+                     key);
+        return read_variants(s, vars, a);
+    }
     if (!vals == !grid)
         SPEC_ERR(s, a->line, "%s: give exactly one of values, log, linear "
                  "(accepted: values = [...]; log = [lo, hi]; linear = [lo, "
@@ -565,6 +664,9 @@ read_refine(lmc_sweep_spec *s, const config_setting_t *g)
                  "(accepted: the key of a numeric axis)", key ? key : "");
     s->ref_axis = (size_t)ka;
     const sw_axis *A = &s->axes[ka];
+    if (A->vn)
+        SPEC_ERR(s, line_of(g), "refine.key: '%s' is a variants axis "
+                 "(accepted: the key of a numeric axis)", key);
     for (size_t j = 0; j < A->n; j++)
     {
         char *end;
@@ -673,6 +775,20 @@ read_points(lmc_sweep_spec *s, const config_setting_t *base)
     return LMC_SUCCESS;
 }
 
+/* 1 if axis a sets key k (its own key, or a key of one of its
+ * variants). */
+static int
+axis_sets(const sw_axis *a, const char *k)
+{
+    if (!a->vn)
+        return strcmp(a->key, k) == 0;
+    for (size_t j = 0; j < a->n; j++)
+        for (size_t m = 0; m < a->vn[j]; m++)
+            if (strcmp(a->vk[j][m], k) == 0)
+                return 1;
+    return 0;
+}
+
 static int
 spec_parse(lmc_sweep_spec *s)
 {
@@ -744,22 +860,39 @@ spec_parse(lmc_sweep_spec *s)
             LMC_TRY(read_axis(s, config_setting_get_elem(axes, (unsigned)i),
                               a));
             s->naxes++;
-            for (size_t j = 0; j < s->nbase; j++)
-                if (strcmp(s->bkey[j], a->key) == 0)
-                    SPEC_ERR(s, a->line, "%s: set both in base and in axes "
-                             "(accepted: one of them)", a->key);
+            /* Every key this axis sets must be set nowhere else. */
+            const size_t nk = a->vn ? a->n : 1;
+            for (size_t v = 0; v < nk; v++)
+                for (size_t m = 0; m < (a->vn ? a->vn[v] : 1); m++)
+                {
+                    const char *k = a->vn ? a->vk[v][m] : a->key;
+                    if (a->vn && strcmp(k, a->key) == 0)
+                        SPEC_ERR(s, a->line, "%s: a variant sets the "
+                                 "axis's own key", k);
+                    for (size_t j = 0; j < s->nbase; j++)
+                        if (strcmp(s->bkey[j], k) == 0)
+                            SPEC_ERR(s, a->line, "%s: set both in base and "
+                                     "in axes (accepted: one of them)", k);
+                    for (int j = 0; j < i; j++)
+                        if (axis_sets(&s->axes[j], k))
+                            SPEC_ERR(s, a->line, "%s: set by two axes", k);
+                }
             for (int j = 0; j < i; j++)
                 if (strcmp(s->axes[j].key, a->key) == 0)
                     SPEC_ERR(s, a->line, "%s: two axes with the same key",
                              a->key);
             /* The configurations (labels) depend on set: base only. */
-            if (s->kind == KIND_CHECK && strcmp(a->key, "seed"))
+            if (s->kind == KIND_CHECK && (a->vn || strcmp(a->key, "seed")))
                 SPEC_ERR(s, a->line, "%s: not an axis of kind check "
                          "(accepted: seed)", a->key);
             for (size_t j = 0; j < a->n; j++)
             {
                 scratch w1 = w;
-                if (scratch_set(s->kind, &w1, a->key, a->vals[j]))
+                for (size_t m = 0; a->vn && m < a->vn[j]; m++)
+                    if (scratch_set(s->kind, &w1, a->vk[j][m], a->vv[j][m]))
+                        SPEC_ERR(s, a->line, "%s: variant '%s': %s", a->key,
+                                 a->vals[j], lmc_last_error());
+                if (!a->vn && scratch_set(s->kind, &w1, a->key, a->vals[j]))
                     SPEC_ERR(s, a->line, "%s", lmc_last_error());
             }
         }
@@ -767,13 +900,47 @@ spec_parse(lmc_sweep_spec *s)
     /* What needs several keys, on the first cell. */
     if (s->kind == KIND_RUN)
     {
-        scratch w1 = w;
-        for (size_t i = 0; i < s->naxes; i++)
-            (void)lmc_run_config_set(&w1.run, s->axes[i].key,
-                                     s->axes[i].vals[0]);
-        if (lmc_run_config_finish(&w1.run))
-            SPEC_ERR(s, line_of(base), "base: %s", lmc_last_error());
+        /* the first cell, and the first cell with each variant */
+        for (size_t v = 0; v <= s->naxes; v++)
+        {
+            const size_t nj = v < s->naxes && s->axes[v].vn ? s->axes[v].n
+                                                            : 1;
+            for (size_t j = 0; j < nj; j++)
+            {
+                scratch w1 = w;
+                for (size_t i = 0; i < s->naxes; i++)
+                {
+                    const sw_axis *a = &s->axes[i];
+                    const size_t d = i == v ? j : 0;
+                    for (size_t m = 0; a->vn && m < a->vn[d]; m++)
+                        (void)lmc_run_config_set(&w1.run, a->vk[d][m],
+                                                 a->vv[d][m]);
+                    if (!a->vn)
+                        (void)lmc_run_config_set(&w1.run, a->key,
+                                                 a->vals[0]);
+                }
+                if (lmc_run_config_finish(&w1.run))
+                    SPEC_ERR(s, line_of(base), "base: %s%s%s%s",
+                             v < s->naxes && s->axes[v].vn ? "variant '"
+                                                           : "",
+                             v < s->naxes && s->axes[v].vn
+                                 ? s->axes[v].vals[j] : "",
+                             v < s->naxes && s->axes[v].vn ? "': " : "",
+                             lmc_last_error());
+            }
+        }
     }
+    size_t npairs = s->nbase + 2; /* + theorem, label of kind check */
+    for (size_t i = 0; i < s->naxes; i++)
+    {
+        size_t most = 1;
+        for (size_t j = 0; s->axes[i].vn && j < s->axes[i].n; j++)
+            most = s->axes[i].vn[j] > most ? s->axes[i].vn[j] : most;
+        npairs += most;
+    }
+    if (npairs > MAX_PAIRS)
+        SPEC_ERR(s, line_of(axes ? axes : base), "axes: a cell would set "
+                 "%zu keys (accepted: up to %d)", npairs, MAX_PAIRS);
     if (s->kind == KIND_CHECK)
         LMC_TRY(read_points(s, base));
     if (refine)
@@ -851,6 +1018,15 @@ cell_pairs(const lmc_sweep_spec *s, const sw_cell *c, pairs *p)
     {
         const size_t d = rest % s->axes[i].n;
         rest /= s->axes[i].n;
+        if (s->axes[i].vn) /* a variants axis: its pairs, not its key */
+        {
+            for (size_t m = 0; m < s->axes[i].vn[d]; m++)
+            {
+                p->k[p->n] = s->axes[i].vk[d][m];
+                p->v[p->n++] = s->axes[i].vv[d][m];
+            }
+            continue;
+        }
         p->k[p->n] = s->axes[i].key;
         p->v[p->n++] =
             (long)i == c->over_axis ? c->over_val : s->axes[i].vals[d];
@@ -1147,6 +1323,8 @@ exec_check(const pairs *p, sw_result *r)
     out_text(r, "method", cs[j].method);
     out_text(r, "kind", lmc_theorem_kind_name(T->kind));
     out_text(r, "provenance", T->provenance);
+    if (cs[j].finding)
+        out_text(r, "finding", cs[j].finding);
     if (status != LMC_SUCCESS)
     {
         r->ok = 0;
