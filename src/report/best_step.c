@@ -79,13 +79,6 @@ typedef struct
     size_t best;    /* row of the best p, or SIZE_MAX */
 } xrow;
 
-static double
-col(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? NAN : sqlite3_column_double(st, i);
-}
-
 /* Box edges of the i-th of the ascending values v[0..n-1]: midpoints
  * (geometric when logs), the outer edges mirrored. */
 static void
@@ -163,16 +156,16 @@ run(lmc_report_ctx *c)
             r = nr;
         }
         cellrow *q = &r[n++];
-        q->x = col(st, 0);
-        q->p = col(st, 1);
+        q->x = lmc_report_col(st, 0);
+        q->p = lmc_report_col(st, 1);
         q->v = mom ? 1 - q->p : q->p;
         q->n = (long)sqlite3_column_int64(st, 2);
         q->bad = (long)sqlite3_column_int64(st, 3);
-        q->mean = q->bad ? INFINITY : col(st, 4);
+        q->mean = q->bad ? INFINITY : lmc_report_col(st, 4);
         if (isnan(q->mean))
             q->mean = INFINITY;
-        q->gfirst = col(st, 5);
-        q->dmean = col(st, 6);
+        q->gfirst = lmc_report_col(st, 5);
+        q->dmean = lmc_report_col(st, 6);
     }
     if (rc != SQLITE_DONE)
     {

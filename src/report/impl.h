@@ -116,6 +116,9 @@ int lmc_report_key_number(lmc_report_ctx *c, const char *key, double def,
  * (names never go into the SQL text). */
 int lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
                    size_t n, const char *const *args);
+/* Column i of the current row as a double, NAN for NULL. */
+double lmc_report_col(sqlite3_stmt *st, int i);
+
 /* Checks that some cell of kind has a param / an outcome called name;
  * otherwise LMC_EINVAL "report.KEY: NAME is not a ... (accepted: the
  * names in the store)". key names the spec key that gave name. */

@@ -47,13 +47,6 @@ static const char query[] =
     " WHERE c.kind = 'oracle'"
     " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
 
-static double
-col(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? NAN : sqlite3_column_double(st, i);
-}
-
 /* Per (schedule, precision, kappa): the smallest grid q reaching
  * delta <= GOAL[j] (predicted, measured) and the measured floor. */
 static const double GOAL[2] = {0.5, 1e-6};
@@ -143,10 +136,13 @@ run(lmc_report_ctx *c)
     {
         const char *sched = (const char *)sqlite3_column_text(st, 0);
         const char *prec = (const char *)sqlite3_column_text(st, 1);
-        const double kappa = col(st, 2), steps = col(st, 3);
+        const double kappa = lmc_report_col(st, 2);
+        const double steps = lmc_report_col(st, 3);
         const long n = (long)sqlite3_column_int64(st, 4);
         const long ne = (long)sqlite3_column_int64(st, 5);
-        const double pred = col(st, 6), meas = col(st, 7), mx = col(st, 8);
+        const double pred = lmc_report_col(st, 6);
+        const double meas = lmc_report_col(st, 7);
+        const double mx = lmc_report_col(st, 8);
         const double ratio = pred > 0 ? meas / pred : NAN;
         snprintf(b[0], 32, "%ld", n);
         snprintf(b[1], 32, "%ld", ne);

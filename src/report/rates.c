@@ -238,8 +238,8 @@ run(lmc_report_ctx *c)
         lmc_rbuf_gpquote(&fg->gp, xname);
         lmc_rbuf_printf(&fg->gp, " offset 0,0.8\nset ylabel ");
         lmc_rbuf_gpquote(&fg->gp, yname);
-        lmc_rbuf_printf(&fg->gp, "\nset key below horizontal Left reverse box maxcols 2\n"
-                        "set grid\nset samples 200\n%s\n",
+        lmc_rbuf_printf(&fg->gp, "\nset key below horizontal Left reverse "
+                        "box maxcols 2\nset grid\nset samples 200\n%s\n",
                         plot.buf ? plot.buf : "");
         if (plot.oom)
             status = LMC_ENOMEM;

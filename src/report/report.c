@@ -508,15 +508,21 @@ run_sweep(const char *spec_path, const char *db, const lmc_report_options *o)
         LMC_ERROR(LMC_EPARSE, "%s", lmc_last_error());
     lmc_sweep_options so = lmc_sweep_options_default();
     so.workers = o->workers;
-    so.progress = 0;
+    /* the sweep's progress line, when notes go to a terminal */
+    so.progress = o->log && isatty(fileno(o->log));
     lmc_sweep_stats st;
     memset(&st, 0, sizeof st);
     const int rc = lmc_sweep_run(s, db, &so, &st);
-    lmc_sweep_spec_free(s);
-    LMC_TRY(rc);
+    if (rc)
+    {
+        lmc_sweep_spec_free(s);
+        return rc;
+    }
     if (o->log)
-        fprintf(o->log, "report: %zu cells, %zu in the store, %zu run now "
-                "(%zu errors)\n", st.cells, st.done, st.ran, st.errors);
+        fprintf(o->log, "report %s: %zu cells, %zu in the store, %zu run "
+                "now (%zu errors)\n", lmc_sweep_spec_name(s), st.cells,
+                st.done, st.ran, st.errors);
+    lmc_sweep_spec_free(s);
     return LMC_SUCCESS;
 }
 

@@ -25,8 +25,8 @@
 
 static const char help[] =
     "    check cells.  Keys: kinds [\"\"] (keep theorem kinds starting\n"
-    "    with this text: \"hard\" for the hard bounds).  Table: theorem x problem x method x\n"
-    "    configuration: measured, bound, ratio, verdict, sorted by theorem;\n"
+    "    with this text: \"hard\" for the hard bounds).  Table: theorem\n"
+    "    x problem x method x configuration: measured, bound, ratio, verdict, sorted by theorem;\n"
     "    per-theorem points, max ratio and verdict counts.  Figure\n"
     "    fig-ratio: ratio per point grouped by theorem (log y when it\n"
     "    spans decades), with the line ratio = 1.\n";
@@ -56,13 +56,6 @@ static const char query[] =
     " WHERE c.kind = 'check'"
     " AND substr(COALESCE(kd.text, ''), 1, length(?1)) = ?1"
     " ORDER BY 1, 2, 3, 4, c.key";
-
-static double
-col(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? NAN : sqlite3_column_double(st, i);
-}
 
 typedef struct
 {
@@ -133,7 +126,9 @@ run(lmc_report_ctx *c)
         const char *pr = (const char *)sqlite3_column_text(st, 1);
         const char *me = (const char *)sqlite3_column_text(st, 2);
         const char *lb = (const char *)sqlite3_column_text(st, 3);
-        const double ms = col(st, 4), bd = col(st, 5), ra = col(st, 6);
+        const double ms = lmc_report_col(st, 4);
+        const double bd = lmc_report_col(st, 5);
+        const double ra = lmc_report_col(st, 6);
         const char *vd = (const char *)sqlite3_column_text(st, 7);
         k++;
         if (k == 1 || strcmp(th, g.name) != 0)

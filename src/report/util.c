@@ -414,3 +414,10 @@ lmc_report_decades(double lo, double hi)
 {
     return lo > 0 && hi > 0 && hi >= 10 * lo;
 }
+
+double
+lmc_report_col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? NAN : sqlite3_column_double(st, i);
+}

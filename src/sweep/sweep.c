@@ -597,10 +597,12 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
     {
         /* Endpoints exactly as written. */
         const double u = (double)j / (double)(a->n - 1);
-        double x = j == 0            ? lo
-                   : j + 1 == a->n ? hi
-                   : is_log        ? pow(10, log10(lo) + u * (log10(hi) - log10(lo)))
-                                   : lo + u * (hi - lo);
+        const double llo = is_log ? log10(lo) : lo;
+        const double lhi = is_log ? log10(hi) : hi;
+        const double x = j == 0            ? lo
+                         : j + 1 == a->n ? hi
+                         : is_log        ? pow(10, llo + u * (lhi - llo))
+                                         : lo + u * (hi - lo);
         snprintf(buf, sizeof buf, "%.17g", x);
         if (!(a->vals[j] = dup_str(buf)))
             LMC_ERROR(LMC_ENOMEM, "out of memory");
