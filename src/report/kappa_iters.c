@@ -9,9 +9,11 @@
  * value of the parameter report.budget among its cells).  Per (problem,
  * method): the least-squares slope of log10 iters on log10 kappa over the
  * uncensored kappas (gsl_fit_linear, 95% CI with Student t when >= 3
- * points), read as "flat" when |slope| <= report.flat, "grows" or
- * "shrinks" otherwise; censored points at larger kappa mean the growth is
- * at least what the slope says.  P2 expects flat for simplified Muon with a
+ * points), read as "flat" when the slope's 95% interval lies within
+ * +-report.flat, "grows" / "shrinks" when it lies beyond, "undecided"
+ * otherwise (with two points, the slope alone, marked so); a kappa above
+ * every converged one that did not converge reads "grows (no convergence
+ * beyond)".  P2 expects flat for simplified Muon with a
  * geometric step and about 1 (matrix factorization) for GD.
  *
  * Report keys: kappa [kappa], budget [iters], flat [0.1].
@@ -84,10 +86,31 @@ series_done(lmc_report_ctx *c, lmc_rtable *t2, lmc_rtable *d,
                  lmc_rfmt_f(b[4], c1 + hw));
     else
         ci[0] = '\0';
-    const char *reading = !fitted                ? "too few converged points"
-                          : fabs(c1) <= flat     ? "flat"
-                          : c1 > 0               ? "grows"
-                                                 : "shrinks";
+    /* A kappa above every converged one that did not converge: the
+     * count grows past the budget, whatever the fit of the rest says. */
+    double kconv = 0;
+    int beyond = 0;
+    for (size_t i = 0; i < np; i++)
+        if (p[i].conv == p[i].n)
+            kconv = fmax(kconv, p[i].kappa);
+    for (size_t i = 0; i < np; i++)
+        beyond |= p[i].conv < p[i].n && p[i].kappa > kconv;
+    /* With an interval: flat if it lies within +-flat, grows / shrinks if
+     * it lies beyond it, otherwise undecided; with two points (no
+     * interval) the slope alone, marked so. */
+    const double lo = isfinite(hw) ? c1 - hw : c1;
+    const double hi = isfinite(hw) ? c1 + hw : c1;
+    const char *reading =
+        beyond                         ? "grows (no convergence beyond)"
+        : !fitted                      ? "too few converged points"
+        : lo >= -flat && hi <= flat    ? (isfinite(hw) ? "flat"
+                                                       : "flat (2 points)")
+        : lo > flat                    ? (isfinite(hw) ? "grows"
+                                                       : "grows (2 points)")
+        : hi < -flat                   ? (isfinite(hw) ? "shrinks"
+                                                       : "shrinks (2 points)")
+                                       : "undecided (interval crosses "
+                                         "the flat band)";
     const char *row[] = {prob, meth, b[0], b[1],
                          fitted ? lmc_rfmt_f(b[2], c1) : "", ci, reading};
     LMC_TRY(lmc_rtable_add(t2, row));
@@ -249,7 +272,10 @@ run(lmc_report_ctx *c)
             "\"> budget\": at least one seed did not stop 'converged' within "
             "the budget; such kappas are left out of the slope, so a "
             "slope with censored points understates the growth. Reading: "
-            "flat when |slope| <= %g.\n\n", flat);
+            "flat when the slope's 95%% interval lies within +-%g, grows "
+            "or shrinks when it lies beyond, undecided otherwise; a kappa "
+            "above every converged one that did not converge reads as "
+            "growth.\n\n", flat);
         if (plot.oom)
             status = LMC_ENOMEM;
     }
