@@ -8,7 +8,7 @@ set termoption noenhanced
 set multiplot layout 2,2
 set logscale y
 set format y '1e%L'
-set yrange [1e-17:3]
+set yrange [3.33e-18:3]
 set grid
 unset key
 set xlabel 'Newton-Schulz steps q'

@@ -33,19 +33,41 @@ static const char help[] =
     "    kappa x steps.  Figure fig-delta: delta vs steps, predicted lines,\n"
     "    measured points, log y.\n";
 
+/* Grouped by schedule, precision, kappa, spectrum, shape and steps (the
+ * mean is over seeds only); spectrum and shape join the "input" label
+ * when the store has more than one of them. */
 static const char query[] =
     "SELECT COALESCE(ps.value, ''), COALESCE(pp.value, ''), pk.num, pq.num,"
     " COUNT(*), COALESCE(SUM(c.status <> 'ok'), 0),"
-    " AVG(dp.value), AVG(dm.value), MAX(dm.value)"
+    " AVG(dp.value), AVG(dm.value), MAX(dm.value),"
+    " COALESCE(psp.value, ''), COALESCE(psh.value, '')"
     " FROM cells c"
     " JOIN params pq ON pq.key = c.key AND pq.name = 'steps'"
     " JOIN params pk ON pk.key = c.key AND pk.name = 'kappa'"
     " LEFT JOIN params ps ON ps.key = c.key AND ps.name = 'schedule'"
     " LEFT JOIN params pp ON pp.key = c.key AND pp.name = 'precision'"
+    " LEFT JOIN params psp ON psp.key = c.key AND psp.name = 'spectrum'"
+    " LEFT JOIN params psh ON psh.key = c.key AND psh.name = 'shape'"
     " LEFT JOIN outcomes dp ON dp.key = c.key AND dp.name = 'delta_pred'"
     " LEFT JOIN outcomes dm ON dm.key = c.key AND dm.name = 'delta_meas'"
     " WHERE c.kind = 'oracle'"
-    " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4";
+    " GROUP BY 1, 2, 3, 10, 11, 4 ORDER BY 1, 2, 3, 10, 11, 4";
+
+static const char distinct_query[] =
+    "SELECT COUNT(DISTINCT COALESCE(p.value, '')) FROM cells c"
+    " LEFT JOIN params p ON p.key = c.key AND p.name = ?1"
+    " WHERE c.kind = 'oracle'";
+
+/* Number of distinct values of param name over the oracle cells. */
+static int
+distinct(lmc_report_ctx *c, const char *name, long *n)
+{
+    sqlite3_stmt *st;
+    LMC_TRY(lmc_report_sql(c, &st, distinct_query, 1, &name));
+    *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return LMC_SUCCESS;
+}
 
 /* Per (schedule, precision, kappa): the smallest grid q reaching
  * delta <= GOAL[j] (predicted, measured) and the measured floor. */
@@ -57,7 +79,7 @@ static const double GOAL[2] = {0.5, 1e-6};
 
 typedef struct
 {
-    char sched[64], prec[16], kappa[32];
+    char sched[64], prec[16], kappa[96];
     double q_pred[2], q_meas[2], floor, q_floor;
 } group;
 
@@ -76,14 +98,14 @@ group_row(lmc_rtable *t, const group *g)
 }
 
 static int
-find(char names[][64], size_t *n, size_t cap, const char *s)
+find(char names[][96], size_t *n, size_t cap, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp(names[i], s) == 0)
             return (int)i;
     if (*n == cap)
         return -1;
-    snprintf(names[*n], 64, "%s", s);
+    snprintf(names[*n], 96, "%s", s);
     return (int)(*n)++;
 }
 
@@ -96,23 +118,33 @@ run(lmc_report_ctx *c)
     LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_pred", "analysis"));
     LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_meas", "analysis"));
 
-    static const char *const shead[] = {
-        "schedule", "precision", "kappa", "q: pred <= 0.5",
+    long nspec = 0, nshape = 0;
+    LMC_TRY(distinct(c, "spectrum", &nspec));
+    LMC_TRY(distinct(c, "shape", &nshape));
+    const char *input = nspec > 1 && nshape > 1 ? "kappa, spectrum, shape"
+                        : nspec > 1             ? "kappa, spectrum"
+                        : nshape > 1            ? "kappa, shape"
+                                                : "kappa";
+    const int knum = strcmp(input, "kappa") == 0; /* a number or a label */
+    const char *shead[] = {
+        "schedule", "precision", input, "q: pred <= 0.5",
         "q: meas <= 0.5", "q: pred <= 1e-6", "q: meas <= 1e-6",
         "floor (min meas)", "at q"};
-    static const int snum[] = {0, 0, 1, 1, 1, 1, 1, 1, 1};
+    const int snum[] = {0, 0, knum, 1, 1, 1, 1, 1, 1};
     lmc_rtable *ts = lmc_report_table(
         c, "Steps to delta <= 0.5 and <= 1e-6 (smallest q of the grid; - "
         "if none), predicted and measured, and the measured floor:", 9,
         shead, snum);
-    static const char *const head[] = {
-        "schedule", "precision", "kappa", "steps", "cells", "errors",
+    const char *head[] = {
+        "schedule", "precision", input, "steps", "cells", "errors",
         "delta_pred", "delta_meas", "meas/pred", "max delta_meas"};
-    static const int num[] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
-    lmc_rtable *t = lmc_report_table(c, "Every (schedule, precision, kappa, "
-                                     "steps):", 10, head, num);
-    static const char *const dhead[] = {"schedule", "precision", "kappa",
-                                        "steps", "quantity", "value"};
+    const int num[] = {0, 0, knum, 1, 1, 1, 1, 1, 1, 1};
+    char caption[128];
+    snprintf(caption, sizeof caption, "Every (schedule, precision, %s, "
+             "steps):", input);
+    lmc_rtable *t = lmc_report_table(c, caption, 10, head, num);
+    const char *dhead[] = {"schedule", "precision", input,
+                           "steps", "quantity", "value"};
     lmc_rtable *d = lmc_report_data(c, 6, dhead);
     lmc_rfigure *fg = lmc_report_figure(
         c, "delta", "oracle error delta vs Newton-Schulz steps, one panel "
@@ -123,12 +155,12 @@ run(lmc_report_ctx *c)
 
     sqlite3_stmt *st;
     LMC_TRY(lmc_report_sql(c, &st, query, 0, NULL));
-    char scheds[MAX_SCHED][64], kappas[MAX_KAPPA][64], precs[MAX_PREC][64];
+    char scheds[MAX_SCHED][96], kappas[MAX_KAPPA][96], precs[MAX_PREC][96];
     size_t nsched = 0, nkappa = 0, nprec = 0, nblock = 0;
     /* data block index of (schedule, precision, kappa) */
     int block[MAX_SCHED][MAX_PREC][MAX_KAPPA];
     memset(block, -1, sizeof block);
-    double qmax[MAX_SCHED] = {0};
+    double qmax[MAX_SCHED] = {0}, ymin = 1;
     group g = {"", "", "", {NAN, NAN}, {NAN, NAN}, INFINITY, NAN};
     char b[10][32];
     int rc, status = LMC_SUCCESS, have = 0;
@@ -146,11 +178,17 @@ run(lmc_report_ctx *c)
         const double ratio = pred > 0 ? meas / pred : NAN;
         snprintf(b[0], 32, "%ld", n);
         snprintf(b[1], 32, "%ld", ne);
-        lmc_rfmt_g(b[2], kappa);
+        /* the input label: kappa [, spectrum] [, shape] */
+        char in[96];
+        const char *spec = (const char *)sqlite3_column_text(st, 9);
+        const char *shape = (const char *)sqlite3_column_text(st, 10);
+        snprintf(in, sizeof in, "%s%s%s%s%s", lmc_rfmt_g(b[2], kappa),
+                 nspec > 1 ? ", " : "", nspec > 1 ? spec : "",
+                 nshape > 1 ? ", " : "", nshape > 1 ? shape : "");
         lmc_rfmt_g(b[3], steps);
         if (ne == n) /* refused cells (e.g. steps beyond a schedule) */
             continue;
-        const char *row[] = {sched, prec, b[2], b[3], b[0], b[1],
+        const char *row[] = {sched, prec, in, b[3], b[0], b[1],
                              lmc_rfmt_e(b[4], pred), lmc_rfmt_e(b[5], meas),
                              pred > 0 ? lmc_rfmt_f(b[6], ratio) : "",
                              lmc_rfmt_e(b[7], mx)};
@@ -162,7 +200,7 @@ run(lmc_report_ctx *c)
         const double qv[] = {(double)n, (double)ne, pred, meas, ratio, mx};
         for (size_t k = 0; k < 6 && !status; k++)
         {
-            const char *dr[] = {sched, prec, b[2], b[3], qn[k],
+            const char *dr[] = {sched, prec, in, b[3], qn[k],
                                 lmc_rfmt_g(b[8], qv[k])};
             status = lmc_rtable_add(d, dr);
         }
@@ -171,13 +209,13 @@ run(lmc_report_ctx *c)
 
         /* Summary groups: (schedule, precision, kappa). */
         if (!have || strcmp(g.sched, sched) || strcmp(g.prec, prec) ||
-            strcmp(g.kappa, b[2]))
+            strcmp(g.kappa, in))
         {
             if (have && (status = group_row(ts, &g)))
                 break;
             snprintf(g.sched, sizeof g.sched, "%s", sched);
             snprintf(g.prec, sizeof g.prec, "%s", prec);
-            snprintf(g.kappa, sizeof g.kappa, "%s", b[2]);
+            snprintf(g.kappa, sizeof g.kappa, "%s", in);
             g.q_pred[0] = g.q_pred[1] = g.q_meas[0] = g.q_meas[1] = NAN;
             g.q_floor = NAN;
             g.floor = INFINITY;
@@ -196,12 +234,13 @@ run(lmc_report_ctx *c)
         /* Figure blocks. */
         const int is = find(scheds, &nsched, MAX_SCHED, sched);
         const int ip = find(precs, &nprec, MAX_PREC, *prec ? prec : "-");
-        const int ik = find(kappas, &nkappa, MAX_KAPPA, b[2]);
+        const int ik = find(kappas, &nkappa, MAX_KAPPA, in);
         if (is < 0 || ip < 0 || ik < 0)
         {
             sqlite3_finalize(st);
             LMC_ERROR(LMC_EINVAL, "report oracle-delta: the figure takes "
-                      "at most %d schedules, %d precisions and %d kappas",
+                      "at most %d schedules, %d precisions and %d inputs "
+                      "(kappa, spectrum, shape)",
                       MAX_SCHED, MAX_PREC, MAX_KAPPA);
         }
         if (block[is][ip][ik] < 0)
@@ -210,13 +249,14 @@ run(lmc_report_ctx *c)
                 lmc_rbuf_printf(&fg->dat, "\n\n");
             lmc_rbuf_printf(&fg->dat, "# block %zu: schedule %s precision "
                             "%s kappa %s\n# steps delta_pred delta_meas\n",
-                            nblock, sched, *prec ? prec : "-", b[2]);
+                            nblock, sched, *prec ? prec : "-", in);
             block[is][ip][ik] = (int)nblock++;
         }
         qmax[is] = fmax(qmax[is], steps);
         char v1[32], v2[32];
         /* values below the plot's floor are clamped to it (a predicted
          * 1e-70 or an exact 0 would flatten the panel) */
+        ymin = fmin(ymin, fmin(fmax(pred, Y_FLOOR), fmax(meas, Y_FLOOR)));
         lmc_rbuf_printf(&fg->dat, "%s %s %s\n", b[3],
                         lmc_rfmt_dat(v1, fmax(pred, Y_FLOOR)),
                         lmc_rfmt_dat(v2, fmax(meas, Y_FLOOR)));
@@ -236,11 +276,12 @@ run(lmc_report_ctx *c)
     const size_t nrow = (npanel + ncol - 1) / ncol;
     lmc_rbuf_printf(&fg->gp,
         "set multiplot layout %zu,%zu\n"
-        "set logscale y\nset format y '1e%%L'\n"
-        "set yrange [%g:3]\n"
+        "set logscale y\nset format y '%s'\n"
+        "set yrange [%.3g:3]\n"
         "set grid\nunset key\n"
         "set xlabel 'Newton-Schulz steps q'\n"
-        "set ylabel 'delta (spectral norm)'\n", nrow, ncol, Y_FLOOR);
+        "set ylabel 'delta (spectral norm)'\n", nrow, ncol,
+        ymin < 0.03 ? "1e%L" : "%g", ymin / 3);
     for (size_t is = 0; is < nsched; is++)
     {
         lmc_rbuf_printf(&fg->gp, "set title ");
@@ -275,8 +316,8 @@ run(lmc_report_ctx *c)
         "plot ");
     for (size_t ik = 0; ik < nkappa; ik++)
     {
-        char label[96];
-        snprintf(label, sizeof label, "kappa %s (line: predicted)",
+        char label[160];
+        snprintf(label, sizeof label, "kappa %.95s (line: predicted)",
                  kappas[ik]);
         lmc_rbuf_printf(&fg->gp, "%sNaN with lines lw 2 lc %zu title ",
                         ik ? ", \\\n     " : "", ik + 1);
@@ -284,8 +325,8 @@ run(lmc_report_ctx *c)
     }
     for (size_t ip = 0; ip < nprec; ip++)
     {
-        char label[96];
-        snprintf(label, sizeof label, "measured, %s", precs[ip]);
+        char label[160];
+        snprintf(label, sizeof label, "measured, %.95s", precs[ip]);
         lmc_rbuf_printf(&fg->gp, ", \\\n     NaN with points pt %d ps 1.1 "
                         "lc rgb 'black' title ", ptype[ip]);
         lmc_rbuf_gpquote(&fg->gp, label);
