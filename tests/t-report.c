@@ -848,6 +848,30 @@ main(void)
     else
         tap_skip(9, "gnuplot not on PATH");
 
+    /* An axis the analysis does not name is refused, not averaged in:
+     * best-step over (delta, lr) with a kappa axis too. */
+    {
+        static char cmd[65536];
+        snprintf(cmd, sizeof cmd,
+                 "mkdir -p '%s/pool/pooled' && cat > '%s/pool/pooled/spec.cfg'"
+                 " <<'EOF'\nname = \"pooled\";\nkind = \"run\";\n"
+                 "base = { problem = \"lsq\"; method = \"lmo\"; "
+                 "oracle = \"inject-adversarial\"; iters = 5; };\n"
+                 "axes = ( { key = \"delta\"; values = [0.0, 0.3]; },\n"
+                 "  { key = \"lr\"; values = [0.01, 0.02]; },\n"
+                 "  { key = \"kappa\"; values = [1.0, 10.0]; } );\n"
+                 "report = { analysis = \"best-step\"; x = \"delta\"; };\n"
+                 "EOF\n'%s' report pooled --reports-dir '%s/pool' "
+                 ">/dev/null 2>'%s/pool/err'", dir, dir, exe, dir, dir);
+        const int st = system(cmd);
+        char *err = slurp("pool", "err", NULL);
+        tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 2 && err &&
+                   strstr(err, "differ in 'kappa' (1 ... 10)"),
+               "best-step refuses to average over an axis it does not name "
+               "(kappa), exit 2 naming it");
+        free(err);
+    }
+
     /* The committed reports are what their specs give: two cheap ones,
      * regenerated from the spec alone (sweep included). */
     const int md = has_gnuplot();

@@ -119,6 +119,9 @@ run(lmc_report_ctx *c)
     LMC_TRY(lmc_report_need_param(c, "run", xname, "x"));
     LMC_TRY(lmc_report_need_param(c, "run", pname, "parameter"));
     LMC_TRY(lmc_report_need_outcome(c, "run", yname, "outcome"));
+    const char *rows[] = {xname, pname};
+    LMC_TRY(lmc_report_check_pooling(c, "run", rows, 2,
+                                     "(x, parameter) pair"));
     const int xdelta = strcmp(xname, "delta") == 0;
     if (!xdelta)
         LMC_TRY(lmc_report_need_outcome(c, "run", "delta_mean", "x"));

@@ -116,6 +116,14 @@ int lmc_report_key_number(lmc_report_ctx *c, const char *key, double def,
  * (names never go into the SQL text). */
 int lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
                    size_t n, const char *const *args);
+/* Refuses pooling by mistake: every param of the cells of kind other
+ * than the row keys rows[0..nrows-1] (at most 8) and seed must take one
+ * value within each row.  Errors: LMC_EINVAL naming the param and its
+ * range ("what" names a row, e.g. "(x, parameter) pair"). */
+int lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
+                             const char *const *rows, size_t nrows,
+                             const char *what);
+
 /* Column i of the current row as a double, NAN for NULL. */
 double lmc_report_col(sqlite3_stmt *st, int i);
 

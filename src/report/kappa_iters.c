@@ -172,6 +172,9 @@ run(lmc_report_ctx *c)
     LMC_TRY(lmc_report_need_param(c, "run", kname, "kappa"));
     LMC_TRY(lmc_report_need_outcome(c, "run", "iters", "analysis"));
     LMC_TRY(lmc_report_need_outcome(c, "run", "stop", "analysis"));
+    const char *rows[] = {"problem", "method", kname};
+    LMC_TRY(lmc_report_check_pooling(c, "run", rows, 3,
+                                     "(problem, method, kappa) row"));
 
     static const char *const h1[] = {"problem", "method", "kappa", "seeds",
                                      "converged", "iters to tol", "budget"};

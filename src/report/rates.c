@@ -104,6 +104,8 @@ run(lmc_report_ctx *c)
     LMC_TRY(lmc_report_count(c, "run"));
     LMC_TRY(lmc_report_need_param(c, "run", xname, "x"));
     LMC_TRY(lmc_report_need_outcome(c, "run", yname, "outcome"));
+    const char *rows[] = {gname, xname};
+    LMC_TRY(lmc_report_check_pooling(c, "run", rows, 2, "(group, x) pair"));
 
     sqlite3_stmt *st;
     const char *args[] = {xname, gname, yname};

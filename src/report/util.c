@@ -421,3 +421,56 @@ lmc_report_col(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL
                ? NAN : sqlite3_column_double(st, i);
 }
+
+int
+lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
+                         const char *const *rows, size_t nrows,
+                         const char *what)
+{
+    /* Per (param name, row): the number of distinct values; rows are the
+     * values of the row keys, joined with a separator.  Any name other
+     * than the row keys and seed with more than one value in some row is
+     * pooled by mistake. */
+    lmc_rbuf sql = {0};
+    lmc_rbuf_printf(&sql, "SELECT p.name, COUNT(DISTINCT p.value),"
+                    " MIN(p.value), MAX(p.value) FROM cells c"
+                    " JOIN params p ON p.key = c.key");
+    for (size_t i = 0; i < nrows; i++)
+        lmc_rbuf_printf(&sql, " LEFT JOIN params g%zu ON g%zu.key = c.key"
+                        " AND g%zu.name = ?%zu", i, i, i, i + 2);
+    lmc_rbuf_printf(&sql, " WHERE c.kind = ?1 AND p.name <> 'seed'");
+    for (size_t i = 0; i < nrows; i++)
+        lmc_rbuf_printf(&sql, " AND p.name <> ?%zu", i + 2);
+    lmc_rbuf_printf(&sql, " GROUP BY p.name");
+    for (size_t i = 0; i < nrows; i++)
+        lmc_rbuf_printf(&sql, ", g%zu.value", i);
+    lmc_rbuf_printf(&sql, " HAVING COUNT(DISTINCT p.value) > 1"
+                    " ORDER BY p.name LIMIT 1");
+    if (sql.oom)
+    {
+        lmc_rbuf_free(&sql);
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    }
+    const char *args[9] = {kind};
+    for (size_t i = 0; i < nrows && i < 8; i++)
+        args[i + 1] = rows[i];
+    sqlite3_stmt *st;
+    const int rc = lmc_report_sql(c, &st, sql.buf, nrows + 1, args);
+    lmc_rbuf_free(&sql);
+    LMC_TRY(rc);
+    if (sqlite3_step(st) == SQLITE_ROW)
+    {
+        char name[64], lo[64], hi[64];
+        snprintf(name, sizeof name, "%s", sqlite3_column_text(st, 0));
+        snprintf(lo, sizeof lo, "%s", sqlite3_column_text(st, 2));
+        snprintf(hi, sizeof hi, "%s", sqlite3_column_text(st, 3));
+        sqlite3_finalize(st);
+        LMC_ERROR(LMC_EINVAL, "report.analysis: cells of one %s differ in "
+                  "'%s' (%s ... %s), which this analysis would average "
+                  "with the seeds (accepted: a spec whose other keys are "
+                  "fixed in base, or one spec per value of '%s')", what,
+                  name, lo, hi, name);
+    }
+    sqlite3_finalize(st);
+    return LMC_SUCCESS;
+}
