@@ -267,6 +267,13 @@ test_spec_errors(void)
          "0.2]; });\n\nrefine = { key = \"momentum\"; outcome = "
          "\"gap_final\"; points = 2; };\n",
          ":6: refine.key: 'momentum' is not an axis key"},
+        {"refine key with integer values",
+         "name = \"x\";\nkind = \"run\";\nbase = { problem = \"lsq\"; "
+         "method = \"lmo\"; };\naxes = ({ key = \"seed\"; values = [1, "
+         "2]; });\nrefine = { key = \"seed\"; outcome = \"gap_final\"; "
+         "points = 1; };\n",
+         ":5: refine.key: 'seed' does not take values between its grid "
+         "points"},
         {"refine outcome unknown",
          "name = \"x\";\nkind = \"run\";\nbase = { problem = \"lsq\"; "
          "method = \"lmo\"; };\naxes = ({ key = \"lr\"; values = [0.1, "

@@ -678,6 +678,23 @@ read_refine(lmc_sweep_spec *s, const config_setting_t *g)
                      "value '%s' (accepted: a numeric axis)", key,
                      A->vals[j]);
     }
+    /* Refined values lie between grid values: the key must take them
+     * (an integer key such as seed or steps cannot be refined). */
+    if (A->n >= 2)
+    {
+        const double a0 = strtod(A->vals[0], NULL);
+        const double a1 = strtod(A->vals[1], NULL);
+        char mid[64];
+        snprintf(mid, sizeof mid, "%.17g",
+                 a0 > 0 && a1 > 0 ? sqrt(a0 * a1) : 0.5 * (a0 + a1));
+        scratch w;
+        lmc_run_config_init(&w.run);
+        lmc_oracle_config_init(&w.oracle);
+        if (scratch_set(s->kind, &w, key, mid))
+            SPEC_ERR(s, line_of(g), "refine.key: '%s' does not take values "
+                     "between its grid points (%s) (accepted: a key with "
+                     "real values, e.g. lr)", key, lmc_last_error());
+    }
     if (!outcome || !outcome_known(s->kind, outcome))
         SPEC_ERR(s, line_of(g), "refine.outcome: '%s' is not accepted "
                  "(accepted: %s)", outcome ? outcome : "",
@@ -1193,15 +1210,15 @@ exec_run(const pairs *p, sw_result *r)
     lmc_run_config_init(&c);
     for (size_t i = 0; i < p->n; i++)
         if (lmc_run_config_set(&c, p->k[i], p->v[i]))
-            {
-            fail(r, "");
-            return;
-        }
-    if (lmc_run_config_finish(&c))
         {
             fail(r, "");
             return;
         }
+    if (lmc_run_config_finish(&c))
+    {
+        fail(r, "");
+        return;
+    }
     lmc_run_summary s;
     if (lmc_run_config_exec(&c, NULL, &s))
     {
@@ -1250,16 +1267,16 @@ exec_oracle(const pairs *p, sw_result *r)
     lmc_oracle_config_init(&c);
     for (size_t i = 0; i < p->n; i++)
         if (lmc_oracle_config_set(&c, p->k[i], p->v[i]))
-            {
+        {
             fail(r, "");
             return;
         }
     lmc_oracle_outcome o;
     if (lmc_oracle_config_exec(&c, &o))
-        {
-            fail(r, "");
-            return;
-        }
+    {
+        fail(r, "");
+        return;
+    }
     r->seconds = o.seconds;
     out_num(r, "delta_pred", o.delta_pred);
     out_num(r, "delta_meas", o.delta_meas);
@@ -1351,6 +1368,7 @@ cell_exec(const lmc_sweep_spec *s, const sw_cell *c, sw_result *r)
     r->ok = 1;
     r->nout = 0;
     r->error[0] = '\0';
+    r->seconds = 0; /* a refused configuration takes no time */
     if (s->kind == KIND_RUN)
         exec_run(&p, r);
     else if (s->kind == KIND_ORACLE)
