@@ -7,6 +7,7 @@
  * against each other (predicted vs measured delta), never against values
  * the program printed before.
  */
+#include "proc.h"
 #include "tap.h"
 
 #include "method.h"
@@ -27,61 +28,13 @@
 
 static char exe[4096], tmpdir[4096];
 
-typedef struct
-{
-    int status;
-    char out[1 << 16], err[1 << 12];
-} result;
-
-static result res;
-
-static void
-slurp(int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    ssize_t k;
-    while ((k = read(fd, buf + n, cap - 1 - n)) > 0)
-        n += (size_t)k;
-    buf[n] = '\0';
-}
+static proc_result res;
 
 /* Runs lmocheck with a NULL-terminated argument list; output in res. */
 static void
 run(const char *const *args)
 {
-    char *argv[64];
-    int n = 0;
-    argv[n++] = exe;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    char outf[4200], errf[4200];
-    snprintf(outf, sizeof outf, "%s/out", tmpdir);
-    snprintf(errf, sizeof errf, "%s/err", tmpdir);
-    const pid_t pid = fork();
-    if (pid == 0)
-    {
-        if (!freopen(outf, "w", stdout) || !freopen(errf, "w", stderr))
-            _exit(127);
-        execv(exe, argv);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    FILE *f = fopen(outf, "r");
-    res.out[0] = res.err[0] = '\0';
-    if (f)
-    {
-        slurp(fileno(f), res.out, sizeof res.out);
-        fclose(f);
-    }
-    f = fopen(errf, "r");
-    if (f)
-    {
-        slurp(fileno(f), res.err, sizeof res.err);
-        fclose(f);
-    }
+    proc_run(exe, tmpdir, args, &res);
 }
 
 static int

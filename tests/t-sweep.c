@@ -9,6 +9,7 @@
  * the prescribed delta, and interrupted, sharded and merged stores are
  * compared row by row with an uninterrupted run.
  */
+#include "proc.h"
 #include "tap.h"
 
 #include "status.h"
@@ -32,63 +33,19 @@
 
 static char exe[4096], dir[4096];
 
-typedef struct
-{
-    int status;
-    char out[1 << 20], err[1 << 12];
-} result;
+static proc_result res;
 
-static result res;
-
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-    if (f)
-    {
-        n = fread(buf, 1, cap - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-}
-
-/* Starts lmocheck with a NULL-terminated argument list (stdout and
- * stderr into files of dir); returns the pid. */
+/* lmocheck with args, output in dir/out and dir/err (tests/proc.h). */
 static pid_t
 start(const char *const *args)
 {
-    char *argv[64];
-    int n = 0;
-    argv[n++] = exe;
-    for (; args[n - 1] && n < 63; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    char outf[4200], errf[4200];
-    snprintf(outf, sizeof outf, "%s/out", dir);
-    snprintf(errf, sizeof errf, "%s/err", dir);
-    const pid_t pid = fork();
-    if (pid == 0)
-    {
-        if (!freopen(outf, "w", stdout) || !freopen(errf, "w", stderr))
-            _exit(127);
-        execv(exe, argv);
-        _exit(127);
-    }
-    return pid;
+    return proc_start(exe, dir, args);
 }
 
 static void
 finish(pid_t pid)
 {
-    int st = 0;
-    waitpid(pid, &st, 0);
-    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    char outf[4200], errf[4200];
-    snprintf(outf, sizeof outf, "%s/out", dir);
-    snprintf(errf, sizeof errf, "%s/err", dir);
-    slurp(outf, res.out, sizeof res.out);
-    slurp(errf, res.err, sizeof res.err);
+    proc_finish(pid, dir, &res);
 }
 
 static void

@@ -166,11 +166,107 @@ lmc_thm_config_lmo(lmc_check_config *c, const char *label,
     c->nseeds = 1;
 }
 
-int
-lmc_thm_take_step(size_t k, lmc_verdict v, double ratio, lmc_verdict verdict,
-                  double worst)
+void
+lmc_thm_config_vr(lmc_check_config *c, const char *label,
+                  const char *problem, const char *variant, size_t m,
+                  double kappa, const char *method, double eta0, double p,
+                  double q, size_t K, size_t seeds)
 {
-    return k == 0 || (v != LMC_HOLDS && verdict == LMC_HOLDS) ||
-           (v == LMC_VIOLATED && verdict == LMC_UNDECIDED) ||
-           (v == LMC_HOLDS && verdict == LMC_HOLDS && ratio > worst);
+    memset(c, 0, sizeof *c);
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->problem = problem;
+    c->pp = lmc_problem_params_default();
+    c->pp.variant = variant;
+    c->pp.kappa = kappa;
+    if (m)
+        c->pp.m = m;
+    const int noise = variant && strcmp(variant, "noise") == 0;
+    if (noise)
+        c->pp.sigma = 0.1;
+    c->method = method;
+    c->mp = lmc_method_params_default();
+    c->mp.lr = eta0;
+    c->mp.step_rule = p > 0 ? LMC_STEP_POLY : LMC_STEP_CONSTANT;
+    c->mp.step_p = p;
+    c->mp.momentum_poly = q > 0;
+    c->mp.momentum_c = 1.0;
+    c->mp.momentum_q = q;
+    c->mp.gamma = strcmp(method, "mvr2") == 0 ? 1.0 : 0.0;
+    c->mp.stochastic = noise;
+    c->rp = lmc_run_params_default();
+    c->rp.iters = K;
+    c->rp.measure_delta = 0;
+    c->nseeds = seeds;
+}
+
+typedef struct
+{
+    lmc_thm_scaled_fn F;
+    const void *data;
+    double B;
+    int lower;
+} equal_side;
+
+static int
+equal_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const equal_side *d = vd;
+    if (d->lower)
+        return d->F(out, d->data, prec, 1 - 4 * DBL_EPSILON);
+    mpfi_set_d(out, d->B);
+    return LMC_SUCCESS;
+}
+
+static int
+equal_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
+{
+    const equal_side *d = vd;
+    if (!d->lower)
+        return d->F(out, d->data, prec, 1 + 4 * DBL_EPSILON);
+    mpfi_set_d(out, d->B);
+    return LMC_SUCCESS;
+}
+
+void
+lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
+                     const void *data, double B, double bound_scale,
+                     lmc_verdict *vl, lmc_verdict *vu)
+{
+    equal_side d = {F, data, B, 1};
+    double ll, rl, lu, ru;
+    *vl = lmc_decide_le(equal_lhs, equal_rhs, &d, bound_scale,
+                        LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &ll, &rl);
+    d.lower = 0;
+    *vu = lmc_decide_le(equal_lhs, equal_rhs, &d, bound_scale,
+                        LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lu, &ru);
+    if (*vu == LMC_HOLDS && *vl != LMC_HOLDS)
+        lmc_thm_result(r, *vl, ll, rl);
+    else
+        lmc_thm_result(r, *vu, lu, ru);
+}
+
+void
+lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v, double lhs,
+                  double rhs)
+{
+    const double ratio = lhs / rhs;
+    const int take = k == 0 || (v != LMC_HOLDS && w->verdict == LMC_HOLDS) ||
+                     (v == LMC_VIOLATED && w->verdict == LMC_UNDECIDED) ||
+                     (v == LMC_HOLDS && w->verdict == LMC_HOLDS &&
+                      ratio > w->ratio);
+    if (take)
+    {
+        w->verdict = v;
+        w->ratio = ratio;
+        w->lhs = lhs;
+        w->rhs = rhs;
+        w->k = k;
+    }
+}
+
+void
+lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w)
+{
+    lmc_thm_result(r, w->verdict, w->lhs, w->rhs);
+    r->step = w->k;
 }

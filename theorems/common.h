@@ -49,11 +49,42 @@ void lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                         const char *problem, const lmc_inexact_type *src,
                         double delta, double t, size_t K);
 
+/* The configuration of V5 and V7: problem (variant "noise" adds sigma =
+ * 0.1 and stochastic gradients) with m rows (0: the default) and kappa,
+ * method with eta_t = eta0 t^-p (constant if p = 0), 1 - beta_t = t^-q
+ * (no momentum if q = 0), gamma = 1 for mvr2 (else 0), K steps, seeds. */
+void lmc_thm_config_vr(lmc_check_config *c, const char *label,
+                       const char *problem, const char *variant, size_t m,
+                       double kappa, const char *method, double eta0,
+                       double p, double q, size_t K, size_t seeds);
+
 /* Per-step checks report one step: the first violated one (a violation
- * replaces an undecided step), else the largest ratio.  1 if step k with
- * verdict v and ratio replaces the current (verdict, worst) choice. */
-int lmc_thm_take_step(size_t k, lmc_verdict v, double ratio,
-                      lmc_verdict verdict, double worst);
+ * replaces an undecided step), else the largest ratio lhs / rhs.  Add
+ * every step k = 0, 1, ... in order, then fill the result. */
+typedef struct
+{
+    lmc_verdict verdict;
+    double ratio, lhs, rhs;
+    size_t k;
+} lmc_thm_worst;
+
+void lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v,
+                       double lhs, double rhs);
+/* lmc_thm_result with the chosen step's verdict and sides, and r->step. */
+void lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w);
+
+/* An enclosure of F * f for a factor f near 1 (F from data). */
+typedef int (*lmc_thm_scaled_fn)(mpfi_t out, const void *data,
+                                 mpfr_prec_t prec, double f);
+
+/* Decides that the double B equals F to 4 eps, as two rigorous
+ * comparisons: lower side F (1 - 4 eps) <= B and upper side B <= F (1 +
+ * 4 eps), each with bound_scale on its right side.  The result carries
+ * the upper side unless the lower one fails (then the lower side);
+ * *vl, *vu get both verdicts. */
+void lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
+                          const void *data, double B, double bound_scale,
+                          lmc_verdict *vl, lmc_verdict *vu);
 
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,

@@ -87,13 +87,6 @@ t1_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return LMC_SUCCESS;
 }
 
-/* The declared constant along the run, at every tenth iterate. */
-static int
-hypothesis_L(const lmc_check_run *run, size_t K, char *why, size_t len)
-{
-    return lmc_thm_hypotheses(run, LMC_HAS_L, K, 10, why, len);
-}
-
 static int
 t1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
@@ -125,7 +118,9 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
     }
-    const int h = hypothesis_L(&run, K, r->detail, sizeof r->detail);
+    /* the declared L along the run, at every tenth iterate */
+    const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
+                                     sizeof r->detail);
     if (h < 0)
     {
         status = LMC_EDOM;

@@ -89,13 +89,6 @@ t2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return status;
 }
 
-/* The declared constant along the run, at every tenth iterate. */
-static int
-hypothesis_L(const lmc_check_run *run, size_t K, char *why, size_t len)
-{
-    return lmc_thm_hypotheses(run, LMC_HAS_L, K, 10, why, len);
-}
-
 static int
 t2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
@@ -128,7 +121,9 @@ t2_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_stop_name(tr->stop), delta);
         goto done;
     }
-    const int h = hypothesis_L(&run, K, r->detail, sizeof r->detail);
+    /* the declared L along the run, at every tenth iterate */
+    const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
+                                     sizeof r->detail);
     if (h < 0)
     {
         status = LMC_EDOM;

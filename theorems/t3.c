@@ -231,20 +231,20 @@ t3_check_brent(const lmc_check_config *c, const lmc_check_options *o,
     return LMC_SUCCESS;
 }
 
-/* Run-based decision data: lower = 1 decides F* (1 - 4 eps) <= T2 bound,
- * lower = 0 decides T2 bound <= F* (1 + 4 eps). */
+/* Run-based decision data: T2's bound is compared with F* to 4 eps
+ * (lmc_thm_decide_equal). */
 typedef struct
 {
     t3_fn p;
     const lmc_problem *P;
     const double *x0;
-    double bound_t2;
-    int lower;
 } t3_run_data;
 
+/* F* f, F* = the closed-form minimum at the run's Delta_0. */
 static int
-t3_run_fstar(mpfi_t out, const t3_run_data *d, mpfr_prec_t prec, double f)
+t3_run_fstar(mpfi_t out, const void *vd, mpfr_prec_t prec, double f)
 {
+    const t3_run_data *d = vd;
     mpfi_t D, ts;
     mpfi_init2(D, prec);
     mpfi_init2(ts, prec);
@@ -254,26 +254,6 @@ t3_run_fstar(mpfi_t out, const t3_run_data *d, mpfr_prec_t prec, double f)
     mpfi_clear(D);
     mpfi_clear(ts);
     return status;
-}
-
-static int
-t3_run_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    const t3_run_data *d = vd;
-    if (d->lower)
-        return t3_run_fstar(out, d, prec, 1 - 4 * DBL_EPSILON);
-    mpfi_set_d(out, d->bound_t2);
-    return LMC_SUCCESS;
-}
-
-static int
-t3_run_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    const t3_run_data *d = vd;
-    if (!d->lower)
-        return t3_run_fstar(out, d, prec, 1 + 4 * DBL_EPSILON);
-    mpfi_set_d(out, d->bound_t2);
-    return LMC_SUCCESS;
 }
 
 static int
@@ -316,19 +296,10 @@ t3_check_run(const lmc_check_config *c, const lmc_check_options *o,
                  r2.detail);
         goto done;
     }
-    t3_run_data d = {{Delta0, L, K, 0}, P, x0->data, r2.bound, 1};
-    double ll, rl, lu, ru;
-    const lmc_verdict vl =
-        lmc_decide_le(t3_run_lhs, t3_run_rhs, &d, o->bound_scale,
-                      LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &ll, &rl);
-    d.lower = 0;
-    const lmc_verdict vu =
-        lmc_decide_le(t3_run_lhs, t3_run_rhs, &d, o->bound_scale,
-                      LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lu, &ru);
-    if (vu == LMC_HOLDS && vl != LMC_HOLDS)
-        lmc_thm_result(r, vl, ll, rl);
-    else
-        lmc_thm_result(r, vu, lu, ru);
+    const t3_run_data d = {{Delta0, L, K, 0}, P, x0->data};
+    lmc_verdict vl, vu;
+    lmc_thm_decide_equal(r, t3_run_fstar, &d, r2.bound, o->bound_scale, &vl,
+                         &vu);
     snprintf(r->detail, sizeof r->detail, "T2's bound at t = t*(0) = "
              "%.12g (Delta_0 %.12g, L %g, K %g; T2 %s, ratio %.4g) vs "
              "closed-form minimum sqrt(2 L Delta_0/K) to 4 eps: lower side "

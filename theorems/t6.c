@@ -266,9 +266,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
                  K, kmin, delta, dreal);
         goto done;
     }
-    double worst = -INFINITY, wl = NAN, wr = NAN;
-    size_t wk = 0;
-    lmc_verdict verdict = LMC_HOLDS;
+    lmc_thm_worst w = {LMC_HOLDS, -INFINITY, NAN, NAN, 0};
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
@@ -289,24 +287,15 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(step_lhs, step_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        const double ratio = lhs / rhs;
-        if (lmc_thm_take_step(k, v, ratio, verdict, worst))
-        {
-            worst = ratio;
-            wl = lhs;
-            wr = rhs;
-            wk = k;
-            verdict = v;
-        }
+        lmc_thm_worst_add(&w, k, v, lhs, rhs);
     }
     if (status)
         goto done;
-    lmc_thm_result(r, verdict, wl, wr);
-    r->step = wk;
+    lmc_thm_worst_result(r, &w);
     snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
              "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
              "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
-             "%.4g)", K, wk, delta, dreal);
+             "%.4g)", K, w.k, delta, dreal);
 done:
     gsl_vector_free(g);
     lmc_check_run_free(&run);

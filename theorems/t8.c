@@ -39,14 +39,14 @@ typedef struct
 {
     const lmc_problem *P;
     const double *x0;
-    double t, L, K, bound_t2;
-    int lower;
+    double t, L, K;
 } t8_data;
 
-/* B0 (1 + f) with B0 = Delta_0/(t K) + L t/2. */
+/* B0 f with B0 = Delta_0/(t K) + L t/2. */
 static int
-t8_exact_form(mpfi_t out, const t8_data *d, mpfr_prec_t prec, double f)
+t8_exact_form(mpfi_t out, const void *vd, mpfr_prec_t prec, double f)
 {
+    const t8_data *d = vd;
     mpfi_t a;
     mpfi_init2(a, prec);
     const int status = lmc_thm_gap(d->P, d->x0, out, prec);
@@ -59,26 +59,6 @@ t8_exact_form(mpfi_t out, const t8_data *d, mpfr_prec_t prec, double f)
     mpfi_mul_d(out, out, f);
     mpfi_clear(a);
     return status;
-}
-
-static int
-t8_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    const t8_data *d = vd;
-    if (d->lower)
-        return t8_exact_form(out, d, prec, 1 - 4 * DBL_EPSILON);
-    mpfi_set_d(out, d->bound_t2);
-    return LMC_SUCCESS;
-}
-
-static int
-t8_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    const t8_data *d = vd;
-    if (!d->lower)
-        return t8_exact_form(out, d, prec, 1 + 4 * DBL_EPSILON);
-    mpfi_set_d(out, d->bound_t2);
-    return LMC_SUCCESS;
 }
 
 static int
@@ -112,20 +92,10 @@ t8_check_reduction(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_verdict_name(r2.verdict), r2.detail);
         goto done;
     }
-    t8_data d = {P, x0->data, c->mp.lr, P->c.L, (double)c->rp.iters,
-                 r2.bound, 1};
-    double ll, rl, lu, ru;
-    const lmc_verdict vl =
-        lmc_decide_le(t8_lhs, t8_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &ll, &rl);
-    d.lower = 0;
-    const lmc_verdict vu =
-        lmc_decide_le(t8_lhs, t8_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &lu, &ru);
-    if (vu == LMC_HOLDS && vl != LMC_HOLDS)
-        lmc_thm_result(r, vl, ll, rl);
-    else
-        lmc_thm_result(r, vu, lu, ru);
+    const t8_data d = {P, x0->data, c->mp.lr, P->c.L, (double)c->rp.iters};
+    lmc_verdict vl, vu;
+    lmc_thm_decide_equal(r, t8_exact_form, &d, r2.bound, o->bound_scale,
+                         &vl, &vu);
     snprintf(r->detail, sizeof r->detail, "T2's bound at delta = 0 (%.15g; "
              "T2 %s, ratio %.4g) vs exact-LMO form Delta_0/(tK) + L t/2 to "
              "4 eps, t = %g, L = %g, K = %zu: lower side %s, upper side %s",

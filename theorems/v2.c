@@ -181,9 +181,7 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
     gsl_vector_memcpy(x, run.x0);
     run.M->measure_delta = 0;
     status = lmc_method_set(run.M, x);
-    double worst = -INFINITY, wl = NAN, wr = NAN;
-    size_t wk = 0;
-    lmc_verdict verdict = LMC_HOLDS;
+    lmc_thm_worst w = {LMC_HOLDS, -INFINITY, NAN, NAN, 0};
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
@@ -223,24 +221,15 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(v2_lhs, v2_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        const double ratio = lhs / rhs;
-        if (lmc_thm_take_step(k, v, ratio, verdict, worst))
-        {
-            worst = ratio;
-            wl = lhs;
-            wr = rhs;
-            wk = k;
-            verdict = v;
-        }
+        lmc_thm_worst_add(&w, k, v, lhs, rhs);
     }
     if (status)
         goto done;
-    lmc_thm_result(r, verdict, wl, wr);
-    r->step = wk;
+    lmc_thm_worst_result(r, &w);
     snprintf(r->detail, sizeof r->detail, "worst of %zu steps at t = %zu: "
              "f(X_{t+1}) - f(X_t) + eta ||grad f||_* vs 2 eta ||eps||_* + "
-             "(L/2) eta^2 r with L_frob = %g, r = %g, eta_t = %g", K, wk,
-             L, rsum, tr->eta_block[wk * Ly->nblocks]);
+             "(L/2) eta^2 r with L_frob = %g, r = %g, eta_t = %g", K, w.k,
+             L, rsum, tr->eta_block[w.k * Ly->nblocks]);
 done:
     gsl_vector_free(x);
     gsl_vector_free(g);

@@ -378,33 +378,15 @@ v5_check(const lmc_check_config *c, const lmc_check_options *o,
     return lmc_thm_v5_check(c, o, r, 0);
 }
 
+/* V5's configurations (lmc_thm_config_vr with the problem's default
+ * size). */
 static void
 config(lmc_check_config *c, const char *label, const char *problem,
        const char *variant, double kappa, const char *method, double eta0,
        double p, double q, size_t K, size_t seeds)
 {
-    memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = variant;
-    c->pp.kappa = kappa;
-    if (variant && strcmp(variant, "noise") == 0)
-        c->pp.sigma = 0.1;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = p > 0 ? LMC_STEP_POLY : LMC_STEP_CONSTANT;
-    c->mp.step_p = p;
-    c->mp.momentum_poly = q > 0;
-    c->mp.momentum_c = 1.0;
-    c->mp.momentum_q = q;
-    c->mp.gamma = strcmp(method, "mvr2") == 0 ? 1.0 : 0.0;
-    c->mp.stochastic = variant && strcmp(variant, "noise") == 0;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = seeds;
+    lmc_thm_config_vr(c, label, problem, variant, 0, kappa, method, eta0, p,
+                      q, K, seeds);
 }
 
 static size_t

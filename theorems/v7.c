@@ -39,35 +39,6 @@ v7_check(const lmc_check_config *c, const lmc_check_options *o,
     return lmc_thm_v5_check(c, o, r, 1);
 }
 
-static void
-config(lmc_check_config *c, const char *label, const char *problem,
-       const char *variant, size_t m, double kappa, const char *method,
-       double eta0, double p, double q, size_t K, size_t seeds)
-{
-    memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = variant;
-    c->pp.kappa = kappa;
-    c->pp.m = m;
-    if (variant && strcmp(variant, "noise") == 0)
-        c->pp.sigma = 0.1;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = p > 0 ? LMC_STEP_POLY : LMC_STEP_CONSTANT;
-    c->mp.step_p = p;
-    c->mp.momentum_poly = q > 0;
-    c->mp.momentum_c = 1.0;
-    c->mp.momentum_q = q;
-    c->mp.gamma = strcmp(method, "mvr2") == 0 ? 1.0 : 0.0;
-    c->mp.stochastic = variant && strcmp(variant, "noise") == 0;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = seeds;
-}
 
 static size_t
 v7_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
@@ -75,19 +46,19 @@ v7_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     lmc_check_config all[8];
     size_t n = 0;
     const double p3 = 2.0 / 3.0;
-    config(&all[n++], "lsq exact m=1 muon beta=0 eta=1 (tight)", "lsq",
+    lmc_thm_config_vr(&all[n++], "lsq exact m=1 muon beta=0 eta=1 (tight)", "lsq",
            "exact", 1, 1, "muon", 1.0, 0, 0, 20, 1);
-    config(&all[n++], "lsq noise kappa=2 mvr2 eta=0.05 t^-2/3, t^-2/3",
+    lmc_thm_config_vr(&all[n++], "lsq noise kappa=2 mvr2 eta=0.05 t^-2/3, t^-2/3",
            "lsq", "noise", 0, 2, "mvr2", 0.05, p3, p3, 100, 16);
-    config(&all[n++], "lsq noise kappa=2 muon eta=0.05 t^-3/4, t^-1/2",
+    lmc_thm_config_vr(&all[n++], "lsq noise kappa=2 muon eta=0.05 t^-3/4, t^-1/2",
            "lsq", "noise", 0, 2, "muon", 0.05, 0.75, 0.5, 100, 16);
-    config(&all[n++], "pl-sin exact mvr2 eta=0.5 t^-2/3, t^-2/3",
+    lmc_thm_config_vr(&all[n++], "pl-sin exact mvr2 eta=0.5 t^-2/3, t^-2/3",
            "pl-sin", NULL, 0, 0, "mvr2", 0.5, p3, p3, 200, 1);
     if (o->full)
     {
-        config(&all[n++], "lsq noise kappa=2 mvr2 t^-2/3 K=1000", "lsq",
+        lmc_thm_config_vr(&all[n++], "lsq noise kappa=2 mvr2 t^-2/3 K=1000", "lsq",
                "noise", 0, 2, "mvr2", 0.05, p3, p3, 1000, 16);
-        config(&all[n++], "pl-sin exact muon eta=0.5 t^-3/4, t^-1/2 K=2000",
+        lmc_thm_config_vr(&all[n++], "pl-sin exact muon eta=0.5 t^-3/4, t^-1/2 K=2000",
                "pl-sin", NULL, 0, 0, "muon", 0.5, 0.75, 0.5, 2000, 1);
     }
     for (size_t i = 0; i < n && i < cap; i++)
