@@ -3,6 +3,8 @@
 #include "theorem.h"
 #include "status.h"
 
+#include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,34 @@ lmc_check_run_free(lmc_check_run *run)
     lmc_method_free(run->M);
     lmc_problem_free(run->P);
     memset(run, 0, sizeof *run);
+}
+
+/* An ulp-level perturbation of x0 (fp-environment ensembles): entry j
+ * moves by u_j ulp(max_i |x0_i|), u_j uniform in [-1, 1] from a generator
+ * seeded with k; one ulp of 1 when x0 = 0 (problems are scaled to O(1)).
+ * Rounding-level noise of this size is what a different BLAS kernel
+ * leaves after the first step, so a verdict that moves under it is not a
+ * property of the mathematics. */
+static int
+perturb_x0(gsl_vector *x0, unsigned long k)
+{
+    double amax = 0;
+    for (size_t j = 0; j < x0->size; j++)
+        amax = fmax(amax, fabs(gsl_vector_get(x0, j)));
+    if (amax == 0)
+        amax = 1;
+    const double ulp = nextafter(amax, INFINITY) - amax;
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!g)
+        LMC_ERROR(LMC_ENOMEM, "x0 perturbation: no memory");
+    gsl_rng_set(g, k);
+    for (size_t j = 0; j < x0->size; j++)
+    {
+        const double u = 2 * gsl_rng_uniform(g) - 1;
+        gsl_vector_set(x0, j, gsl_vector_get(x0, j) + u * ulp);
+    }
+    gsl_rng_free(g);
+    return LMC_SUCCESS;
 }
 
 int
@@ -108,6 +138,12 @@ lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
     status = lmc_problem_x0(run->P, run->x0);
     if (status)
         goto fail;
+    if (c->perturb)
+    {
+        status = perturb_x0(run->x0, c->perturb);
+        if (status)
+            goto fail;
+    }
     gsl_vector_memcpy(run->x, run->x0);
     status = lmc_run(run->M, run->x, &c->rp, run->tr);
     if (status)

@@ -59,6 +59,11 @@ typedef struct lmc_check_config
                                    declared L, L_frob, L0, L1, sigma, Lbar
                                    are multiplied by it and mu divided
                                    (0 or 1: unchanged) */
+    unsigned long perturb;      /* fp-environment ensemble member: 0 runs
+                                   from the problem's x0; k > 0 moves each
+                                   entry of x0 by a seeded random multiple
+                                   in [-1, 1] of one ulp of the largest
+                                   |x0_j| (of 1 if x0 = 0), stream k */
     const char *finding;        /* a known finding (its id in
                                    reports/findings.md, e.g. "F1"): the
                                    statement as written is expected to
@@ -76,6 +81,16 @@ typedef struct lmc_check_result
     unsigned long seed;         /* the seed that decided (worst case) */
     size_t step;                /* per-step checks: the worst step */
     char detail[512];           /* one line: what was compared, why */
+    /* Checks that decide on an MPFR reference trajectory (exact-arithmetic
+     * dynamics, bit-identical on every machine) set ref_bits to its
+     * precision; the fp64 run of the same configuration is reported
+     * beside it: depart_step is the first step at which it departs from
+     * the reference by more than depart_tol (relative, as the check
+     * defines it), -1 if it never does within the run.  ref_bits = 0:
+     * decided on the fp64 run (depart_* unused). */
+    unsigned ref_bits;
+    long depart_step;
+    double depart_tol;
 } lmc_check_result;
 
 /* Options every check honours. */
