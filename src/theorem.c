@@ -18,6 +18,7 @@ lmc_verdict_name(lmc_verdict v)
     case LMC_UNDECIDED: return "undecided";
     case LMC_HYPOTHESIS_VIOLATED: return "hypothesis violated";
     case LMC_REPORTED: return "reported";
+    case LMC_FRAGILE: return "fragile";
     }
     return "?";
 }

@@ -25,7 +25,9 @@ typedef enum
     LMC_VIOLATED = 1,
     LMC_UNDECIDED = 2,
     LMC_HYPOTHESIS_VIOLATED = 3,
-    LMC_REPORTED = 4 /* report-only entries: nothing asserted */
+    LMC_REPORTED = 4, /* report-only entries: nothing asserted */
+    LMC_FRAGILE = 5   /* the members of a point's fp-environment ensemble
+                         disagree (ensemble.h): fails like undecided */
 } lmc_verdict;
 
 const char *lmc_verdict_name(lmc_verdict v);
@@ -100,6 +102,10 @@ typedef struct lmc_check_options
     double bound_scale;         /* multiplies every bound: 1, or 0.5 for the
                                    negative control that must fail */
     unsigned long seed_base;    /* seeds are seed_base + 0..nseeds-1 */
+    int fp64_decisions;         /* negative control: entries that decide on
+                                   an MPFR reference trajectory decide on
+                                   their fp64 run instead (the ensemble
+                                   must then report them fragile) */
 } lmc_check_options;
 
 typedef struct lmc_theorem

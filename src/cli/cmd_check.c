@@ -11,7 +11,11 @@
  * ordinary points.  Output is deterministic for a fixed
  * seed (timings go to stderr only).
  */
+/* MAP_ANONYMOUS is not in POSIX 2008. */
+#define _DEFAULT_SOURCE
+
 #include "cli.h"
+#include "ensemble.h"
 #include "status.h"
 #include "theorem.h"
 
@@ -19,7 +23,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* OpenBLAS's own prototype: its cblas.h cannot share a translation unit
+ * with GSL's (TOOLCHAIN.md). */
+void openblas_set_num_threads(int n);
 
 static const char *const cmd = "check";
 
@@ -43,6 +53,14 @@ static const char help[] =
     "  --list             print the theorem x problem x method matrix\n"
     "  --junit FILE       also write JUnit XML\n"
     "  --strict           known findings fail like any other point\n"
+    "  --ensemble E       fp-environment ensemble of every point: none,\n"
+    "                     rounding (+ upward, downward, toward-zero IEEE\n"
+    "                     rounding), full (+ two ulp perturbations of\n"
+    "                     x0).  A verdict stands only if every member\n"
+    "                     agrees; else the point is 'fragile' and fails\n"
+    "                     [rounding]\n"
+    "  --jobs N           processes running points in parallel; output\n"
+    "                     order and content do not depend on N  [cores]\n"
     "  --tap-version V    13 or 14; Perl's prove (TAP::Harness 3.44)\n"
     "                     accepts 13 only, the content is the same  [14]\n"
     "  --bound-scale S    multiply every bound by S in (0, 1]: a negative\n"
@@ -53,6 +71,10 @@ static const char help[] =
     "  --control wrong-momentum\n"
     "                     run muon with a deliberately wrong momentum\n"
     "                     update: a negative control, some check must fail\n"
+    "  --control fp64-decisions\n"
+    "                     entries that decide on an MPFR reference\n"
+    "                     trajectory decide on their fp64 run instead: a\n"
+    "                     negative control, some point must be 'fragile'\n"
     "  -h, --help         this text\n"
     "\n"
     "In another project's CI:  lmocheck check --quick || exit 1\n";
@@ -128,13 +150,295 @@ print_list(const cli_list *ths, const lmc_check_options *o)
     return LMC_EXIT_OK;
 }
 
+typedef struct
+{
+    const lmc_theorem *T;
+    lmc_check_config c;
+} check_point;
+
+/* One check run: its points, the ensemble members, and the counters. */
+typedef struct
+{
+    check_point *pts;
+    size_t npts;
+    const lmc_ensemble_member *members;
+    size_t nm;
+    lmc_ensemble_kind ensemble;
+    const lmc_check_options *o;
+    FILE *jf;
+    int strict, wrong_momentum, progress;
+    double cscale;
+    lmc_ensemble_out *outs; /* npts x nm, point-major */
+    size_t point, failed, fragile, todo, reproduced;
+} check_run;
+
+static void
+yaml_range(FILE *out, const char *key, double lo, double hi)
+{
+    if (isnan(lo))
+        fprintf(out, "    %s: null\n", key);
+    else
+        fprintf(out, "    %s: [%.10g, %.10g]\n", key, lo, hi);
+}
+
+/* Prints point i (TAP line, YAML block, JUnit case) from its members. */
+static void
+emit_point(check_run *R, size_t i)
+{
+    const check_point *p = &R->pts[i];
+    const lmc_theorem *T = p->T;
+    const lmc_check_config *c = &p->c;
+    const lmc_ensemble_out *mo = R->outs + i * R->nm;
+    lmc_ensemble_summary sum;
+    lmc_ensemble_summarize(R->members, mo, R->nm, &sum);
+    lmc_check_result *r = &sum.r;
+    const int status = sum.status;
+    const size_t point = ++R->point;
+    const int ok = status == LMC_SUCCESS &&
+                   (r->verdict == LMC_HOLDS || r->verdict == LMC_REPORTED);
+    const char *verdict = status == LMC_SUCCESS ? lmc_verdict_name(r->verdict)
+                          : status == LMC_ENSEMBLE_CRASHED ? "crashed"
+                                                           : "error";
+    /* A known finding that fails as recorded (in every member) is
+     * expected; one that holds (or errors, or is fragile) is news. */
+    const char *finding = R->strict ? NULL : c->finding;
+    const int expected = finding && status == LMC_SUCCESS &&
+                         r->verdict == LMC_VIOLATED;
+    if (finding && !expected && !ok)
+        finding = NULL; /* errors, undecided and fragile fail plainly */
+    R->todo += finding != NULL;
+    R->reproduced += expected;
+    R->failed += !expected && (!ok || finding);
+    R->fragile += sum.fragile;
+    printf("%s %zu - %s %s on %s/%s: %s", ok ? "ok" : "not ok", point,
+           T->id, c->label, c->problem, c->method, verdict);
+    if (finding)
+        printf(" # TODO known finding %s (reports/findings.md)%s", finding,
+               ok ? ": it holds now, update the record" : "");
+    printf("\n  ---\n");
+    yaml_string(stdout, "id", T->id);
+    yaml_string(stdout, "title", T->title);
+    yaml_string(stdout, "kind", lmc_theorem_kind_name(T->kind));
+    yaml_string(stdout, "source", T->source);
+    yaml_string(stdout, "provenance", T->provenance);
+    yaml_string(stdout, "problem", c->problem);
+    yaml_string(stdout, "method", c->method);
+    yaml_string(stdout, "verdict", verdict);
+    yaml_num(stdout, "measured", r->measured);
+    yaml_num(stdout, "bound", r->bound);
+    yaml_num(stdout, "ratio", r->ratio);
+    if (!isnan(r->slope))
+    {
+        yaml_num(stdout, "slope", r->slope);
+        yaml_num(stdout, "slope_lo", r->slope_lo);
+        yaml_num(stdout, "slope_hi", r->slope_hi);
+    }
+    printf("  seed: %lu\n", r->seed);
+    if (r->ref_bits)
+    {
+        printf("  reference_bits: %u\n", r->ref_bits);
+        printf("  fp64_departs_at: %ld\n", r->depart_step);
+        yaml_num(stdout, "fp64_depart_tol", r->depart_tol);
+    }
+    if (R->nm > 1)
+    {
+        printf("  ensemble:\n    kind: %s\n",
+               lmc_ensemble_name(R->ensemble));
+        yaml_range(stdout, "measured", sum.measured_min, sum.measured_max);
+        yaml_range(stdout, "bound", sum.bound_min, sum.bound_max);
+        printf("    members:\n");
+        for (size_t k = 0; k < R->nm; k++)
+        {
+            printf("      - {env: %s, verdict: %s, measured: ",
+                   R->members[k].name, lmc_ensemble_word(&mo[k]));
+            if (mo[k].status == LMC_SUCCESS && !isnan(mo[k].r.measured))
+                printf("%.10g}\n", mo[k].r.measured);
+            else
+                printf("null}\n");
+        }
+    }
+    if (R->o->bound_scale != 1)
+        yaml_num(stdout, "bound_scale", R->o->bound_scale);
+    if (R->cscale != 1)
+        yaml_num(stdout, "constant_scale", R->cscale);
+    if (R->wrong_momentum)
+        yaml_string(stdout, "control", "wrong-momentum");
+    if (R->o->fp64_decisions)
+        yaml_string(stdout, "control", "fp64-decisions");
+    if (c->finding)
+        yaml_string(stdout, "finding", c->finding);
+    yaml_string(stdout, "detail", r->detail);
+    printf("  ...\n");
+    fflush(stdout);
+    FILE *jf = R->jf;
+    if (!jf)
+        return;
+    fputs("<testcase classname=\"", jf);
+    xml_text(jf, T->id);
+    fputs("\" name=\"", jf);
+    xml_text(jf, c->label);
+    fputs("\">", jf);
+    if (finding && !ok)
+    {
+        fputs("<skipped message=\"known finding ", jf);
+        xml_text(jf, finding);
+        fputs(" (reports/findings.md): ", jf);
+        xml_text(jf, verdict);
+        fputs("\"/>", jf);
+    }
+    else if (!ok || finding)
+    {
+        fputs("<failure message=\"", jf);
+        xml_text(jf, ok ? "known finding holds now" : verdict);
+        fputs("\">", jf);
+        xml_text(jf, r->detail);
+        fputs("</failure>", jf);
+    }
+    fputs("</testcase>\n", jf);
+}
+
+static void
+run_task(check_run *R, size_t t)
+{
+    const check_point *p = &R->pts[t / R->nm];
+    lmc_ensemble_run(p->T, &p->c, R->o, &R->members[t % R->nm],
+                     &R->outs[t]);
+}
+
+static void
+show_progress(const check_run *R, size_t done, size_t ntasks)
+{
+    if (R->progress)
+        fprintf(stderr, "\r\033[K[%zu/%zu] points printed, %zu/%zu runs "
+                "done", R->point, R->npts, done, ntasks);
+}
+
+/* Runs every (point, member) task, on `jobs` processes when jobs > 1
+ * (each task in a forked child writing its outcome into shared memory:
+ * the checks need no thread safety, a crash is one member's outcome, and
+ * the rounding mode is the child's own), and prints each point as soon
+ * as it and all points before it are complete, so the output is the same
+ * for every job count and a long run shows its points as they come.
+ * Returns 0, or -1 if memory could not be had. */
+static int
+run_points(check_run *R, long jobs)
+{
+    const size_t ntasks = R->npts * R->nm;
+    const size_t bytes = (ntasks ? ntasks : 1) * sizeof *R->outs;
+    if (jobs > (long)ntasks)
+        jobs = ntasks ? (long)ntasks : 1;
+    unsigned char *done = calloc(ntasks ? ntasks : 1, 1);
+    pid_t *pid = calloc(ntasks ? ntasks : 1, sizeof *pid);
+    R->outs = jobs > 1 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                              MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+                       : calloc(1, bytes);
+    if (R->outs == MAP_FAILED)
+        R->outs = NULL;
+    if (!done || !pid || !R->outs)
+    {
+        free(done);
+        free(pid);
+        if (R->outs && jobs <= 1)
+            free(R->outs);
+        else if (R->outs)
+            munmap(R->outs, bytes);
+        return -1;
+    }
+    size_t next = 0, ndone = 0, printed = 0;
+    long running = 0;
+    while (ndone < ntasks)
+    {
+        size_t t;
+        if (jobs <= 1)
+        {
+            t = next++;
+            run_task(R, t);
+        }
+        else
+        {
+            while (running < jobs && next < ntasks)
+            {
+                fflush(stdout);
+                fflush(stderr);
+                if (R->jf)
+                    fflush(R->jf);
+                const pid_t c = fork();
+                if (c == 0)
+                {
+                    run_task(R, next);
+                    _exit(0);
+                }
+                if (c < 0) /* no process: run it here */
+                {
+                    run_task(R, next);
+                    done[next] = 1;
+                    ndone++;
+                }
+                else
+                {
+                    pid[next] = c;
+                    running++;
+                }
+                next++;
+            }
+            if (running == 0)
+                goto print;
+            int st;
+            const pid_t w = waitpid(-1, &st, 0);
+            if (w < 0)
+                break;
+            for (t = 0; t < next && pid[t] != w; t++)
+                ;
+            if (t == next)
+                continue;
+            running--;
+            pid[t] = 0;
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            {
+                lmc_ensemble_out *mo = &R->outs[t];
+                mo->status = LMC_ENSEMBLE_CRASHED;
+                snprintf(mo->error, sizeof mo->error, "member %s crashed "
+                         "(%s %d)", R->members[t % R->nm].name,
+                         WIFSIGNALED(st) ? "signal" : "exit status",
+                         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            }
+        }
+        done[t] = 1;
+        ndone++;
+    print:
+        for (; printed < R->npts; printed++)
+        {
+            size_t k = 0;
+            while (k < R->nm && done[printed * R->nm + k])
+                k++;
+            if (k < R->nm)
+                break;
+            if (R->progress)
+                fputs("\r\033[K", stderr);
+            emit_point(R, printed);
+        }
+        show_progress(R, ndone, ntasks);
+    }
+    if (R->progress)
+        fputs("\r\033[K", stderr);
+    free(done);
+    free(pid);
+    if (jobs > 1)
+        munmap(R->outs, bytes);
+    else
+        free(R->outs);
+    R->outs = NULL;
+    return printed == R->npts ? 0 : -1;
+}
+
 int
 cmd_check(int argc, char **argv)
 {
     enum
     {
         O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
-        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL, O_STRICT
+        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL, O_STRICT,
+        O_ENSEMBLE, O_JOBS
     };
     static const struct option lo[] = {
         {"theorem", required_argument, NULL, O_THEOREM},
@@ -146,6 +450,8 @@ cmd_check(int argc, char **argv)
         {"list", no_argument, NULL, O_LIST},
         {"junit", required_argument, NULL, O_JUNIT},
         {"strict", no_argument, NULL, O_STRICT},
+        {"ensemble", required_argument, NULL, O_ENSEMBLE},
+        {"jobs", required_argument, NULL, O_JOBS},
         {"bound-scale", required_argument, NULL, O_SCALE},
         {"tap-version", required_argument, NULL, O_TAPV},
         {"constant-scale", required_argument, NULL, O_CSCALE},
@@ -159,8 +465,11 @@ cmd_check(int argc, char **argv)
     int list = 0, code = LMC_EXIT_USAGE, tapv = 14;
     double cscale = 1;
     int wrong_momentum = 0;
+    lmc_ensemble_kind ensemble = LMC_ENSEMBLE_ROUNDING;
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     FILE *jf = NULL;
     lmc_check_config *cs = NULL;
+    check_point *pts = NULL;
 
     opterr = 0;
     optind = 1;
@@ -193,6 +502,30 @@ cmd_check(int argc, char **argv)
         case O_LIST: list = 1; break;
         case O_JUNIT: junit = optarg; break;
         case O_STRICT: strict = 1; break;
+        case O_ENSEMBLE:
+        {
+            const int k = lmc_ensemble_parse(optarg);
+            if (k < 0)
+            {
+                cli_fail(cmd, "--ensemble: '%s' is not an ensemble "
+                         "(accepted: none, rounding, full)", optarg);
+                goto out;
+            }
+            ensemble = (lmc_ensemble_kind)k;
+            break;
+        }
+        case O_JOBS:
+        {
+            unsigned long v;
+            if (cli_parse_ulong(optarg, &v) || v < 1 || v > 1024)
+            {
+                cli_fail(cmd, "--jobs: '%s' is not a number of processes "
+                         "(accepted: 1..1024)", optarg);
+                goto out;
+            }
+            jobs = (long)v;
+            break;
+        }
         case O_SCALE:
             if (cli_parse_double(optarg, &o.bound_scale) ||
                 !(o.bound_scale > 0 && o.bound_scale <= 1))
@@ -211,13 +544,17 @@ cmd_check(int argc, char **argv)
             }
             break;
         case O_CONTROL:
-            if (strcmp(optarg, "wrong-momentum"))
+            if (strcmp(optarg, "wrong-momentum") == 0)
+                wrong_momentum = 1;
+            else if (strcmp(optarg, "fp64-decisions") == 0)
+                o.fp64_decisions = 1;
+            else
             {
                 cli_fail(cmd, "--control: '%s' is not a negative control "
-                         "(accepted: wrong-momentum)", optarg);
+                         "(accepted: wrong-momentum, fp64-decisions)",
+                         optarg);
                 goto out;
             }
-            wrong_momentum = 1;
             break;
         case O_TAPV:
             if (strcmp(optarg, "13") && strcmp(optarg, "14"))
@@ -269,6 +606,12 @@ cmd_check(int argc, char **argv)
         code = print_list(&ths, &o);
         goto out;
     }
+    if (jobs < 1)
+        jobs = 1;
+    /* BLAS runs on one thread: parallelism is over points and members
+     * (--jobs), and one-thread kernels make the output independent of
+     * the job count. */
+    openblas_set_num_threads(1);
     if (junit && !(jf = fopen(junit, "w")))
     {
         cli_fail(cmd, "--junit: cannot write '%s'", junit);
@@ -280,26 +623,8 @@ cmd_check(int argc, char **argv)
         code = LMC_EXIT_FAIL;
         goto out;
     }
-    /* Count the points first: TAP's plan comes before them. */
-    size_t total = 0;
-    for (size_t i = 0; lmc_theorems[i]; i++)
-    {
-        const lmc_theorem *T = lmc_theorems[i];
-        if (!in_list(&ths, T->id))
-            continue;
-        const size_t n = T->configs(&o, cs, MAX_CONFIGS);
-        for (size_t j = 0; j < n && j < MAX_CONFIGS; j++)
-            total += in_list(&probs, cs[j].problem) &&
-                     in_list(&meths, cs[j].method);
-    }
-    printf("TAP version %d\n1..%zu\n", tapv, total);
-    if (jf)
-        fprintf(jf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                    "<testsuites name=\"lmocheck check\">\n"
-                    "<testsuite name=\"lmocheck\" tests=\"%zu\">\n",
-                total);
-    const int progress = isatty(STDERR_FILENO);
-    size_t point = 0, failed = 0, todo = 0, reproduced = 0;
+    /* The points, in registry order: TAP's plan comes before them. */
+    size_t total = 0, cap = 0;
     for (size_t i = 0; lmc_theorems[i]; i++)
     {
         const lmc_theorem *T = lmc_theorems[i];
@@ -308,109 +633,54 @@ cmd_check(int argc, char **argv)
         const size_t n = T->configs(&o, cs, MAX_CONFIGS);
         for (size_t j = 0; j < n && j < MAX_CONFIGS; j++)
         {
-            lmc_check_config *c = &cs[j];
-            if (!in_list(&probs, c->problem) || !in_list(&meths, c->method))
+            if (!in_list(&probs, cs[j].problem) ||
+                !in_list(&meths, cs[j].method))
                 continue;
-            c->constant_scale = cscale;
-            c->mp.control_wrong_momentum = wrong_momentum;
-            point++;
-            if (progress)
-                fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", point, total,
-                        T->id, c->label);
-            lmc_check_result r;
-            memset(&r, 0, sizeof r);
-            r.measured = r.bound = r.ratio = NAN;
-            r.slope = r.slope_lo = r.slope_hi = NAN;
-            const int status = T->check(c, &o, &r);
-            const int ok = status == LMC_SUCCESS &&
-                           (r.verdict == LMC_HOLDS ||
-                            r.verdict == LMC_REPORTED);
-            const char *verdict = status == LMC_SUCCESS
-                                      ? lmc_verdict_name(r.verdict)
-                                      : "error";
-            if (status != LMC_SUCCESS)
-                snprintf(r.detail, sizeof r.detail, "%s", lmc_last_error());
-            /* A known finding that fails as recorded is expected; one
-             * that holds (or errors) is news. */
-            const char *finding = strict ? NULL : c->finding;
-            const int expected = finding && status == LMC_SUCCESS &&
-                                 r.verdict == LMC_VIOLATED;
-            if (finding && !expected && !ok)
-                finding = NULL; /* errors and undecided fail plainly */
-            todo += finding != NULL;
-            reproduced += expected;
-            failed += !expected && (!ok || finding);
-            if (progress)
-                fputs("\r\033[K", stderr);
-            printf("%s %zu - %s %s on %s/%s: %s", ok ? "ok" : "not ok",
-                   point, T->id, c->label, c->problem, c->method, verdict);
-            if (finding)
-                printf(" # TODO known finding %s (reports/findings.md)%s",
-                       finding, ok ? ": it holds now, update the record"
-                                   : "");
-            printf("\n  ---\n");
-            yaml_string(stdout, "id", T->id);
-            yaml_string(stdout, "title", T->title);
-            yaml_string(stdout, "kind", lmc_theorem_kind_name(T->kind));
-            yaml_string(stdout, "source", T->source);
-            yaml_string(stdout, "provenance", T->provenance);
-            yaml_string(stdout, "problem", c->problem);
-            yaml_string(stdout, "method", c->method);
-            yaml_string(stdout, "verdict", verdict);
-            yaml_num(stdout, "measured", r.measured);
-            yaml_num(stdout, "bound", r.bound);
-            yaml_num(stdout, "ratio", r.ratio);
-            if (!isnan(r.slope))
+            if (total == cap)
             {
-                yaml_num(stdout, "slope", r.slope);
-                yaml_num(stdout, "slope_lo", r.slope_lo);
-                yaml_num(stdout, "slope_hi", r.slope_hi);
-            }
-            printf("  seed: %lu\n", r.seed);
-            if (o.bound_scale != 1)
-                yaml_num(stdout, "bound_scale", o.bound_scale);
-            if (cscale != 1)
-                yaml_num(stdout, "constant_scale", cscale);
-            if (wrong_momentum)
-                yaml_string(stdout, "control", "wrong-momentum");
-            if (c->finding)
-                yaml_string(stdout, "finding", c->finding);
-            yaml_string(stdout, "detail", r.detail);
-            printf("  ...\n");
-            if (jf)
-            {
-                fputs("<testcase classname=\"", jf);
-                xml_text(jf, T->id);
-                fputs("\" name=\"", jf);
-                xml_text(jf, c->label);
-                fputs("\">", jf);
-                if (finding && !ok)
+                cap = cap ? 2 * cap : 128;
+                check_point *np = realloc(pts, cap * sizeof *np);
+                if (!np)
                 {
-                    fputs("<skipped message=\"known finding ", jf);
-                    xml_text(jf, finding);
-                    fputs(" (reports/findings.md): ", jf);
-                    xml_text(jf, verdict);
-                    fputs("\"/>", jf);
+                    code = LMC_EXIT_FAIL;
+                    goto out;
                 }
-                else if (!ok || finding)
-                {
-                    fputs("<failure message=\"", jf);
-                    xml_text(jf, ok ? "known finding holds now" : verdict);
-                    fputs("\">", jf);
-                    xml_text(jf, r.detail);
-                    fputs("</failure>", jf);
-                }
-                fputs("</testcase>\n", jf);
+                pts = np;
             }
+            pts[total].T = T;
+            pts[total].c = cs[j];
+            pts[total].c.constant_scale = cscale;
+            pts[total].c.mp.control_wrong_momentum = wrong_momentum;
+            total++;
         }
+    }
+    printf("TAP version %d\n1..%zu\n", tapv, total);
+    if (jf)
+        fprintf(jf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<testsuites name=\"lmocheck check\">\n"
+                    "<testsuite name=\"lmocheck\" tests=\"%zu\">\n",
+                total);
+    check_run run = {.pts = pts, .npts = total, .o = &o, .jf = jf,
+                     .strict = strict, .cscale = cscale,
+                     .wrong_momentum = wrong_momentum,
+                     .progress = isatty(STDERR_FILENO)};
+    run.members = lmc_ensemble_members(ensemble, &run.nm);
+    run.ensemble = ensemble;
+    if (run_points(&run, jobs))
+    {
+        code = LMC_EXIT_FAIL;
+        goto out;
     }
     if (jf)
         fputs("</testsuite>\n</testsuites>\n", jf);
-    printf("# %zu points: %zu failed; %zu known findings (TODO), %zu of "
-           "them reproduced\n", point, failed, todo, reproduced);
-    code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+    printf("# %zu points: %zu failed (%zu fragile); %zu known findings "
+           "(TODO), %zu of them reproduced; ensemble %s (%zu members)\n",
+           run.point, run.failed, run.fragile, run.todo, run.reproduced,
+           lmc_ensemble_name(ensemble), run.nm);
+    code = run.failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
 out:
     free(cs);
+    free(pts);
     if (jf && fclose(jf) != 0)
     {
         cli_fail(cmd, "--junit: write to '%s' failed", junit);

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* OpenBLAS's own prototypes (its cblas.h clashes with GSL's). */
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
 #ifndef LMC_VERSION
 #define LMC_VERSION "unknown"
 #endif
@@ -56,7 +60,10 @@ main(int argc, char **argv)
     }
     if (strcmp(cmd, "--version") == 0)
     {
-        printf("lmocheck %s\n", LMC_VERSION);
+        /* The BLAS build and the kernel it picked for this CPU (or
+         * OPENBLAS_CORETYPE): the last bits of fp64 runs depend on it. */
+        printf("lmocheck %s\nblas: %s; core %s\n", LMC_VERSION,
+               openblas_get_config(), openblas_get_corename());
         return LMC_EXIT_OK;
     }
     if (strcmp(cmd, "oracle") == 0)
