@@ -15,8 +15,8 @@ static const lmc_ensemble_member members[] = {
     {"upward", FE_UPWARD, 0},
     {"downward", FE_DOWNWARD, 0},
     {"toward-zero", FE_TOWARDZERO, 0},
-    {"x0+ulp#1", FE_TONEAREST, 1},
-    {"x0+ulp#2", FE_TONEAREST, 2},
+    {"x0+ulp#1", -1, 1},
+    {"x0+ulp#2", -1, 2},
 };
 
 const lmc_ensemble_member *
