@@ -1,9 +1,12 @@
 /* theorems/common.c -- MPFR re-evaluation at stored iterates. */
 #include "common.h"
 #include "assume.h"
+#include "icl.h"
+#include "mf.h"
 #include "status.h"
 
 #include <float.h>
+#include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -269,4 +272,96 @@ lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w)
 {
     lmc_thm_result(r, w->verdict, w->lhs, w->rhs);
     r->step = w->k;
+}
+
+int
+lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
+                double stop_first, int keep_x, lmc_traj **out)
+{
+    const lmc_problem *P = run->P;
+    lmc_traj_problem tp;
+    memset(&tp, 0, sizeof tp);
+    tp.layout = &P->layout;
+    if (P->type == &lmc_problem_icl)
+    {
+        const lmc_icl_state *st = P->state;
+        tp.type = &lmc_traj_icl;
+        tp.a = st->lam;
+        tp.N = st->N;
+    }
+    else if (P->type == &lmc_problem_mf || P->type == &lmc_problem_mf_sym)
+    {
+        const lmc_mf_state *st = P->state;
+        tp.type = st->sym ? &lmc_traj_mf_sym : &lmc_traj_mf;
+        tp.a = st->phi;
+        tp.b = st->psi;
+        tp.lambda = st->lambda;
+    }
+    else
+        LMC_ERROR(LMC_EDOM, "no reference trajectory for problem '%s' "
+                  "(accepted: icl, mf, mf-sym)", P->type->name);
+    const size_t iters = run->tr->cap - 1; /* cap = budget + 1 */
+    /* Drift check where the exact dynamics have an invariant set the run
+     * starts on and can leave: icl from Gamma_0 = 0 under simplified
+     * Muon.  GD keeps it stably (its map is linear with |1 - eta
+     * lambda_i s_j| <= 1: the off-commutant part never grows), Adam does
+     * not keep it at all (entrywise maps). */
+    const int watch = P->type == &lmc_problem_icl &&
+                      run->M->type == &lmc_method_simplified_muon &&
+                      gsl_vector_isnull(run->x0);
+    unsigned prec = P->type == &lmc_problem_icl ? LMC_THM_REF_BITS
+                                                : LMC_THM_REF_BITS_MF;
+    for (;;)
+    {
+        lmc_traj *tr = lmc_traj_alloc(P->layout.total, iters, keep_x);
+        if (!tr)
+            return LMC_ENOMEM; /* reported */
+        const lmc_traj_options o = {.prec = prec, .iters = iters,
+                                    .stop_settled = stop_settled,
+                                    .stop_first = stop_first,
+                                    .drift = watch,
+                                    .max_drift = LMC_THM_DRIFT_TOL};
+        const int status = lmc_traj_run(tr, &tp, run->M->type,
+                                        &run->M->params, run->x0->data, &o);
+        if (status != LMC_SUCCESS)
+        {
+            lmc_traj_free(tr);
+            return status;
+        }
+        if (tr->stop != LMC_TRAJ_DRIFT)
+        {
+            *out = tr;
+            return LMC_SUCCESS;
+        }
+        /* Ziv-style retry: rounding noise 2^-prec grew to the drift
+         * tolerance ~2^-40 in tx steps, g = (prec - 40) / tx bits a step
+         * (measured 1.6-2.2 on icl d = 8, kappa 10..1e3); a run of n steps
+         * needs prec' >= g n + 40, plus 32 bits of margin, g taken 25%
+         * larger because the growth rate rises along the run.  n is the
+         * early stop's estimate, else the budget. */
+        const size_t tx = tr->n > 1 ? tr->n - 1 : 1;
+        const size_t n = tr->settle_min > tx ? tr->settle_min + 8 : iters;
+        lmc_traj_free(tr);
+        /* in integers, so that the choice cannot depend on the rounding
+         * mode: want = ceil(1.25 (prec - 40) n / tx) + 72, rounded up to a
+         * multiple of 64 bits */
+        const size_t want = (5 * (size_t)(prec - 40) * n + 4 * tx - 1) /
+                                (4 * tx) + 72;
+        const unsigned next = (unsigned)(64 * ((want + 63) / 64));
+        if (prec >= LMC_THM_REF_BITS_MAX)
+            LMC_ERROR(LMC_ENOCONV, "reference trajectory: drift above %g at "
+                      "step %zu even at %u bits", LMC_THM_DRIFT_TOL, tx,
+                      prec);
+        prec = next > prec + 64 ? next : prec + 64;
+        prec = prec < LMC_THM_REF_BITS_MAX ? prec : LMC_THM_REF_BITS_MAX;
+    }
+}
+
+void
+lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
+{
+    r->ref_bits = tr->prec > r->ref_bits ? tr->prec : r->ref_bits;
+    r->depart_tol = LMC_THM_DEPART_TOL;
+    if (step >= 0 && (r->depart_step < 0 || step < r->depart_step))
+        r->depart_step = step;
 }

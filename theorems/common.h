@@ -8,6 +8,7 @@
 #include "decide.h"
 #include "problem_mp.h"
 #include "theorem.h"
+#include "traj_mp.h"
 
 /* Relative error bound of a (dual) norm of a block computed in double:
  * the SVD behind spectral and nuclear norms is backward stable, so each
@@ -116,5 +117,54 @@ int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
 /* The V5 check, and with pl = 1 V7's PL form. */
 int lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
                      lmc_check_result *r, int pl);
+
+/* MPFR reference trajectories (src/mp/traj_mp.h) for the soft checks of
+ * THEORY section 4.  LMC_THM_REF_BITS is the starting precision: its
+ * rounding floor 2^-128 ~ 3e-39 sits 30 orders below every count
+ * tolerance (1e-6 .. 1e-10).  Where the exact dynamics keep an invariant
+ * set that the computed run can leave (icl from Gamma_0 = 0: Gamma_t
+ * commutes with Lambda), the drift from it is watched: the set is
+ * transversally unstable under simplified Muon (the polar factor
+ * amplifies off-commutant noise by ~1/sigma_min of the gradient; measured
+ * ~2 bits a step on icl d = 8, kappa >= 10), so a fixed precision tracks
+ * the exact trajectory only for ~(prec - 40) / 2 steps.  The reference is
+ * accepted when its drift stays <= LMC_THM_DRIFT_TOL = 1e-12 (relative
+ * commutator) over the whole run; else the run is repeated at a precision
+ * extrapolated from the observed growth (Ziv loop), up to
+ * LMC_THM_REF_BITS_MAX.
+ * LMC_THM_DEPART_TOL is the departure threshold of the fp64 run: a
+ * relative parameter difference 1e6 above double rounding, 2-4 orders
+ * below the count tolerances, so a departure before a count step means
+ * the fp64 count is not the exact-arithmetic count. */
+#define LMC_THM_REF_BITS 128
+/* mf / mf-sym (P2, P5): no invariant set to watch (the stored Phi, Psi
+ * are orthonormal only to ~1e-16, so even the exact dynamics of the
+ * double data leave the aligned set at that level, and the run amplifies
+ * it like icl's), so the precision is fixed from measurement: on P2/P5's
+ * configuration (kappa 1..1e3, 400 steps) runs at 128 and 192 bits part
+ * at steps 126-340, 256 and 320 at step 178 for kappa = 1 (identical for
+ * kappa >= 10), 320 and 384 agree to 1.8e-12 and 448 and 512 are
+ * identical; tests/t-mp-traj.c compares 384 with 448 bits. */
+#define LMC_THM_REF_BITS_MF 384
+#define LMC_THM_REF_BITS_MAX 4096
+#define LMC_THM_DRIFT_TOL 1e-12
+#define LMC_THM_DEPART_TOL 1e-10
+
+/* The reference trajectory of the check run `run` (problem icl, mf or
+ * mf-sym; method gd, simplified-muon or adam) from run->x0 with the
+ * run's method parameters and budget, from LMC_THM_REF_BITS up as above;
+ * stop_settled and stop_first as in lmc_traj_options (0: off); keep_x
+ * keeps the iterates (for lmc_traj_depart).  *out is owned by the caller
+ * (lmc_traj_free); (*out)->prec is the precision accepted.  LMC_EDOM for
+ * another problem, LMC_ENOCONV if the drift stays above its tolerance at
+ * LMC_THM_REF_BITS_MAX. */
+int lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
+                    double stop_first, int keep_x, lmc_traj **out);
+
+/* Folds one fp64-vs-reference departure into a check result: keeps the
+ * earliest departing step over the calls (-1 if none departed), the
+ * largest reference precision in ref_bits, and sets depart_tol.  Start
+ * with r->depart_step = -1, r->ref_bits = 0. */
+void lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step);
 
 #endif /* LMC_THEOREMS_COMMON_H */

@@ -41,6 +41,27 @@
  * (reports/findings.md) and `check` reports it as TAP TODO (expected to
  * fail; the run fails if it ever holds).  The threshold is not loosened.
  *
+ * On the MPFR reference (2026-12-04).  Both points decide on the
+ * reference trajectory of the configuration (src/mp/traj_mp.h, 384 bits,
+ * common.h), the fp64 rates and the fp64 run's departure step beside it.
+ * The fp64 run leaves the exact trajectory early (relative difference >
+ * 1e-10 at step 94 for kappa = 1, 10-18 for kappa >= 10; the aligned set
+ * is transversally unstable as in p4.c), and its per-iterate fit moved
+ * by up to 37% between OpenBLAS kernels.  On the reference (the window
+ * and fit unchanged): rates 0.04477, 0.05140, 0.05254, 0.05077 for kappa
+ * 1..1e3 (spread 17.4%), R^2 0.830, 0.997, 0.948, 0.939, pair-RMS R^2 >=
+ * 0.9995.  FINDING F10: the rate claim fails in exact arithmetic and
+ * holds in fp64 (spread 2.9-4.6%): at kappa = 1 all four modes have the
+ * same target and move in lockstep, so e_t is one mode's 2-cycle
+ * sawtooth and the fit's slope is off by 13% (R^2 0.83); rounding
+ * desynchronizes the modes in fp64 and smooths the error.  Both points
+ * are TODO points now (F3 the fit, F10 the rate).  From the small random
+ * init (--full) the modes are not in lockstep and the rate claim holds on
+ * the reference too (0.03042..0.03059, spread 0.56%).  The reference's numbers
+ * depend on the stored Phi, Psi, which differ in the last bits between
+ * OpenBLAS kernels (they come from a QR that calls BLAS): rates 0.04461 ..
+ * 0.05204 (spread 16.7%) under Haswell; the verdicts agree.
+ *
  * Decisions (param[1] selects: 0 the rate, 1 the fit): every kappa
  * reaches E_LO, and either max rate / min rate - 1 < RATE_VAR = 0.10
  * across kappa (measured / bound (max/min - 1) / RATE_VAR), or each
@@ -90,37 +111,80 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
     const size_t nk = (size_t)c->param[0];
     double rate[MAX_KAPPA], r2[MAX_KAPPA], r2p[MAX_KAPPA];
     double tt[MAX_WIN], le[MAX_WIN], lp[MAX_WIN]; /* 96 KiB of stack */
-    if (nk < 2 || nk > MAX_KAPPA || c->rp.iters >= MAX_WIN)
+    /* the second half of tt, lp holds the fp64 fit */
+    if (nk < 2 || nk > MAX_KAPPA || c->rp.iters >= MAX_WIN / 2)
         LMC_ERROR(LMC_EINVAL, "P5 '%s': want 2..%d kappas and < %d steps",
-                  c->label, MAX_KAPPA, MAX_WIN);
-    char list[400] = "";
-    size_t len = 0;
+                  c->label, MAX_KAPPA, MAX_WIN / 2);
+    char list[400] = "", list64[200] = "";
+    size_t len = 0, len64 = 0;
+    r->depart_step = -1;
+    r->ref_bits = 0;
     const double s = o->bound_scale;
     double r2min = 1, rmin = INFINITY, rmax = 0;
     for (size_t i = 0; i < nk; i++)
     {
         lmc_check_config ci = *c;
         ci.pp.kappa = pow(10, (double)i);
+        ci.no_iterates = 0; /* the departure from the reference */
         lmc_check_run run;
         LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
         const lmc_mf_state *st = run.P->state;
         double f0 = 0;
         for (size_t j = 0; j < st->r; j++)
             f0 += st->lambda[j] * st->lambda[j] / 2;
-        size_t ta = 0, tb, npts = 0;
-        while (ta < run.tr->n && !(sqrt(run.tr->gap[ta] / f0) <= E_HI))
-            ta++;
-        for (tb = ta; tb < run.tr->n; tb++)
+        /* fp64 window, reported beside the reference's */
+        size_t ta64 = 0, tb64;
+        while (ta64 < run.tr->n && !(sqrt(run.tr->gap[ta64] / f0) <= E_HI))
+            ta64++;
+        for (tb64 = ta64; tb64 < run.tr->n; tb64++)
+            if (sqrt(run.tr->gap[tb64] / f0) <= E_LO)
+                break;
+        /* The decision's window and fit on the MPFR reference (same
+         * data, x0, steps), run until its first e_t <= E_LO: its e_t is
+         * ||U V^T - M*||_F / ||M*||_F, the quantity above. */
+        lmc_traj *tr = NULL;
+        int status = lmc_thm_ref_run(&run, 0, E_LO, 1, &tr);
+        if (status != LMC_SUCCESS)
         {
-            const double e = sqrt(run.tr->gap[tb] / f0);
-            const double ep = sqrt(run.tr->gap[tb > 0 ? tb - 1 : 0] / f0);
+            lmc_check_run_free(&run);
+            return status;
+        }
+        const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
+                                         LMC_THM_DEPART_TOL, NULL);
+        lmc_thm_ref_depart(r, tr, dep);
+        size_t ta = 0, tb, npts = 0;
+        while (ta < tr->n && !(tr->err[ta] <= E_HI))
+            ta++;
+        for (tb = ta; tb < tr->n; tb++)
+        {
+            const double e = tr->err[tb];
+            const double ep = tr->err[tb > 0 ? tb - 1 : 0];
             tt[npts] = (double)tb;
             lp[npts] = 0.5 * log((e * e + ep * ep) / 2);
             le[npts++] = log(e);
             if (e <= E_LO)
                 break;
         }
-        const size_t nrec = run.tr->n;
+        const size_t nrec = tr->n;
+        lmc_traj_free(tr);
+        /* fp64 fit over its own window, for the report */
+        double rate64 = NAN;
+        if (tb64 < run.tr->n && tb64 > ta64 + 10)
+        {
+            size_t m = 0;
+            for (size_t k = ta64; k <= tb64; k++, m++)
+            {
+                tt[MAX_WIN / 2 + m] = (double)k;
+                lp[MAX_WIN / 2 + m] = 0.5 * log(run.tr->gap[k] / f0);
+            }
+            double a0, a1, v00, v01, v11, ss;
+            gsl_fit_linear(tt + MAX_WIN / 2, 1, lp + MAX_WIN / 2, 1, m, &a0,
+                           &a1, &v00, &v01, &v11, &ss);
+            rate64 = -a1;
+        }
+        if (len64 < sizeof list64)
+            len64 += (size_t)snprintf(list64 + len64, sizeof list64 - len64,
+                                      "%s%.4f", i ? ", " : "", rate64);
         lmc_check_run_free(&run);
         if (tb >= nrec || npts < 10)
         {
@@ -164,6 +228,9 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
              1 - tol_r2, rmax / rmin - 1,
              fit ? "reported; the rate point wants" : "want", tol_var,
              -log(c->mp.step_rho));
+    const size_t l = strlen(r->detail);
+    snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
+             "MPFR reference; fp64 rates %s", r->ref_bits, list64);
     return LMC_SUCCESS;
 }
 
@@ -189,7 +256,10 @@ config(lmc_check_config *c, const char *label, const char *init,
     c->no_iterates = 1;
     c->param[0] = (double)nk;
     c->param[1] = fit;
-    c->finding = fit ? "F3" : NULL;
+    /* F10: from the aligned init the rate spread holds in fp64 and fails
+     * on the reference (the kappa = 1 modes move in lockstep); from the
+     * small random init it holds on both */
+    c->finding = fit ? "F3" : strcmp(init, "aligned") == 0 ? "F10" : NULL;
 }
 
 static size_t

@@ -1,0 +1,796 @@
+/* mp/traj_mp.c -- MPFR reference trajectories of gd, simplified Muon and
+ * Adam on icl, mf and mf-sym (the math, the polar factor's stopping rule
+ * and the rigorous early stop are in traj_mp.h).
+ *
+ * Every MPFR operation rounds to nearest at the working precision except
+ * the early-stop bound, whose roundings are directed (commented there).
+ * No double arithmetic touches a value that feeds the trajectory: doubles
+ * enter by mpfr_set_d (exact at >= 53 bits) and leave by mpfr_get_d
+ * (nearest), so the result does not depend on the IEEE rounding mode.
+ */
+#include "traj_mp.h"
+
+#include "mp.h"
+#include "status.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
+
+/* Report, set status and unwind. */
+#define FAIL(code, ...)                                                      \
+    do                                                                       \
+    {                                                                        \
+        lmc_error(__FILE__, __LINE__, (code), __VA_ARGS__);                  \
+        status = (code);                                                     \
+        goto fail;                                                           \
+    } while (0)
+
+/* Propagate a failure the callee already reported. */
+#define CHECK(expr)                                                          \
+    do                                                                       \
+    {                                                                        \
+        status = (expr);                                                     \
+        if (status != LMC_SUCCESS)                                           \
+            goto fail;                                                       \
+    } while (0)
+
+/* lmc_mp_mat_alloc reports its own failure. */
+#define ALLOC(p, m, n, prec)                                                 \
+    do                                                                       \
+    {                                                                        \
+        (p) = lmc_mp_mat_alloc((m), (n), (prec));                            \
+        if (!(p))                                                            \
+        {                                                                    \
+            status = LMC_ENOMEM;                                             \
+            goto fail;                                                       \
+        }                                                                    \
+    } while (0)
+
+/* Polar-factor workspace of one block (K = min side, M = max side). */
+typedef struct
+{
+    size_t M, K;
+    int wide;
+    lmc_mp_mat *am, *q1, *r, *qrw, *y, *xn, *gjw, *p;
+} polar_ws;
+
+/* Everything one run needs, allocated before the loop. */
+typedef struct
+{
+    const lmc_traj_problem *p;
+    mpfr_prec_t prec;
+    lmc_mp_mat *x, *g, *s, *m, *v; /* total x 1: iterate, gradient,
+                                      direction, Adam's moments */
+    lmc_mp_mat *c[4];              /* problem constants (per type) */
+    lmc_mp_mat *t1, *t2;           /* problem temporaries */
+    mpfr_t nref_lo;                /* ||G*||_F or ||M*||_F, rounded down */
+    mpfr_t nref;                   /* the same, nearest */
+    polar_ws pw[LMC_MAX_BLOCKS];
+} traj_ws;
+
+struct lmc_traj_problem_type
+{
+    const char *name;
+    size_t nblocks;
+    /* Builds c[], t1, t2, nref at w->prec. */
+    int (*init)(traj_ws *w);
+    /* e = relative error of w->x (nearest); the gradient into w->g if
+     * grad. */
+    int (*eval)(traj_ws *w, mpfr_t e, int grad);
+    /* out >= the error of any point within Frobenius distance D of w->x
+     * in every block, given eup >= the error at w->x (upward). */
+    int (*bound)(traj_ws *w, mpfr_t out, const mpfr_t eup, const mpfr_t D);
+    /* out = distance of w->x from the invariant set of the exact dynamics
+     * (nearest), or NULL if the problem declares none. */
+    int (*drift)(traj_ws *w, mpfr_t out);
+};
+
+/* View of block i of a total x 1 MPFR vector as a size1 x size2 matrix. */
+static lmc_mp_mat
+block(const lmc_mp_mat *x, const lmc_layout *L, size_t i)
+{
+    lmc_mp_mat b = {L->size1[i], L->size2[i], x->prec,
+                    x->data + L->offset[i]};
+    return b;
+}
+
+/* out = ||a||_F rounded in direction rnd (RNDD or RNDU: every term of
+ * the sum is >= 0, so rounding each fma and the sqrt the same way gives a
+ * one-sided bound). */
+static void
+frob_dir(mpfr_t out, const lmc_mp_mat *a, mpfr_rnd_t rnd)
+{
+    mpfr_set_zero(out, 1);
+    for (size_t k = 0; k < a->size1 * a->size2; k++)
+        mpfr_fma(out, a->data[k], a->data[k], out, rnd);
+    mpfr_sqrt(out, out, rnd);
+}
+
+/* ---- icl: c[0] = Lambda, c[1] = S, c[2] = Lambda^2, c[3] = G*. */
+
+static int
+icl_init(traj_ws *w)
+{
+    const lmc_traj_problem *p = w->p;
+    const size_t d = p->a->size1;
+    int status = LMC_SUCCESS;
+    lmc_mp_mat *sinv = NULL, *gjw = NULL;
+    mpfr_t T, t;
+    mpfr_inits2(w->prec, T, t, (mpfr_ptr)0);
+    if (p->a->size2 != d || p->layout->nblocks != 1 ||
+        p->layout->size1[0] != d || p->layout->size2[0] != d || p->N == 0)
+        FAIL(LMC_EBADLEN, "reference trajectory 'icl': want a d x d Lambda, "
+             "one d x d block and N >= 1");
+    for (int k = 0; k < 4; k++)
+        ALLOC(w->c[k], d, d, w->prec);
+    ALLOC(w->t1, d, d, w->prec);
+    ALLOC(w->t2, d, d, w->prec);
+    ALLOC(sinv, d, d, w->prec);
+    ALLOC(gjw, d, 2 * d, w->prec);
+    CHECK(lmc_mp_mat_set_gsl(w->c[0], p->a));
+    CHECK(lmc_mp_mat_mul(w->c[2], w->c[0], w->c[0]));
+    mpfr_set_zero(T, 1);
+    for (size_t j = 0; j < d; j++)
+        mpfr_add(T, T, ENTRY(w->c[0], j, j), MPFR_RNDN);
+    for (size_t k = 0; k < d * d; k++)
+    {
+        /* S = ((N+1) Lambda^2 + T Lambda) / N: integers, no decimal */
+        mpfr_mul_ui(t, w->c[2]->data[k], (unsigned long)p->N + 1, MPFR_RNDN);
+        mpfr_fma(t, T, w->c[0]->data[k], t, MPFR_RNDN);
+        mpfr_div_ui(w->c[1]->data[k], t, (unsigned long)p->N, MPFR_RNDN);
+    }
+    CHECK(lmc_mp_mat_inverse(sinv, w->c[1], gjw));
+    CHECK(lmc_mp_mat_mul(w->c[3], w->c[0], sinv));
+    frob_dir(w->nref_lo, w->c[3], MPFR_RNDD);
+    lmc_mp_mat_frobenius(w->nref, w->c[3]);
+fail:
+    lmc_mp_mat_free(sinv);
+    lmc_mp_mat_free(gjw);
+    mpfr_clears(T, t, (mpfr_ptr)0);
+    return status;
+}
+
+static int
+icl_eval(traj_ws *w, mpfr_t e, int grad)
+{
+    const size_t d = w->c[0]->size1;
+    lmc_mp_mat G = block(w->x, w->p->layout, 0);
+    /* e = ||G - G*||_F / ||G*||_F, the difference formed in t1 */
+    for (size_t k = 0; k < d * d; k++)
+        mpfr_sub(w->t1->data[k], G.data[k], w->c[3]->data[k], MPFR_RNDN);
+    lmc_mp_mat_frobenius(e, w->t1);
+    mpfr_div(e, e, w->nref, MPFR_RNDN);
+    if (!grad)
+        return LMC_SUCCESS;
+    /* grad = (Lambda G) S - Lambda^2 */
+    LMC_TRY(lmc_mp_mat_mul(w->t1, w->c[0], &G));
+    LMC_TRY(lmc_mp_mat_mul(w->t2, w->t1, w->c[1]));
+    for (size_t k = 0; k < d * d; k++)
+        mpfr_sub(w->g->data[k], w->t2->data[k], w->c[2]->data[k],
+                 MPFR_RNDN);
+    return LMC_SUCCESS;
+}
+
+static int
+icl_bound(traj_ws *w, mpfr_t out, const mpfr_t eup, const mpfr_t D)
+{
+    /* e + D / ||G*||: upward over a lower bound of the norm */
+    mpfr_div(out, D, w->nref_lo, MPFR_RNDU);
+    mpfr_add(out, out, eup, MPFR_RNDU);
+    return LMC_SUCCESS;
+}
+
+/* ||Lambda G - G Lambda||_F / (||Lambda||_F ||G||_F): zero on the set of
+ * matrices commuting with Lambda, which the exact dynamics of every
+ * method here never leave from a G_0 commuting with Lambda (induction:
+ * the gradient Lambda G S - Lambda^2 then commutes with Lambda, and so do
+ * its polar factor and Adam's entrywise maps only in Lambda's own basis:
+ * for Adam the measure is reported, not a property). */
+static int
+icl_drift(traj_ws *w, mpfr_t out)
+{
+    const size_t d = w->c[0]->size1;
+    lmc_mp_mat G = block(w->x, w->p->layout, 0);
+    mpfr_t a;
+    mpfr_init2(a, w->prec);
+    LMC_TRY(lmc_mp_mat_mul(w->t1, w->c[0], &G));
+    LMC_TRY(lmc_mp_mat_mul(w->t2, &G, w->c[0]));
+    for (size_t k = 0; k < d * d; k++)
+        mpfr_sub(w->t1->data[k], w->t1->data[k], w->t2->data[k], MPFR_RNDN);
+    lmc_mp_mat_frobenius(out, w->t1);
+    lmc_mp_mat_frobenius(a, &G);
+    if (!mpfr_zero_p(a))
+    {
+        mpfr_div(out, out, a, MPFR_RNDN);
+        lmc_mp_mat_frobenius(a, w->c[0]);
+        mpfr_div(out, out, a, MPFR_RNDN);
+    }
+    mpfr_clear(a);
+    return LMC_SUCCESS;
+}
+
+const lmc_traj_problem_type lmc_traj_icl = {
+    .name = "icl", .nblocks = 1,
+    .init = icl_init, .eval = icl_eval, .bound = icl_bound,
+    .drift = icl_drift,
+};
+
+/* ---- mf, mf-sym: c[0] = M* (m x n), t1 = R (m x n). */
+
+static int
+mf_init(traj_ws *w)
+{
+    const lmc_traj_problem *p = w->p;
+    const int sym = p->type == &lmc_traj_mf_sym;
+    const gsl_matrix *phi = p->a, *psi = sym ? p->a : p->b;
+    int status = LMC_SUCCESS;
+    lmc_mp_mat *pl = NULL, *ps = NULL;
+    if (!phi || !psi || !p->lambda || phi->size2 != psi->size2 ||
+        p->layout->nblocks != (sym ? 1u : 2u) ||
+        p->layout->size1[0] != phi->size1 ||
+        p->layout->size2[0] != phi->size2 ||
+        (!sym && (p->layout->size1[1] != psi->size1 ||
+                  p->layout->size2[1] != psi->size2)))
+        LMC_ERROR(LMC_EBADLEN, "reference trajectory '%s': Phi, Psi, lambda "
+                  "and the layout disagree", p->type->name);
+    const size_t m = phi->size1, n = psi->size1, r = phi->size2;
+    ALLOC(w->c[0], m, n, w->prec);
+    ALLOC(w->t1, m, n, w->prec);
+    ALLOC(pl, m, r, w->prec);
+    ALLOC(ps, n, r, w->prec);
+    CHECK(lmc_mp_mat_set_gsl(pl, phi));
+    CHECK(lmc_mp_mat_set_gsl(ps, psi));
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < r; k++)
+            /* Phi diag(lambda): the double product, rounded once */
+            mpfr_mul_d(ENTRY(pl, i, k), ENTRY(pl, i, k), p->lambda[k],
+                       MPFR_RNDN);
+    CHECK(lmc_mp_mat_mul_nt(w->c[0], pl, ps));
+    frob_dir(w->nref_lo, w->c[0], MPFR_RNDD);
+    lmc_mp_mat_frobenius(w->nref, w->c[0]);
+    if (mpfr_zero_p(w->nref_lo))
+        FAIL(LMC_EDOM, "reference trajectory '%s': M* = 0", p->type->name);
+fail:
+    lmc_mp_mat_free(pl);
+    lmc_mp_mat_free(ps);
+    return status;
+}
+
+static int
+mf_eval(traj_ws *w, mpfr_t e, int grad)
+{
+    const lmc_layout *L = w->p->layout;
+    const int sym = w->p->type == &lmc_traj_mf_sym;
+    lmc_mp_mat U = block(w->x, L, 0), V = block(w->x, L, sym ? 0 : 1);
+    /* R = U V^T - M* */
+    LMC_TRY(lmc_mp_mat_mul_nt(w->t1, &U, &V));
+    for (size_t k = 0; k < w->t1->size1 * w->t1->size2; k++)
+        mpfr_sub(w->t1->data[k], w->t1->data[k], w->c[0]->data[k],
+                 MPFR_RNDN);
+    lmc_mp_mat_frobenius(e, w->t1);
+    mpfr_div(e, e, w->nref, MPFR_RNDN);
+    if (!grad)
+        return LMC_SUCCESS;
+    lmc_mp_mat gU = block(w->g, L, 0);
+    LMC_TRY(lmc_mp_mat_mul(&gU, w->t1, &V)); /* R V (sym: R X) */
+    if (!sym)
+    {
+        lmc_mp_mat gV = block(w->g, L, 1);
+        LMC_TRY(lmc_mp_mat_mul_tn(&gV, w->t1, &U)); /* R^T U */
+    }
+    return LMC_SUCCESS;
+}
+
+static int
+mf_bound(traj_ws *w, mpfr_t out, const mpfr_t eup, const mpfr_t D)
+{
+    const lmc_layout *L = w->p->layout;
+    const int sym = w->p->type == &lmc_traj_mf_sym;
+    lmc_mp_mat U = block(w->x, L, 0), V = block(w->x, L, sym ? 0 : 1);
+    mpfr_t a, b;
+    mpfr_inits2(w->prec, a, b, (mpfr_ptr)0);
+    /* (D (||U|| + ||V||) + D^2) / ||M*|| + e, all upward (norms from
+     * above, ||M*|| from below) */
+    frob_dir(a, &U, MPFR_RNDU);
+    frob_dir(b, &V, MPFR_RNDU);
+    mpfr_add(a, a, b, MPFR_RNDU);
+    mpfr_add(a, a, D, MPFR_RNDU);
+    mpfr_mul(a, a, D, MPFR_RNDU);
+    mpfr_div(out, a, w->nref_lo, MPFR_RNDU);
+    mpfr_add(out, out, eup, MPFR_RNDU);
+    mpfr_clears(a, b, (mpfr_ptr)0);
+    return LMC_SUCCESS;
+}
+
+const lmc_traj_problem_type lmc_traj_mf = {
+    .name = "mf", .nblocks = 2,
+    .init = mf_init, .eval = mf_eval, .bound = mf_bound,
+};
+
+const lmc_traj_problem_type lmc_traj_mf_sym = {
+    .name = "mf-sym", .nblocks = 1,
+    .init = mf_init, .eval = mf_eval, .bound = mf_bound,
+};
+
+/* ---- the polar factor of an MPFR block */
+
+static void
+polar_ws_free(polar_ws *pw)
+{
+    lmc_mp_mat_free(pw->am);
+    lmc_mp_mat_free(pw->q1);
+    lmc_mp_mat_free(pw->r);
+    lmc_mp_mat_free(pw->qrw);
+    lmc_mp_mat_free(pw->y);
+    lmc_mp_mat_free(pw->xn);
+    lmc_mp_mat_free(pw->gjw);
+    lmc_mp_mat_free(pw->p);
+}
+
+static int
+polar_ws_alloc(polar_ws *pw, size_t size1, size_t size2, mpfr_prec_t wp)
+{
+    int status = LMC_SUCCESS;
+    memset(pw, 0, sizeof *pw);
+    pw->wide = size1 < size2;
+    pw->M = pw->wide ? size2 : size1;
+    pw->K = pw->wide ? size1 : size2;
+    ALLOC(pw->am, pw->M, pw->K, wp);
+    if (pw->M > pw->K)
+    {
+        ALLOC(pw->q1, pw->M, pw->K, wp);
+        ALLOC(pw->r, pw->K, pw->K, wp);
+        ALLOC(pw->qrw, pw->M, pw->K, wp);
+        ALLOC(pw->p, pw->M, pw->K, wp);
+    }
+    ALLOC(pw->y, pw->K, pw->K, wp);
+    ALLOC(pw->xn, pw->K, pw->K, wp);
+    ALLOC(pw->gjw, pw->K, 2 * pw->K, wp);
+    return LMC_SUCCESS;
+fail:
+    polar_ws_free(pw);
+    return status;
+}
+
+static void
+swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
+{
+    mpfr_t *t = a->data;
+    a->data = b->data;
+    b->data = t;
+}
+
+/* Scaled Newton on the square x in place (stopping rule: traj_mp.h). */
+static int
+newton(polar_ws *pw, lmc_mp_mat *x, mpfr_prec_t prec, size_t *iters)
+{
+    const size_t n = x->size1;
+    int status = LMC_SUCCESS, scaling = 1, it;
+    mpfr_t fx, fy, z, zinv, t, d, step, nrm, tol;
+    mpfr_inits2(x->prec, fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    /* 2^-(prec/2 + 8), a power of two: exact */
+    mpfr_set_ui_2exp(tol, 1, -(mpfr_exp_t)(prec / 2 + 8), MPFR_RNDN);
+    for (it = 1; it <= LMC_MP_POLAR_MAXITER; it++)
+    {
+        CHECK(lmc_mp_mat_inverse(pw->y, x, pw->gjw));
+        if (scaling)
+        {
+            /* nearest: z only accelerates; Newton converges for any z > 0 */
+            lmc_mp_mat_frobenius(fx, x);
+            lmc_mp_mat_frobenius(fy, pw->y);
+            mpfr_div(z, fy, fx, MPFR_RNDN);
+            mpfr_sqrt(z, z, MPFR_RNDN);
+        }
+        else
+            mpfr_set_ui(z, 1, MPFR_RNDN);
+        mpfr_ui_div(zinv, 1, z, MPFR_RNDN);
+        mpfr_set_zero(step, 1);
+        mpfr_set_zero(nrm, 1);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++)
+            {
+                mpfr_ptr v = ENTRY(pw->xn, i, j);
+                mpfr_mul(t, z, ENTRY(x, i, j), MPFR_RNDN);
+                mpfr_fma(t, ENTRY(pw->y, j, i), zinv, t, MPFR_RNDN);
+                mpfr_div_2ui(v, t, 1, MPFR_RNDN); /* exact halving */
+                mpfr_sub(d, v, ENTRY(x, i, j), MPFR_RNDN);
+                mpfr_fma(step, d, d, step, MPFR_RNDN);
+                mpfr_fma(nrm, v, v, nrm, MPFR_RNDN);
+            }
+        mpfr_div(step, step, nrm, MPFR_RNDN);
+        mpfr_sqrt(step, step, MPFR_RNDN);
+        swap_data(x, pw->xn);
+        if (!mpfr_number_p(step))
+            FAIL(LMC_EMPFR, "reference polar factor: Newton step is not a "
+                 "number at iteration %d", it);
+        /* the quadratic-convergence argument needs the unscaled
+         * iteration: stop only after scaling is off */
+        if (!scaling && mpfr_less_p(step, tol))
+            break;
+        mpfr_mul_ui(t, step, 100, MPFR_RNDN);
+        if (mpfr_cmp_ui(t, 1) < 0)
+            scaling = 0;
+    }
+    if (it > LMC_MP_POLAR_MAXITER)
+        FAIL(LMC_ENOCONV, "reference polar factor: no convergence in %d "
+             "Newton iterations", LMC_MP_POLAR_MAXITER);
+    *iters += (size_t)it;
+fail:
+    mpfr_clears(fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    return status;
+}
+
+/* q = polar(a) (block views at the trajectory precision, same shape),
+ * computed at pw's precision and rounded to nearest into q. */
+static int
+polar_block(polar_ws *pw, lmc_mp_mat *q, const lmc_mp_mat *a,
+            mpfr_prec_t prec, size_t *iters)
+{
+    for (size_t i = 0; i < a->size1; i++)
+        for (size_t j = 0; j < a->size2; j++)
+            /* exact: the workspace is wider than a */
+            mpfr_set(pw->wide ? ENTRY(pw->am, j, i) : ENTRY(pw->am, i, j),
+                     ENTRY(a, i, j), MPFR_RNDN);
+    lmc_mp_mat *x = pw->am;
+    if (pw->M > pw->K)
+    {
+        LMC_TRY(lmc_mp_mat_qr(pw->q1, pw->r, pw->am, pw->qrw));
+        x = pw->r;
+    }
+    /* newton swaps data pointers between x and xn: both belong to pw */
+    LMC_TRY(newton(pw, x, prec, iters));
+    const lmc_mp_mat *res = x;
+    if (pw->M > pw->K)
+    {
+        LMC_TRY(lmc_mp_mat_mul(pw->p, pw->q1, x));
+        res = pw->p;
+    }
+    for (size_t i = 0; i < q->size1; i++)
+        for (size_t j = 0; j < q->size2; j++)
+            mpfr_set(ENTRY(q, i, j),
+                     pw->wide ? ENTRY(res, j, i) : ENTRY(res, i, j),
+                     MPFR_RNDN);
+    return LMC_SUCCESS;
+}
+
+/* ---- the record */
+
+lmc_traj *
+lmc_traj_alloc(size_t total, size_t iters, int keep_x)
+{
+    if (total == 0 || iters == 0 || iters > ((size_t)1 << 40) / total)
+        LMC_ERROR_NULL(LMC_EBADLEN, "reference trajectory of %zu parameters "
+                       "and %zu steps (want both >= 1, product < 2^40)",
+                       total, iters);
+    lmc_traj *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        LMC_ERROR_NULL(LMC_ENOMEM, "reference trajectory record");
+    tr->cap = iters + 1;
+    tr->total = total;
+    tr->err = malloc(tr->cap * sizeof *tr->err);
+    tr->drift = malloc(tr->cap * sizeof *tr->drift);
+    if (keep_x)
+        tr->xs = malloc(tr->cap * total * sizeof *tr->xs);
+    if (!tr->err || !tr->drift || (keep_x && !tr->xs))
+    {
+        lmc_traj_free(tr);
+        LMC_ERROR_NULL(LMC_ENOMEM, "reference trajectory of %zu steps",
+                       iters);
+    }
+    return tr;
+}
+
+void
+lmc_traj_free(lmc_traj *tr)
+{
+    if (!tr)
+        return;
+    free(tr->err);
+    free(tr->drift);
+    free(tr->xs);
+    free(tr);
+}
+
+static void
+ws_free(traj_ws *w)
+{
+    lmc_mp_mat_free(w->x);
+    lmc_mp_mat_free(w->g);
+    lmc_mp_mat_free(w->s);
+    lmc_mp_mat_free(w->m);
+    lmc_mp_mat_free(w->v);
+    for (int k = 0; k < 4; k++)
+        lmc_mp_mat_free(w->c[k]);
+    lmc_mp_mat_free(w->t1);
+    lmc_mp_mat_free(w->t2);
+    for (size_t i = 0; i < LMC_MAX_BLOCKS; i++)
+        polar_ws_free(&w->pw[i]);
+    mpfr_clears(w->nref_lo, w->nref, (mpfr_ptr)0);
+}
+
+/* eta = eta_t of method.h in MPFR (nearest): the double lr, rho, p taken
+ * exactly. */
+static void
+step_size(mpfr_t eta, const lmc_method_params *mp, size_t t, mpfr_t tmp)
+{
+    mpfr_set_d(eta, mp->lr, MPFR_RNDN);
+    if (mp->step_rule == LMC_STEP_GEOMETRIC)
+    {
+        mpfr_set_d(tmp, mp->step_rho, MPFR_RNDN);
+        mpfr_pow_ui(tmp, tmp, (unsigned long)(t - 1), MPFR_RNDN);
+        mpfr_mul(eta, eta, tmp, MPFR_RNDN);
+    }
+    else if (mp->step_rule == LMC_STEP_POLY)
+    {
+        mpfr_t e;
+        mpfr_init2(e, mpfr_get_prec(tmp));
+        mpfr_set_d(e, -mp->step_p, MPFR_RNDN); /* exact negation */
+        mpfr_set_ui(tmp, (unsigned long)t, MPFR_RNDN);
+        mpfr_pow(tmp, tmp, e, MPFR_RNDN);
+        mpfr_mul(eta, eta, tmp, MPFR_RNDN);
+        mpfr_clear(e);
+    }
+}
+
+/* D = sqrt(kmax) sum_{s > t} eta_s = sqrt(kmax) lr rho^t / (1 - rho),
+ * rounded upward (1 - rho downward): an upper bound of the travel left. */
+static void
+travel_left(mpfr_t D, const lmc_method_params *mp, size_t t, size_t kmax,
+            mpfr_t tmp)
+{
+    mpfr_set_d(tmp, mp->step_rho, MPFR_RNDN); /* exact */
+    mpfr_pow_ui(D, tmp, (unsigned long)t, MPFR_RNDU);
+    mpfr_mul_d(D, D, mp->lr, MPFR_RNDU);
+    mpfr_ui_sub(tmp, 1, tmp, MPFR_RNDD);
+    mpfr_div(D, D, tmp, MPFR_RNDU);
+    mpfr_sqrt_ui(tmp, (unsigned long)kmax, MPFR_RNDU);
+    mpfr_mul(D, D, tmp, MPFR_RNDU);
+}
+
+enum
+{
+    M_GD,
+    M_MUON,
+    M_ADAM
+};
+
+int
+lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
+             const lmc_method_type *T, const lmc_method_params *mp,
+             const double *x0, const lmc_traj_options *o)
+{
+    if (!tr || !p || !p->type || !p->layout || !T || !mp || !x0 || !o)
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: NULL argument");
+    LMC_TRY(lmc_mp_check_prec((mpfr_prec_t)o->prec));
+    const int kind = T == &lmc_method_gd                ? M_GD
+                     : T == &lmc_method_simplified_muon ? M_MUON
+                     : T == &lmc_method_adam            ? M_ADAM
+                                                        : -1;
+    if (kind < 0)
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: method '%s' is not "
+                  "available (accepted: gd, simplified-muon, adam)",
+                  T->name);
+    if (mp->stochastic || (mp->oracle && mp->oracle != &lmc_inexact_exact))
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: only exact gradients "
+                  "and the exact oracle");
+    if (kind == M_ADAM && (mp->momentum_poly || !(mp->momentum >= 0) ||
+                           !(mp->momentum < 1) || !(mp->beta2 >= 0) ||
+                           !(mp->beta2 < 1) || !(mp->eps >= 0)))
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: adam wants a constant "
+                  "beta1, beta2 in [0, 1) and eps >= 0");
+    if (!(mp->lr > 0) || (mp->step_rule == LMC_STEP_GEOMETRIC &&
+                          !(mp->step_rho > 0 && mp->step_rho <= 1)))
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: want lr > 0 and rho in "
+                  "(0, 1]");
+    if (o->iters + 1 > tr->cap || p->layout->total != tr->total)
+        LMC_ERROR(LMC_EBADLEN, "reference trajectory: the record holds %zu "
+                  "steps of %zu parameters, asked %zu of %zu", tr->cap - 1,
+                  tr->total, o->iters, p->layout->total);
+    if (p->layout->nblocks != p->type->nblocks)
+        LMC_ERROR(LMC_EBADLEN, "reference trajectory '%s': %zu blocks, want "
+                  "%zu", p->type->name, p->layout->nblocks,
+                  p->type->nblocks);
+
+    const mpfr_prec_t prec = (mpfr_prec_t)o->prec;
+    const size_t total = tr->total, nb = p->layout->nblocks;
+    const int settle = kind == M_MUON && o->stop_settled > 0 &&
+                       mp->step_rule == LMC_STEP_GEOMETRIC &&
+                       mp->step_rho < 1;
+    int status = LMC_SUCCESS;
+    traj_ws w;
+    memset(&w, 0, sizeof w);
+    w.p = p;
+    w.prec = prec;
+    mpfr_inits2(prec, w.nref_lo, w.nref, (mpfr_ptr)0);
+    mpfr_t e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b;
+    mpfr_inits2(prec, e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps,
+                a, b, (mpfr_ptr)0);
+    ALLOC(w.x, total, 1, prec);
+    ALLOC(w.g, total, 1, prec);
+    if (kind == M_MUON)
+        ALLOC(w.s, total, 1, prec);
+    if (kind == M_ADAM)
+    {
+        ALLOC(w.m, total, 1, prec);
+        ALLOC(w.v, total, 1, prec);
+    }
+    CHECK(p->type->init(&w));
+    size_t kmax = 0;
+    if (kind == M_MUON)
+        for (size_t i = 0; i < nb; i++)
+        {
+            CHECK(polar_ws_alloc(&w.pw[i], p->layout->size1[i],
+                                 p->layout->size2[i],
+                                 prec + LMC_MP_GUARD_BITS));
+            kmax = w.pw[i].K > kmax ? w.pw[i].K : kmax;
+        }
+    for (size_t j = 0; j < total; j++)
+    {
+        if (!isfinite(x0[j]))
+            FAIL(LMC_ENONFINITE, "reference trajectory: x0[%zu] is not "
+                 "finite", j);
+        mpfr_set_d(w.x->data[j], x0[j], MPFR_RNDN); /* exact */
+    }
+    mpfr_set_d(b1, mp->momentum, MPFR_RNDN);
+    mpfr_set_d(b2, mp->beta2, MPFR_RNDN);
+    mpfr_ui_sub(c1, 1, b1, MPFR_RNDN);
+    mpfr_ui_sub(c2, 1, b2, MPFR_RNDN);
+    mpfr_set_d(eps, mp->eps, MPFR_RNDN);
+    mpfr_set_ui(p1, 1, MPFR_RNDN);
+    mpfr_set_ui(p2, 1, MPFR_RNDN);
+    tr->prec = o->prec;
+    tr->polar_iters = 0;
+    tr->settle_min = 0;
+    if (settle)
+        for (size_t t = 0; t <= o->iters; t++)
+        {
+            travel_left(D, mp, t, kmax, tmp);
+            mpfr_div(a, D, w.nref, MPFR_RNDN);
+            if (mpfr_cmp_d(a, o->stop_settled) <= 0)
+            {
+                tr->settle_min = t;
+                break;
+            }
+        }
+    tr->stop = LMC_TRAJ_BUDGET;
+    tr->n = 0;
+
+    for (size_t t = 0;; t++)
+    {
+        /* X_t is in w.x: record it, test the stops, then step t + 1 */
+        const int last = t == o->iters;
+        CHECK(p->type->eval(&w, e, !last));
+        tr->err[t] = mpfr_get_d(e, MPFR_RNDN);
+        if (tr->xs)
+            for (size_t j = 0; j < total; j++)
+                tr->xs[t * total + j] = mpfr_get_d(w.x->data[j], MPFR_RNDN);
+        tr->n = t + 1;
+        tr->drift[t] = NAN;
+        if (o->drift && p->type->drift)
+        {
+            CHECK(p->type->drift(&w, tmp));
+            tr->drift[t] = mpfr_get_d(tmp, MPFR_RNDN);
+            if (o->max_drift > 0 && mpfr_cmp_d(tmp, o->max_drift) > 0)
+            {
+                tr->stop = LMC_TRAJ_DRIFT;
+                break;
+            }
+        }
+        if (!mpfr_number_p(e))
+        {
+            tr->stop = LMC_TRAJ_DIVERGED;
+            break;
+        }
+        if (o->stop_first > 0 && mpfr_cmp_d(e, o->stop_first) <= 0)
+        {
+            tr->stop = LMC_TRAJ_FIRST;
+            break;
+        }
+        if (settle)
+        {
+            /* e enlarged by 2^(16-prec) relative for its own rounding
+             * (a few dozen roundings to nearest), upward */
+            mpfr_set_ui_2exp(tmp, 1, 16 - (mpfr_exp_t)prec, MPFR_RNDN);
+            mpfr_add_ui(tmp, tmp, 1, MPFR_RNDU);
+            mpfr_mul(a, e, tmp, MPFR_RNDU);
+            travel_left(D, mp, t, kmax, tmp);
+            CHECK(p->type->bound(&w, bnd, a, D));
+            if (mpfr_cmp_d(bnd, o->stop_settled) <= 0)
+            {
+                tr->stop = LMC_TRAJ_SETTLED;
+                break;
+            }
+        }
+        if (last)
+            break;
+        step_size(eta, mp, t + 1, tmp);
+        mpfr_neg(neta, eta, MPFR_RNDN); /* exact */
+        if (kind == M_GD)
+            for (size_t j = 0; j < total; j++)
+                mpfr_fma(w.x->data[j], neta, w.g->data[j], w.x->data[j],
+                         MPFR_RNDN);
+        else if (kind == M_MUON)
+        {
+            for (size_t i = 0; i < nb; i++)
+            {
+                lmc_mp_mat gi = block(w.g, p->layout, i);
+                lmc_mp_mat si = block(w.s, p->layout, i);
+                CHECK(polar_block(&w.pw[i], &si, &gi, prec,
+                                  &tr->polar_iters));
+            }
+            for (size_t j = 0; j < total; j++)
+                mpfr_fma(w.x->data[j], neta, w.s->data[j], w.x->data[j],
+                         MPFR_RNDN);
+        }
+        else
+        {
+            /* Adam (methods/adam.c): moments, bias corrections, step */
+            mpfr_mul(p1, p1, b1, MPFR_RNDN);
+            mpfr_mul(p2, p2, b2, MPFR_RNDN);
+            mpfr_ui_sub(a, 1, p1, MPFR_RNDN);
+            mpfr_ui_sub(b, 1, p2, MPFR_RNDN);
+            for (size_t j = 0; j < total; j++)
+            {
+                mpfr_ptr mj = w.m->data[j], vj = w.v->data[j];
+                mpfr_srcptr gj = w.g->data[j];
+                mpfr_mul(mj, mj, b1, MPFR_RNDN);
+                mpfr_fma(mj, c1, gj, mj, MPFR_RNDN);
+                mpfr_mul(tmp, gj, gj, MPFR_RNDN);
+                mpfr_mul(vj, vj, b2, MPFR_RNDN);
+                mpfr_fma(vj, c2, tmp, vj, MPFR_RNDN);
+                mpfr_div(tmp, vj, b, MPFR_RNDN);
+                mpfr_sqrt(tmp, tmp, MPFR_RNDN);
+                mpfr_add(tmp, tmp, eps, MPFR_RNDN);
+                mpfr_div(D, mj, a, MPFR_RNDN); /* D reused: mhat */
+                mpfr_div(tmp, D, tmp, MPFR_RNDN);
+                mpfr_fma(w.x->data[j], neta, tmp, w.x->data[j], MPFR_RNDN);
+            }
+        }
+    }
+fail:
+    ws_free(&w);
+    mpfr_clears(e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b,
+                (mpfr_ptr)0);
+    return status;
+}
+
+size_t
+lmc_traj_settled(const double *err, size_t n, double tol)
+{
+    size_t t = n;
+    while (t > 0 && err[t - 1] <= tol)
+        t--;
+    return t;
+}
+
+long
+lmc_traj_depart(const lmc_traj *tr, const double *x64, size_t n64,
+                double tol, double *maxrel)
+{
+    long first = -1;
+    double worst = 0;
+    const size_t n = tr->n < n64 ? tr->n : n64, total = tr->total;
+    if (!tr->xs)
+        return -1;
+    for (size_t t = 0; t < n; t++)
+    {
+        double d2 = 0, r2 = 0;
+        for (size_t j = 0; j < total; j++)
+        {
+            const double xr = tr->xs[t * total + j];
+            const double dj = x64[t * total + j] - xr;
+            d2 += dj * dj;
+            r2 += xr * xr;
+        }
+        if (r2 > 0 && sqrt(d2 / r2) > worst)
+            worst = sqrt(d2 / r2);
+        if (first < 0 && !(d2 <= tol * tol * r2))
+            first = (long)t;
+    }
+    if (maxrel)
+        *maxrel = worst;
+    return first;
+}
