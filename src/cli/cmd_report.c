@@ -1,17 +1,24 @@
 /* cli/cmd_report.c -- lmocheck report: regenerate reports/<name>/ (run the
  * spec's sweep into its store, analyse it, write tables and figures) and
- * the index reports/README.md.
+ * the index reports/README.md; --out writes them elsewhere, --check
+ * compares the regenerated numbers with the committed ones within the
+ * tolerances the reports state, --compare compares two directories.
  *
- * Exit status: 0 every named report written; 1 a sweep, the store or a
- * write failed; 2 bad usage or a bad spec (one line naming the key).
+ * Exit status: 0 every named report written (and within tolerance); 1 a
+ * sweep, the store or a write failed, or a number is out of tolerance; 2
+ * bad usage or a bad spec (one line naming the key).
  */
+#define _XOPEN_SOURCE 700
 #include "cli.h"
 #include "report.h"
 #include "status.h"
 
+#include <ftw.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const cmd = "report";
 
@@ -28,20 +35,125 @@ static const char help[] =
     "one line per report.  Re-running on the same store gives\n"
     "byte-identical tables, CSV, .gp and .dat.\n"
     "\n"
+    "On another machine (another BLAS kernel or rounding mode) the numbers\n"
+    "move in their last bits, and trajectory outcomes (iterations to a\n"
+    "tolerance, the best step on a grid) can move more: each quantity of\n"
+    "data.csv states the tolerance within which it regenerates (column\n"
+    "tol, listed with its reason in table.md), and --check / --compare\n"
+    "hold the numbers to it.  Figures are not compared (they are drawn\n"
+    "from the same numbers; their bytes depend on the fonts installed).\n"
+    "\n"
     "  --all              every report directory in DIR\n"
-    "  --reports-dir DIR  where the reports live            [reports]\n"
-    "  --db FILE          the store (one NAME only)  [DIR/NAME/NAME.sqlite]\n"
+    "  --reports-dir DIR  where the reports (specs) live    [reports]\n"
+    "  --out OUT          write to OUT/NAME/ (with a copy of spec.cfg; the\n"
+    "                     store too, unless --db) and the index to OUT,\n"
+    "                     leaving DIR as it is\n"
+    "  --check            after writing, compare each report's data.csv\n"
+    "                     with DIR/NAME/data.csv within its tolerances; one\n"
+    "                     line per quantity out of tolerance, exit 1 if any.\n"
+    "                     Without --out, writes to a scratch directory in\n"
+    "                     $TMPDIR (removed afterwards)\n"
+    "  --compare A B      no regeneration: compare A/NAME/data.csv with\n"
+    "                     B/NAME/data.csv for the NAMEs given (or every\n"
+    "                     report directory of A with --all or no NAME)\n"
+    "  --db FILE          the store (one NAME only)  [OUT/NAME/NAME.sqlite]\n"
     "  --no-run           do not run the sweep; report the store as it is\n"
     "  --workers N        sweep threads (0: all cores)      [0]\n"
     "  -h, --help         this text\n"
+    "\n"
+    "Examples: lmocheck report --all --out build/reports --check\n"
+    "          lmocheck report kappa-iters --check\n"
+    "          lmocheck report --compare reports build/reports\n"
     "\n"
     "The spec's report group (libconfig syntax) names the analysis:\n"
     "  report = { analysis = \"best-step\"; title = \"...\";\n"
     "             summary = \"...\";\n"
     "             x = \"delta\"; parameter = \"lr\"; };\n"
-    "title and summary go into table.md and the index.  Analyses and their\n"
-    "keys ([default]):\n"
+    "title and summary go into table.md and the index.  Every analysis\n"
+    "states a tolerance per data.csv quantity; the spec may replace one:\n"
+    "  tolerance = { iters = \"rel 0.1\"; best = \"factor 2\"; };\n"
+    "(\"exact\", \"abs A\", \"rel R\", \"factor F\", joined by \" or \").\n"
+    "Analyses and their keys ([default]):\n"
     "\n";
+
+static int
+remove_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(path);
+}
+
+/* Removes the scratch directory of --check (made by mkdtemp here). */
+static void
+remove_tree(const char *dir)
+{
+    if (nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "lmocheck report: could not remove %s\n", dir);
+}
+
+/* --compare A B [NAME ...]: exit 0 all within tolerance, 1 not, 2 usage
+ * (a missing directory or data.csv is usage: nothing was compared). */
+static int
+compare_dirs(const char *a, int argc, char **argv, int all)
+{
+    if (optind == argc)
+    {
+        cli_fail(cmd, "--compare needs two directories: --compare A B "
+                 "[NAME ...]");
+        return LMC_EXIT_USAGE;
+    }
+    const char *b = argv[optind];
+    const int first = optind + 1;
+    if (all && first < argc)
+    {
+        cli_fail(cmd, "give report names or --all, not both");
+        return LMC_EXIT_USAGE;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    if (first == argc)
+    {
+        if (lmc_report_names(a, &names, &n))
+        {
+            cli_fail(cmd, "--compare: %s", lmc_last_error());
+            return LMC_EXIT_USAGE;
+        }
+        if (n == 0)
+        {
+            cli_fail(cmd, "--compare: %s: no report directories (a report "
+                     "is a directory holding spec.cfg)", a);
+            lmc_report_names_free(names);
+            return LMC_EXIT_USAGE;
+        }
+    }
+    const size_t count = names ? n : (size_t)(argc - first);
+    int rc = LMC_EXIT_OK;
+    size_t outside = 0;
+    for (size_t i = 0; i < count; i++)
+    {
+        const char *name = names ? names[i] : argv[first + (int)i];
+        size_t bad = 0;
+        if (lmc_report_compare(a, b, name, stdout, &bad))
+        {
+            cli_fail(cmd, "--compare: %s", lmc_last_error());
+            rc = LMC_EXIT_USAGE;
+            outside++;
+            continue;
+        }
+        if (bad)
+        {
+            outside++;
+            if (rc == LMC_EXIT_OK)
+                rc = LMC_EXIT_FAIL;
+        }
+    }
+    lmc_report_names_free(names);
+    printf("report --compare: %zu of %zu reports within their stated "
+           "tolerances\n", count - outside, count);
+    return rc;
+}
 
 static int
 exit_of(int status)
@@ -55,7 +167,8 @@ cmd_report(int argc, char **argv)
 {
     enum
     {
-        O_ALL = 256, O_DIR, O_DB, O_NORUN, O_WORKERS
+        O_ALL = 256, O_DIR, O_DB, O_NORUN, O_WORKERS, O_OUT, O_CHECK,
+        O_COMPARE
     };
     static const struct option lo[] = {
         {"all", no_argument, NULL, O_ALL},
@@ -63,11 +176,15 @@ cmd_report(int argc, char **argv)
         {"db", required_argument, NULL, O_DB},
         {"no-run", no_argument, NULL, O_NORUN},
         {"workers", required_argument, NULL, O_WORKERS},
+        {"out", required_argument, NULL, O_OUT},
+        {"check", no_argument, NULL, O_CHECK},
+        {"compare", required_argument, NULL, O_COMPARE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     lmc_report_options o = lmc_report_options_default();
     o.log = stderr;
-    int all = 0, opt;
+    int all = 0, check = 0, opt;
+    const char *cmp_a = NULL;
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1)
@@ -78,6 +195,9 @@ cmd_report(int argc, char **argv)
         case O_DIR: o.reports_dir = optarg; break;
         case O_DB: o.db_path = optarg; break;
         case O_NORUN: o.run = 0; break;
+        case O_OUT: o.out_dir = optarg; break;
+        case O_CHECK: check = 1; break;
+        case O_COMPARE: cmp_a = optarg; break;
         case O_WORKERS:
             if (cli_parse_size(optarg, &o.workers))
             {
@@ -99,6 +219,14 @@ cmd_report(int argc, char **argv)
             return LMC_EXIT_USAGE;
         }
     }
+    if (cmp_a && (check || o.out_dir || o.db_path))
+    {
+        cli_fail(cmd, "--compare compares two directories as they are; "
+                 "give it without --check, --out or --db");
+        return LMC_EXIT_USAGE;
+    }
+    if (cmp_a)
+        return compare_dirs(cmp_a, argc, argv, all);
     char **names = NULL;
     size_t n = 0;
     if (all)
@@ -134,7 +262,23 @@ cmd_report(int argc, char **argv)
         lmc_report_names_free(names);
         return LMC_EXIT_USAGE;
     }
+    char scratch[4096] = "";
+    if (check && !o.out_dir)
+    {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/lmocheck-report-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(scratch))
+        {
+            cli_fail(cmd, "--check: cannot make a scratch directory in %s "
+                     "(set TMPDIR, or give --out)", tmp ? tmp : "/tmp");
+            lmc_report_names_free(names);
+            return LMC_EXIT_FAIL;
+        }
+        o.out_dir = scratch;
+    }
     int rc = LMC_EXIT_OK;
+    size_t checked = 0, outside = 0;
     for (size_t i = 0; i < count; i++)
     {
         const char *name = all ? names[i] : argv[optind + (int)i];
@@ -152,12 +296,34 @@ cmd_report(int argc, char **argv)
                 r.tables, r.tables == 1 ? "" : "s", r.figures,
                 r.figures == 1 ? "" : "s",
                 r.figures && r.rendered ? " (rendered)" : "");
+        if (!check)
+            continue;
+        size_t bad = 0;
+        checked++;
+        if (lmc_report_compare(o.reports_dir, o.out_dir, name, stdout, &bad))
+        {
+            cli_fail(cmd, "%s", lmc_last_error());
+            rc = rc > LMC_EXIT_FAIL ? rc : LMC_EXIT_FAIL;
+            outside++;
+            continue;
+        }
+        if (bad)
+        {
+            outside++;
+            rc = rc > LMC_EXIT_FAIL ? rc : LMC_EXIT_FAIL;
+        }
     }
     lmc_report_names_free(names);
-    if (lmc_report_index(o.reports_dir))
+    if (lmc_report_index(o.out_dir ? o.out_dir : o.reports_dir))
     {
         cli_fail(cmd, "%s", lmc_last_error());
-        return LMC_EXIT_FAIL;
+        rc = LMC_EXIT_FAIL;
     }
+    if (check)
+        printf("report --check: %zu of %zu reports within their stated "
+               "tolerances of %s\n", checked - outside, count,
+               o.reports_dir);
+    if (scratch[0])
+        remove_tree(scratch);
     return rc;
 }

@@ -18,7 +18,16 @@
  *   measured/predicted for each;
  *   stable width    log10(max v / min v) over the p whose mean is finite
  *                   and below the mean gap_first (the run made progress);
- *   degradation     best mean(x) / best mean(x0).
+ *   degradation     best mean(x) / best mean(x0);
+ *   per-seed best   the range over seeds of each seed's own best p: the
+ *                   spread of the decision, since the best is a
+ *                   trajectory outcome that moves by a grid step between
+ *                   machines.
+ *
+ * data.csv names the cells a refinement placed (p not on the grid every
+ * x shares) refined_mean / refined_cells / refined_diverged_or_errored:
+ * they sit around the best, so they exist on one machine and not on
+ * another when the best moves (compared where both have them).
  *
  * delta is x itself when X is "delta", otherwise the mean of the cells'
  * delta_mean outcome at that x (steps of a poly oracle).
@@ -70,14 +79,32 @@ typedef struct
 {
     double x, p, v, mean, gfirst, dmean;
     long n, bad;
+    int grid; /* p is taken at every x (not placed by a refinement) */
 } cellrow;
 
 typedef struct
 {
     size_t i0, i1;  /* rows [i0, i1) */
     double x, delta, best_v, best_p, best_mean, ratio, t3, t5, width, degr;
+    double seed_lo, seed_hi; /* range of the per-seed best p */
     size_t best;    /* row of the best p, or SIZE_MAX */
 } xrow;
+
+/* Per (x, seed): the p with the smallest finite Y (ties to the smaller
+ * p); per x, the range of those over the seeds. */
+static const char seed_query[] =
+    "SELECT px.num, COALESCE(ps.num, 0), pp.num,"
+    " (c.status <> 'ok' OR o.value IS NULL OR COALESCE(dv.value, 0) <> 0"
+    "  OR COALESCE(sp.text, '') IN ('diverged', 'error')), o.value"
+    " FROM cells c"
+    " JOIN params px ON px.key = c.key AND px.name = ?1"
+    " JOIN params pp ON pp.key = c.key AND pp.name = ?2"
+    " LEFT JOIN params ps ON ps.key = c.key AND ps.name = 'seed'"
+    " LEFT JOIN outcomes o ON o.key = c.key AND o.name = ?3"
+    " LEFT JOIN outcomes dv ON dv.key = c.key AND dv.name = 'diverged'"
+    " LEFT JOIN outcomes sp ON sp.key = c.key AND sp.name = 'stop'"
+    " WHERE c.kind = 'run'"
+    " ORDER BY px.num, 2, pp.num";
 
 /* Box edges of the i-th of the ascending values v[0..n-1]: midpoints
  * (geometric when logs), the outer edges mirrored. */
@@ -102,6 +129,76 @@ edges(const double *v, size_t n, int logs, size_t i, double *lo, double *hi)
         *lo = i > 0 ? (a + b) / 2 : b - (cc - b) / 2;
         *hi = i + 1 < n ? (b + cc) / 2 : b + (b - a) / 2;
     }
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Tolerances across machines (regenerated under the OpenBLAS kernels
+ * Haswell, Sandybridge, Prescott, SkylakeX and the directed rounding
+ * modes): the best parameter is a decision on a grid, so its tolerance
+ * is stated in grid steps r (the largest ratio of neighbouring grid
+ * values); the mean outcomes are trajectory outcomes (final f - f* after
+ * K steps) and move by a fraction of themselves. */
+static int
+declare_tolerances(lmc_report_ctx *c, double r, int xdelta, int mom,
+                   double step_abs)
+{
+    char why[320];
+    const double r2 = ceil(r * r * 100) / 100;
+    const double a2 = ceil(step_abs * 1000) / 1000;
+    if (mom)
+        snprintf(why, sizeof why, "a decision on the grid: within one grid "
+                 "step of alpha = 1 - momentum (ratio r = %.4g) either "
+                 "side of the bests here, %.3g in momentum; it did not move "
+                 "between kernels or rounding modes", r, a2);
+    else
+        snprintf(why, sizeof why, "a decision on the grid: within two grid "
+                 "steps (neighbouring grid values differ by a factor r = "
+                 "%.4g); it moved by one (refined) step between kernels",
+                 r);
+    for (int k = 0; k < 3; k++)
+    {
+        static const char *const q[] = {"best", "best_seed_min",
+                                        "best_seed_max"};
+        LMC_TRY(lmc_report_tol(c, q[k], NULL, mom ? a2 : 0, 0,
+                               mom ? 0 : r2, 0, k ? "as best" : why));
+    }
+    LMC_TRY(lmc_report_tol(c, "ratio", NULL, 0, 0, r2, 0,
+        mom ? "alpha ratio of two bests, each within one grid step (r^2)"
+            : "best over the best at the first x, each within two grid "
+              "steps (r^2)"));
+    LMC_TRY(lmc_report_tol(c, "stable_width", NULL,
+                           ceil(200 * log10(r)) / 100, 0, 0, 0,
+        "log10 of a ratio of grid values: two grid steps"));
+    LMC_TRY(lmc_report_tol(c, "delta", NULL, 0, xdelta ? 0 : 0.02, 0, 0,
+        xdelta ? "the x value itself" : "realized oracle error, mean over "
+        "the cells at x: moved by up to 0.6% between kernels"));
+    LMC_TRY(lmc_report_tol(c, "pred_t3", NULL, 0, xdelta ? 0 : 0.02, 0, 0,
+        "a closed form in delta"));
+    LMC_TRY(lmc_report_tol(c, "pred_t5", NULL, 0, xdelta ? 0 : 0.02, 0, 0,
+        "a closed form in delta"));
+    LMC_TRY(lmc_report_tol(c, "best_mean", NULL, 0, 0, 2, 0,
+        "final f - f* at the best: a trajectory outcome (moved by a factor "
+        "up to 1.72 between kernels)"));
+    LMC_TRY(lmc_report_tol(c, "degradation", NULL, 0, 0, 3, 0,
+        "a ratio of two best means: moved by a factor up to 2.02 between "
+        "kernels"));
+    LMC_TRY(lmc_report_tol(c, "mean", NULL, 0, 0, 3, 0,
+        "final f - f* after K steps, mean over seeds: a trajectory outcome "
+        "(moved by a factor up to 2.5 between kernels)"));
+    LMC_TRY(lmc_report_tol(c, "refined_mean", NULL, 0, 0, 3, 1,
+        "as mean, on the cells a refinement placed around the best "
+        "(present where the best is)"));
+    LMC_TRY(lmc_report_tol(c, "refined_cells", NULL, 0, 0, 0, 1,
+        "as cells, where present"));
+    LMC_TRY(lmc_report_tol(c, "refined_diverged_or_errored", NULL, 0, 0, 0,
+        1, "as diverged_or_errored, where present"));
+    return LMC_SUCCESS;
 }
 
 static int
@@ -235,9 +332,107 @@ run(lmc_report_ctx *c)
         g->degr = g->best_mean / xs[0].best_mean;
     }
 
+    /* The spread of the decision: the best p of each seed alone. */
+    for (size_t i = 0; i < nx; i++)
+        xs[i].seed_lo = xs[i].seed_hi = NAN;
+    {
+        sqlite3_stmt *ss;
+        int src;
+        if (lmc_report_sql(c, &ss, seed_query, 3, args))
+        {
+            free(box);
+            free(xs);
+            free(tmp);
+            free(r);
+            return LMC_EIO;
+        }
+        size_t ix = 0;
+        double cx = NAN, cs = NAN, bp = NAN, by = INFINITY;
+        for (;;)
+        {
+            src = sqlite3_step(ss);
+            const int row = src == SQLITE_ROW;
+            const double x = row ? lmc_report_col(ss, 0) : NAN;
+            const double sd = row ? lmc_report_col(ss, 1) : NAN;
+            if (!row || x != cx || sd != cs)
+            {
+                /* close the (cx, cs) group */
+                while (ix < nx && xs[ix].x < cx)
+                    ix++;
+                if (!isnan(bp) && ix < nx && xs[ix].x == cx)
+                {
+                    xs[ix].seed_lo = isnan(xs[ix].seed_lo)
+                                         ? bp : fmin(xs[ix].seed_lo, bp);
+                    xs[ix].seed_hi = isnan(xs[ix].seed_hi)
+                                         ? bp : fmax(xs[ix].seed_hi, bp);
+                }
+                if (!row)
+                    break;
+                cx = x, cs = sd, bp = NAN, by = INFINITY;
+            }
+            const double y = sqlite3_column_int(ss, 3) ? INFINITY
+                                                        : lmc_report_col(ss, 4);
+            if (isfinite(y) && y < by)
+                by = y, bp = lmc_report_col(ss, 2);
+        }
+        sqlite3_finalize(ss);
+        if (src != SQLITE_DONE)
+        {
+            free(box);
+            free(xs);
+            free(tmp);
+            free(r);
+            LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+        }
+    }
+
+    /* Grid values: the p taken at every x; the rest were placed by a
+     * refinement around a best (a best that moves between machines moves
+     * them).  r: the largest ratio of neighbouring grid values of v. */
+    size_t ngrid = 0;
+    double r_grid = 1;
+    for (size_t k = 0; k < n; k++)
+    {
+        size_t at = 0;
+        for (size_t i = 0; i < nx; i++)
+            for (size_t j = xs[i].i0; j < xs[i].i1; j++)
+                if (r[j].p == r[k].p)
+                {
+                    at++;
+                    break;
+                }
+        r[k].grid = at == nx;
+        if (r[k].grid && k < xs[0].i1)
+            tmp[ngrid++] = r[k].v;
+    }
+    qsort(tmp, ngrid, sizeof *tmp, cmp_double);
+    for (size_t j = 1; j < ngrid; j++)
+        if (tmp[j - 1] > 0)
+            r_grid = fmax(r_grid, tmp[j] / tmp[j - 1]);
+    /* In momentum units, one grid step either side of each best (a
+     * factor on the momentum itself would say nothing near 1; the alpha
+     * grid 2^-k is coarse, and the best momentum did not move between
+     * kernels or rounding modes). */
+    double step_abs = 0;
+    for (size_t i = 0; mom && i < nx; i++)
+        for (size_t j = 0; j < ngrid; j++)
+        {
+            /* tmp holds alpha = 1 - momentum ascending */
+            const double a = 1 - xs[i].best_p;
+            if (!(tmp[j] >= a * (1 - 1e-12)))
+                continue;
+            const size_t lo = j >= 1 ? j - 1 : 0;
+            const size_t hi = j + 1 < ngrid ? j + 1 : ngrid - 1;
+            step_abs = fmax(step_abs, fmax(tmp[hi] - a, a - tmp[lo]));
+            break;
+        }
+    int status = declare_tolerances(c, r_grid, xdelta, mom, step_abs);
+    if (status)
+        goto done;
+
     /* Tables. */
-    int status = LMC_ENOMEM;
-    char h[12][64];
+    status = LMC_ENOMEM;
+    char h[13][64];
     snprintf(h[0], 64, "%s", xname);
     snprintf(h[1], 64, "delta");
     snprintf(h[2], 64, "best %s", pname);
@@ -252,16 +447,17 @@ run(lmc_report_ctx *c)
                            : "stable width (log10)");
     snprintf(h[10], 64, "degradation");
     snprintf(h[11], 64, "alpha = 1-%s", pname);
-    const char *head_lr[] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
-                             h[8], h[9], h[10]};
-    const char *head_mom[] = {h[0], h[1], h[2], h[11], h[3], h[4], h[7],
-                              h[8], h[9], h[10]};
-    static const int num[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    snprintf(h[12], 64, "per-seed best %s", pname);
+    const char *head_lr[] = {h[0], h[1], h[2], h[12], h[3], h[4], h[5],
+                             h[6], h[7], h[8], h[9], h[10]};
+    const char *head_mom[] = {h[0], h[1], h[2], h[12], h[11], h[3], h[4],
+                              h[7], h[8], h[9], h[10]};
+    static const int num[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     /* With x = delta the delta column repeats x: dropped. */
-    const char *hsel[11];
+    const char *hsel[12];
     size_t nsel = 0;
     const char *const *hall = mom ? head_mom : head_lr;
-    const size_t nall = mom ? 10 : 11;
+    const size_t nall = mom ? 11 : 12;
     for (size_t j = 0; j < nall; j++)
         if (!(xdelta && j == 1))
             hsel[nsel++] = hall[j];
@@ -280,40 +476,48 @@ run(lmc_report_ctx *c)
     {
         const xrow *g = &xs[i];
         lmc_rfmt_g(b[0], g->x);
-        lmc_rfmt_f(b[1], g->delta);
-        /* Six digits in the table (grid values such as 10^(-2.4)); the
-         * full value is in data.csv. */
-        snprintf(b[2], 32, "%.6g", g->best_p);
-        snprintf(b[3], 32, "%.6g", g->best_v);
-        lmc_rfmt_e(b[4], g->best_mean);
-        lmc_rfmt_f(b[5], g->ratio);
-        lmc_rfmt_f(b[6], g->t3);
-        lmc_rfmt_f(b[7], g->ratio / g->t3);
-        lmc_rfmt_f(b[8], g->t5);
-        lmc_rfmt_f(b[9], g->ratio / g->t5);
-        lmc_rfmt_f(b[10], g->width);
-        lmc_rfmt_f(b[11], g->degr);
+        lmc_rfmt_fixed(b[1], g->delta, 2); /* realized: moves by 0.6% */
+        /* Digits: the best is a grid value, stable within two grid
+         * steps, so three digits name it; the mean gap and the ratios
+         * are trajectory outcomes that move by tens of percent between
+         * machines (two digits, ratios two decimals); the predictions
+         * are closed forms (three decimals).  The full values are in
+         * data.csv. */
+        snprintf(b[2], 32, "%.3g", g->best_p);
+        snprintf(b[3], 32, "%.3g", g->best_v);
+        snprintf(b[4], 32, "%.1e", g->best_mean);
+        snprintf(b[5], 32, "%.2f", g->ratio);
+        snprintf(b[6], 32, "%.3f", g->t3);
+        snprintf(b[7], 32, "%.2f", g->ratio / g->t3);
+        snprintf(b[8], 32, "%.3f", g->t5);
+        snprintf(b[9], 32, "%.2f", g->ratio / g->t5);
+        snprintf(b[10], 32, "%.3f", g->width);
+        snprintf(b[11], 32, "%.2f", g->degr);
+        snprintf(b[15], 32, "%.3g-%.3g", g->seed_lo, g->seed_hi);
         const int none = g->best == SIZE_MAX;
+        const int nos = isnan(g->seed_lo);
         const char *row_lr[] = {b[0], b[1], none ? "" : b[2],
-                                none ? "" : b[4], b[5], b[6], b[7], b[8],
-                                b[9], isnan(g->width) ? "" : b[10], b[11]};
+                                nos ? "" : b[15], none ? "" : b[4], b[5],
+                                b[6], b[7], b[8], b[9],
+                                isnan(g->width) ? "" : b[10], b[11]};
         const char *row_mom[] = {b[0], b[1], none ? "" : b[2],
-                                 none ? "" : b[3], none ? "" : b[4], b[5],
-                                 b[8], b[9], isnan(g->width) ? "" : b[10],
-                                 b[11]};
+                                 nos ? "" : b[15], none ? "" : b[3],
+                                 none ? "" : b[4], b[5], b[8], b[9],
+                                 isnan(g->width) ? "" : b[10], b[11]};
         const char *const *rall = mom ? row_mom : row_lr;
-        const char *rsel[11];
+        const char *rsel[12];
         for (size_t j = 0, k = 0; j < nall; j++)
             if (!(xdelta && j == 1))
                 rsel[k++] = rall[j];
         if (lmc_rtable_add(t, rsel))
             goto done;
         static const char *const qn[] = {
-            "delta", "best", "best_mean", "ratio", "pred_t3", "pred_t5",
-            "stable_width", "degradation"};
-        const double qv[] = {g->delta, g->best_p, g->best_mean, g->ratio,
-                             g->t3, g->t5, g->width, g->degr};
-        for (size_t k = 0; k < 8; k++)
+            "delta", "best", "best_seed_min", "best_seed_max", "best_mean",
+            "ratio", "pred_t3", "pred_t5", "stable_width", "degradation"};
+        const double qv[] = {g->delta, g->best_p, g->seed_lo, g->seed_hi,
+                             g->best_mean, g->ratio, g->t3, g->t5, g->width,
+                             g->degr};
+        for (size_t k = 0; k < 10; k++)
         {
             const char *dr[] = {b[0], "", qn[k], lmc_rfmt_g(b[12], qv[k])};
             if (lmc_rtable_add(d, dr))
@@ -321,17 +525,21 @@ run(lmc_report_ctx *c)
         }
         for (size_t k = g->i0; k < g->i1; k++)
         {
+            const int gr = r[k].grid;
             lmc_rfmt_g(b[13], r[k].p);
-            const char *d1[] = {b[0], b[13], "mean", lmc_rfmt_g(b[12],
-                                                                 r[k].mean)};
+            const char *d1[] = {b[0], b[13], gr ? "mean" : "refined_mean",
+                                lmc_rfmt_g(b[12], r[k].mean)};
             if (lmc_rtable_add(d, d1))
                 goto done;
             snprintf(b[14], 32, "%ld", r[k].n);
-            const char *d2[] = {b[0], b[13], "cells", b[14]};
+            const char *d2[] = {b[0], b[13], gr ? "cells" : "refined_cells",
+                                b[14]};
             if (lmc_rtable_add(d, d2))
                 goto done;
             snprintf(b[14], 32, "%ld", r[k].bad);
-            const char *d3[] = {b[0], b[13], "diverged_or_errored", b[14]};
+            const char *d3[] = {b[0], b[13],
+                                gr ? "diverged_or_errored"
+                                   : "refined_diverged_or_errored", b[14]};
             if (lmc_rtable_add(d, d3))
                 goto done;
         }

@@ -49,6 +49,27 @@ typedef struct
 
 #define LMC_REPORT_MAX_TABLES 4
 #define LMC_REPORT_MAX_FIGURES 4
+#define LMC_REPORT_MAX_TOLS 32
+
+/* The tolerance within which a quantity of data.csv must regenerate on
+ * another machine (another BLAS kernel, rounding mode or compiler): two
+ * values a, b agree if they are the same text, or both numbers and
+ *   |a - b| <= abs,  or  |a - b| <= rel max(|a|, |b|),  or
+ *   a, b > 0 (or both < 0) and max(|a|,|b|) / min(|a|,|b|) <= factor;
+ * all three zero: exact (every tolerance also allows one unit in the
+ * 10th significant digit data.csv prints).  optional: rows may exist on one
+ * side only (cells placed by a refinement around a best that may move),
+ * compared where both have them.  why says where the numbers come from
+ * (measured kernel spread, grid resolution, seed spread). */
+typedef struct
+{
+    char quantity[48];
+    char where[32]; /* "": every row of the quantity; else only rows with
+                       a cell of this text (a precision, a method) */
+    double abs, rel, factor;
+    int optional;
+    char why[320];
+} lmc_rtol;
 
 typedef struct
 {
@@ -62,6 +83,8 @@ typedef struct
     lmc_rfigure fig[LMC_REPORT_MAX_FIGURES];
     size_t nfig;
     lmc_rbuf notes;          /* Markdown paragraphs after the tables */
+    lmc_rtol tol[LMC_REPORT_MAX_TOLS]; /* per data.csv quantity */
+    size_t ntol;
 } lmc_report_ctx;
 
 /* One analysis: name (the value of report.analysis), its keys for
@@ -93,6 +116,27 @@ void lmc_rtable_free(lmc_rtable *t);
 lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
                                const char *what);
 
+/* Declares the tolerance of data.csv quantity q (see lmc_rtol) on the
+ * rows having a cell equal to where (NULL: every row; a row takes the
+ * first declaration whose where it has, else the one without); a later
+ * declaration of the same (q, where) replaces it.  Quantities never
+ * declared compare exactly.  The spec's report.tolerance replaces every
+ * declaration of its quantities.  Errors: LMC_EINVAL when more than
+ * LMC_REPORT_MAX_TOLS. */
+int lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
+                   double abs, double rel, double factor, int optional,
+                   const char *why);
+
+/* The tolerance as text for data.csv's tol column and table.md: "exact",
+ * "abs A", "rel R", "factor F" or several joined by " or ", followed by
+ * " if present" when optional.  buf has room for 80 characters. */
+const char *lmc_rtol_text(char *buf, const lmc_rtol *t);
+/* Parses that text back without the " if present" (the spec's
+ * report.tolerance values); 0 on success, -1 if s is not of that form. */
+int lmc_rtol_parse(const char *s, lmc_rtol *t);
+/* 1 if the cells a and b agree within t. */
+int lmc_rtol_agree(const lmc_rtol *t, const char *a, const char *b);
+
 /* Fixed number formats, so outputs do not depend on anything but the
  * values: tables "%.4e" (values) or "%.4f" (ratios, slopes), data files
  * "%.10g"; non-finite values print as inf / -inf / nan, NAN as "" in
@@ -100,6 +144,11 @@ lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
 const char *lmc_rfmt_e(char *buf, double x);
 const char *lmc_rfmt_f(char *buf, double x);
 const char *lmc_rfmt_g(char *buf, double x);
+/* Tables with fewer digits, for numbers that are stable only to those
+ * across machines: sig significant digits ("%.*e" with sig - 1), or
+ * decimals fixed ones ("%.*f", -0 printed as 0); non-finite as above. */
+const char *lmc_rfmt_sig(char *buf, double x, int sig);
+const char *lmc_rfmt_fixed(char *buf, double x, int decimals);
 /* Data files for gnuplot: "%.10g", NaN for a non-finite value. */
 const char *lmc_rfmt_dat(char *buf, double x);
 

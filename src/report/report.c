@@ -34,23 +34,29 @@ static const char gnuplot_note[] =
     "figures not rendered: gnuplot not found (apt-get install gnuplot-nox)";
 
 /* One terminal per rendered format; sizes in pixels (svg, png) or
- * inches (pdf).  noenhanced: names with '_' print as written. */
+ * inches (pdf).  noenhanced: names with '_' print as written.  The font
+ * is named explicitly and is one every Debian gnuplot has (fonts-dejavu-
+ * core comes with its cairo): 'Helvetica' resolved through fontconfig to
+ * whatever the machine maps it to (Nimbus Sans on one, DejaVu Sans on
+ * another), so the PDF/PNG bytes depended on the fonts installed.  They
+ * still depend on the cairo/freetype versions: figures are not part of
+ * the cross-machine comparison (their .dat numbers are). */
 static const struct
 {
     const char *ext, *term;
 } formats[] = {
     {"svg", "set terminal svg size 800,560 dynamic noenhanced "
-            "font 'Helvetica,13' background rgb 'white'"},
+            "font 'DejaVu Sans,13' background rgb 'white'"},
     {"pdf", "set terminal pdfcairo size 6in,4.2in noenhanced "
-            "font 'Helvetica,11'"},
+            "font 'DejaVu Sans,11'"},
     {"png", "set terminal pngcairo size 960,672 noenhanced "
-            "font 'Helvetica,13' background rgb 'white'"},
+            "font 'DejaVu Sans,13' background rgb 'white'"},
 };
 
 lmc_report_options
 lmc_report_options_default(void)
 {
-    lmc_report_options o = {"reports", NULL, 1, 0, 1, NULL};
+    lmc_report_options o = {"reports", NULL, NULL, 1, 0, 1, NULL};
     return o;
 }
 
@@ -240,16 +246,51 @@ csv_cell(const char *s, FILE *out)
     fputc('"', out);
 }
 
-static void
-csv_table(const lmc_rtable *t, FILE *out)
+/* 1 if declaration t applies to row (ncol cells) of quantity q. */
+static int
+tol_applies(const lmc_rtol *t, const char *q, char *const *row, size_t ncol)
 {
+    if (strcmp(t->quantity, q) != 0)
+        return 0;
+    if (!t->where[0] || !row)
+        return !t->where[0];
+    for (size_t j = 0; j < ncol; j++)
+        if (strcmp(row[j], t->where) == 0)
+            return 1;
+    return 0;
+}
+
+/* The tolerance of a row of quantity q: the first declaration whose where
+ * the row has, else the one for every row, else exact. */
+static lmc_rtol
+tol_of(const lmc_report_ctx *c, const char *q, char *const *row,
+       size_t ncol)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c->ntol; i++)
+            if ((pass == 0) == (c->tol[i].where[0] != '\0') &&
+                tol_applies(&c->tol[i], q, pass == 0 ? row : NULL, ncol))
+                return c->tol[i];
+    lmc_rtol t;
+    memset(&t, 0, sizeof t);
+    return t;
+}
+
+/* data.csv: the analysis's long-form table and, when it has a quantity
+ * column, a last column tol (the tolerance of the row's quantity). */
+static void
+csv_table(const lmc_report_ctx *c, const lmc_rtable *t, FILE *out)
+{
+    size_t qcol = t->ncol;
     for (size_t j = 0; j < t->ncol; j++)
     {
+        if (strcmp(t->head[j], "quantity") == 0)
+            qcol = j;
         if (j)
             fputc(',', out);
         csv_cell(t->head[j], out);
     }
-    fputc('\n', out);
+    fputs(qcol < t->ncol ? ",tol\n" : "\n", out);
     for (size_t i = 0; i < t->nrow; i++)
     {
         for (size_t j = 0; j < t->ncol; j++)
@@ -258,8 +299,73 @@ csv_table(const lmc_rtable *t, FILE *out)
                 fputc(',', out);
             csv_cell(t->cell[i * t->ncol + j], out);
         }
+        if (qcol < t->ncol)
+        {
+            char buf[96];
+            const lmc_rtol tol = tol_of(c, t->cell[i * t->ncol + qcol],
+                                        t->cell + i * t->ncol, t->ncol);
+            fputc(',', out);
+            csv_cell(lmc_rtol_text(buf, &tol), out);
+        }
         fputc('\n', out);
     }
+}
+
+/* table.md: the tolerance of every quantity data.csv holds, in order of
+ * first appearance. */
+static void
+md_tolerances(const lmc_report_ctx *c, const char *name, FILE *out)
+{
+    const lmc_rtable *t = &c->data;
+    size_t qcol = t->ncol;
+    for (size_t j = 0; j < t->ncol; j++)
+        if (strcmp(t->head[j], "quantity") == 0)
+            qcol = j;
+    if (!c->has_data || qcol == t->ncol || t->nrow == 0)
+        return;
+    fprintf(out, "Tolerances: on another machine (BLAS kernel, rounding "
+            "mode) the numbers of data.csv regenerate within these, "
+            "checked by `lmocheck report %s --check` (column tol of "
+            "data.csv; a and b agree if |a-b| <= abs, or <= rel "
+            "max(|a|,|b|), or their ratio <= factor; exact allows one unit "
+            "in the 10th digit printed).  Tables print no "
+            "more digits than are stable; figures are drawn from the "
+            "fig-*.dat numbers and are not compared.\n\n"
+            "| quantity | tolerance | why |\n|:--|:--|:--|\n", name);
+    for (size_t i = 0; i < t->nrow; i++)
+    {
+        const char *q = t->cell[i * t->ncol + qcol];
+        size_t k = 0;
+        while (k < i && strcmp(t->cell[k * t->ncol + qcol], q) != 0)
+            k++;
+        if (k < i)
+            continue;
+        /* first row of quantity q: its declarations (where-specific ones
+         * first), or exact */
+        size_t listed = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = 0; j < c->ntol; j++)
+            {
+                const lmc_rtol *tol = &c->tol[j];
+                if ((pass == 0) != (tol->where[0] != '\0') ||
+                    strcmp(tol->quantity, q) != 0)
+                    continue;
+                char buf[96], what[96];
+                snprintf(what, sizeof what, "%s%s%s%s", q,
+                         tol->where[0] ? " (" : "", tol->where,
+                         tol->where[0] ? ")" : "");
+                fputc('|', out);
+                md_cell(what, 0, 0, out);
+                md_cell(lmc_rtol_text(buf, tol), 0, 0, out);
+                md_cell(tol->why, 0, 0, out);
+                fputc('\n', out);
+                listed++;
+            }
+        if (!listed)
+            fprintf(out, "| %s | exact | a count, a label or a grid value "
+                    "|\n", q);
+    }
+    fputc('\n', out);
 }
 
 static FILE *
@@ -438,6 +544,57 @@ write_figure(const char *dir, const char *name, const lmc_rfigure *fg)
 
 /* ---- spec ------------------------------------------------------------ */
 
+static int
+make_dir(const char *d)
+{
+    if (mkdir(d, 0777) != 0 && errno != EEXIST)
+        LMC_ERROR(LMC_EIO, "%s: cannot make the directory: %s", d,
+                  strerror(errno));
+    return LMC_SUCCESS;
+}
+
+/* Makes out and dir (its subdirectory) and copies spec into dir, so that
+ * out is a reports directory of its own (re-runnable, comparable). */
+static int
+copy_spec(const char *out, const char *dir, const char *spec)
+{
+    LMC_TRY(make_dir(out));
+    LMC_TRY(make_dir(dir));
+    char *to = path_join(dir, "spec.cfg", NULL);
+    if (!to)
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    struct stat sa, sb;
+    if (stat(spec, &sa) == 0 && stat(to, &sb) == 0 &&
+        sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+    {
+        free(to); /* out is the reports directory itself */
+        return LMC_SUCCESS;
+    }
+    FILE *in = fopen(spec, "rb"), *f = fopen(to, "wb");
+    int st = LMC_SUCCESS;
+    if (!in || !f)
+        st = LMC_EIO;
+    else
+    {
+        char buf[8192];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+            if (fwrite(buf, 1, n, f) != n)
+                st = LMC_EIO;
+        if (ferror(in))
+            st = LMC_EIO;
+    }
+    if (in)
+        fclose(in);
+    if (f && fclose(f) != 0)
+        st = LMC_EIO;
+    if (st)
+        lmc_error(__FILE__, __LINE__, st, "%s: cannot copy %s there", to,
+                  spec);
+    free(to);
+    return st;
+}
+
 /* Reads path with libconfig; the report group must exist. */
 static int
 read_report_group(config_t *cf, const char *path,
@@ -474,6 +631,46 @@ group_string(const config_setting_t *g, const char *key, const char *def)
     if (config_setting_lookup_string(g, key, &s) != CONFIG_TRUE || !s)
         return def;
     return s;
+}
+
+/* report.tolerance = { QUANTITY = "rel 0.05"; ... }: the spec's statement
+ * replaces the analysis's for that quantity (keeping its optional mark). */
+static int
+spec_tolerances(lmc_report_ctx *c, const char *spec)
+{
+    const config_setting_t *g = config_setting_get_member(c->report,
+                                                          "tolerance");
+    if (!g)
+        return LMC_SUCCESS;
+    if (!config_setting_is_group(g))
+        LMC_ERROR(LMC_EINVAL, "%s: report.tolerance: not a group (accepted: "
+                  "tolerance = { QUANTITY = \"rel 0.05\"; ... })", spec);
+    for (int i = 0; i < config_setting_length(g); i++)
+    {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        const char *v = config_setting_get_string(e);
+        lmc_rtol t;
+        if (!v || lmc_rtol_parse(v, &t))
+            LMC_ERROR(LMC_EINVAL, "%s: report.tolerance.%s: '%s' is not a "
+                      "tolerance (accepted: \"exact\", \"abs A\", \"rel "
+                      "R\", \"factor F\" with F >= 1, joined by \" or \")",
+                      spec, config_setting_name(e), v ? v : "(not a string)");
+        const char *q = config_setting_name(e);
+        int optional = 0;
+        for (size_t k = 0; k < c->ntol;)
+            if (strcmp(c->tol[k].quantity, q) == 0)
+            {
+                optional |= c->tol[k].optional;
+                memmove(&c->tol[k], &c->tol[k + 1],
+                        (c->ntol - k - 1) * sizeof c->tol[0]);
+                c->ntol--;
+            }
+            else
+                k++;
+        LMC_TRY(lmc_report_tol(c, q, NULL, t.abs, t.rel, t.factor, optional,
+                               "stated in spec.cfg (report.tolerance)"));
+    }
+    return LMC_SUCCESS;
 }
 
 static const lmc_report_analysis *
@@ -544,7 +741,7 @@ write_outputs(const char *dir, const char *name, const config_setting_t *g,
                   strerror(errno));
     free(p);
     if (c->has_data)
-        csv_table(&c->data, f);
+        csv_table(c, &c->data, f);
     LMC_TRY(close_out(f, dir, "data.csv"));
 
     /* table.tex */
@@ -592,6 +789,7 @@ write_outputs(const char *dir, const char *name, const config_setting_t *g,
         md_table(&c->table[i], f);
     if (c->notes.len)
         fwrite(c->notes.buf, 1, c->notes.len, f);
+    md_tolerances(c, name, f);
     if (c->nfig)
     {
         if (rendered)
@@ -634,7 +832,7 @@ lmc_report_make(const char *name, const lmc_report_options *o,
                   "directory)", name ? name : "");
     const char *rdir = o->reports_dir ? o->reports_dir : "reports";
     int status = LMC_ENOMEM;
-    char *dir = path_join(rdir, name, NULL);
+    char *dir = path_join(o->out_dir ? o->out_dir : rdir, name, NULL);
     char *spec = path_join(rdir, name, "spec.cfg");
     char *dbname = malloc(strlen(name) + 8);
     char *db = NULL;
@@ -658,6 +856,8 @@ lmc_report_make(const char *name, const lmc_report_options *o,
     if ((status = read_report_group(&cf, spec, &c.report)))
         goto fail;
     have_cf = 1;
+    if (o->out_dir && (status = copy_spec(o->out_dir, dir, spec)))
+        goto fail;
     const char *aname = group_string(c.report, "analysis", NULL);
     const lmc_report_analysis *an = aname ? find_analysis(aname) : NULL;
     if (!an)
@@ -693,6 +893,8 @@ lmc_report_make(const char *name, const lmc_report_options *o,
         lmc_error(__FILE__, __LINE__, status, "%s: %s", spec, msg);
         goto fail;
     }
+    if ((status = spec_tolerances(&c, spec)))
+        goto fail;
     status = write_outputs(dir, name, c.report, &c, o->render, o->log, r);
 fail:
     if (status == LMC_ENOMEM && !*lmc_last_error())
@@ -797,8 +999,17 @@ lmc_report_index(const char *dir)
           "Each directory holds a sweep spec (spec.cfg) and the tables and\n"
           "figures `lmocheck report NAME` makes from it; the SQLite store\n"
           "(NAME.sqlite) is not committed and is rebuilt from the spec on\n"
-          "demand (cells are deterministic).  Regenerate all: `lmocheck\n"
-          "report --all`.\n\n", f);
+          "demand.  Regenerate all in place: `lmocheck report --all`.\n\n"
+          "On the same machine and store a re-run is byte-identical.  On\n"
+          "another (BLAS kernel, rounding mode) the numbers move in their\n"
+          "last bits and trajectory outcomes (iterations to tolerance, the\n"
+          "best step on a grid) move more, so each report states in its\n"
+          "table.md, and in the tol column of data.csv, the tolerance of\n"
+          "every quantity; check a regeneration against these files with\n"
+          "`lmocheck report --all --out build/reports --check` (one line per\n"
+          "quantity out of tolerance, exit 1 if any).  Figures are drawn\n"
+          "from the fig-*.dat numbers and are not compared: their PDF/PNG\n"
+          "bytes depend on the cairo and font versions installed.\n\n", f);
     for (size_t i = 0; i < n; i++)
     {
         char *spec = path_join(dir, names[i], "spec.cfg");

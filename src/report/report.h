@@ -11,6 +11,13 @@
  * Tables, CSV, .gp and .dat are byte-identical when re-made from the same
  * store: fixed number formats, ORDER BY in every query, no timestamps and
  * no machine paths.  Cell timings (cells.seconds) never appear.
+ *
+ * Across machines (another BLAS kernel, rounding mode, compiler) the
+ * store's numbers move in their last bits and trajectory outcomes
+ * (iterations to a tolerance, the best step on a grid) can move more.
+ * Every quantity of data.csv therefore carries the tolerance within which
+ * it must regenerate (column tol; table.md lists them with their reason),
+ * and lmc_report_compare checks two report directories against it.
  */
 #ifndef LMC_REPORT_H
 #define LMC_REPORT_H
@@ -23,7 +30,10 @@
 typedef struct lmc_report_options
 {
     const char *reports_dir; /* parent of the report directories */
-    const char *db_path;     /* NULL: DIR/NAME/NAME.sqlite */
+    const char *db_path;     /* NULL: OUT/NAME/NAME.sqlite */
+    const char *out_dir;     /* NULL: the outputs go to DIR/NAME itself;
+                                else to OUT/NAME (made, with a copy of
+                                spec.cfg) and the index to OUT */
     int run;                 /* 1: run the spec's sweep into the store
                                 first (resumes; nothing to do when up to
                                 date) */
@@ -58,6 +68,18 @@ void lmc_report_names_free(char **names);
 /* Rewrites DIR/README.md: one line per report (title, summary, link to
  * its table.md). */
 int lmc_report_index(const char *dir);
+
+/* Compares DIR_A/NAME/data.csv with DIR_B/NAME/data.csv within the
+ * tolerances stated in their tol column (rows matched by key columns and
+ * quantity; a value agrees if it is within either side's tolerance).
+ * Writes one line per quantity out of tolerance to out (may be NULL):
+ * "NAME: QUANTITY: K of N values out of tolerance (TOL); worst at KEY: A
+ * vs B", or the rows present on one side only.  *nbad = those quantities
+ * (1 if the columns differ).  Errors: LMC_EIO (a file cannot be read),
+ * LMC_EPARSE (a ragged CSV), LMC_ENOMEM; a mismatch is not an error.
+ * Cost: O(rows^2) string compares (reports have < 10^4 rows). */
+int lmc_report_compare(const char *dir_a, const char *dir_b,
+                       const char *name, FILE *out, size_t *nbad);
 
 /* 1 if an executable gnuplot is on PATH. */
 int lmc_report_gnuplot_found(void);

@@ -209,6 +209,26 @@ lmc_rfmt_f(char *buf, double x)
 }
 
 const char *
+lmc_rfmt_sig(char *buf, double x, int sig)
+{
+    if (!isfinite(x))
+        return nonfinite(buf, x);
+    snprintf(buf, 32, "%.*e", sig > 1 ? sig - 1 : 0, x);
+    return buf;
+}
+
+const char *
+lmc_rfmt_fixed(char *buf, double x, int decimals)
+{
+    if (!isfinite(x))
+        return nonfinite(buf, x);
+    snprintf(buf, 32, "%.*f", decimals, x);
+    if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+        memmove(buf, buf + 1, strlen(buf)); /* -0.00 prints as 0.00 */
+    return buf;
+}
+
+const char *
 lmc_rfmt_g(char *buf, double x)
 {
     if (!isfinite(x))
@@ -473,4 +493,109 @@ lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
     }
     sqlite3_finalize(st);
     return LMC_SUCCESS;
+}
+
+/* ---- tolerances ------------------------------------------------------ */
+
+int
+lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
+               double abs, double rel, double factor, int optional,
+               const char *why)
+{
+    if (!where)
+        where = "";
+    size_t i = 0;
+    while (i < c->ntol && (strcmp(c->tol[i].quantity, q) != 0 ||
+                           strcmp(c->tol[i].where, where) != 0))
+        i++;
+    if (i == LMC_REPORT_MAX_TOLS)
+        LMC_ERROR(LMC_EINVAL, "report: more than %d tolerances",
+                  LMC_REPORT_MAX_TOLS);
+    lmc_rtol *t = &c->tol[i];
+    snprintf(t->quantity, sizeof t->quantity, "%s", q);
+    snprintf(t->where, sizeof t->where, "%s", where);
+    t->abs = abs;
+    t->rel = rel;
+    t->factor = factor;
+    t->optional = optional;
+    snprintf(t->why, sizeof t->why, "%s", why ? why : "");
+    if (i == c->ntol)
+        c->ntol++;
+    return LMC_SUCCESS;
+}
+
+const char *
+lmc_rtol_text(char *buf, const lmc_rtol *t)
+{
+    const double v[] = {t->abs, t->rel, t->factor};
+    static const char *const kind[] = {"abs", "rel", "factor"};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < 3; k++)
+        if (v[k] > 0)
+            len += (size_t)snprintf(buf + len, 64 - len, "%s%s %g",
+                                    len ? " or " : "", kind[k], v[k]);
+    if (!len)
+        strcpy(buf, "exact");
+    if (t->optional)
+        strcat(buf, " if present");
+    return buf;
+}
+
+int
+lmc_rtol_parse(const char *s, lmc_rtol *t)
+{
+    t->abs = t->rel = t->factor = 0;
+    t->optional = 0;
+    if (strcmp(s, "exact") == 0)
+        return 0;
+    for (;;)
+    {
+        double *v = strncmp(s, "abs ", 4) == 0      ? &t->abs
+                    : strncmp(s, "rel ", 4) == 0    ? &t->rel
+                    : strncmp(s, "factor ", 7) == 0 ? &t->factor
+                                                    : NULL;
+        if (!v)
+            return -1;
+        s += v == &t->factor ? 7 : 4;
+        char *end;
+        *v = strtod(s, &end);
+        if (end == s || !isfinite(*v) || *v <= 0 ||
+            (v == &t->factor && *v < 1))
+            return -1;
+        if (*end == '\0')
+            return 0;
+        if (strncmp(end, " or ", 4) != 0)
+            return -1;
+        s = end + 4;
+    }
+}
+
+/* s as a finite number (the whole cell), else 0. */
+static int
+cell_number(const char *s, double *x)
+{
+    char *end;
+    if (!*s)
+        return 0;
+    *x = strtod(s, &end);
+    return *end == '\0' && isfinite(*x);
+}
+
+int
+lmc_rtol_agree(const lmc_rtol *t, const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    double x, y;
+    if (!cell_number(a, &x) || !cell_number(b, &y))
+        return 0; /* inf, nan, empty or text: only the same text agrees */
+    const double d = fabs(x - y), m = fmax(fabs(x), fabs(y));
+    /* data.csv prints 10 significant digits ("%.10g"): every tolerance,
+     * exact included, allows one unit in the last digit printed (a grid
+     * value or a fraction computed elsewhere, e.g. 1/3 as 0.3333333334) */
+    if (d <= 2e-9 * m || d <= t->abs || d <= t->rel * m)
+        return 1;
+    return t->factor >= 1 && x * y > 0 &&
+           m / fmin(fabs(x), fabs(y)) <= t->factor;
 }
