@@ -143,29 +143,44 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
          * data, x0, steps), run until its first e_t <= E_LO: its e_t is
          * ||U V^T - M*||_F / ||M*||_F, the quantity above. */
         lmc_traj *tr = NULL;
-        int status = lmc_thm_ref_run(&run, 0, E_LO, 1, &tr);
-        if (status != LMC_SUCCESS)
+        const double *err;
+        size_t nrec;
+        if (o->fp64_decisions)
         {
-            lmc_check_run_free(&run);
-            return status;
+            /* --control fp64-decisions: decide on the fp64 errors (the
+             * F10 point then holds: a known finding that "holds now"). */
+            for (size_t k = 0; k < run.tr->n; k++)
+                run.tr->gap[k] = sqrt(run.tr->gap[k] / f0);
+            err = run.tr->gap;
+            nrec = run.tr->n;
         }
-        const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
-                                         LMC_THM_DEPART_TOL, NULL);
-        lmc_thm_ref_depart(r, tr, dep);
-        size_t ta = 0, tb, npts = 0;
-        while (ta < tr->n && !(tr->err[ta] <= E_HI))
-            ta++;
-        for (tb = ta; tb < tr->n; tb++)
+        else
         {
-            const double e = tr->err[tb];
-            const double ep = tr->err[tb > 0 ? tb - 1 : 0];
+            int status = lmc_thm_ref_run(&run, 0, E_LO, 1, &tr);
+            if (status != LMC_SUCCESS)
+            {
+                lmc_check_run_free(&run);
+                return status;
+            }
+            const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
+                                             LMC_THM_DEPART_TOL, NULL);
+            lmc_thm_ref_depart(r, tr, dep);
+            err = tr->err;
+            nrec = tr->n;
+        }
+        size_t ta = 0, tb, npts = 0;
+        while (ta < nrec && !(err[ta] <= E_HI))
+            ta++;
+        for (tb = ta; tb < nrec; tb++)
+        {
+            const double e = err[tb];
+            const double ep = err[tb > 0 ? tb - 1 : 0];
             tt[npts] = (double)tb;
             lp[npts] = 0.5 * log((e * e + ep * ep) / 2);
             le[npts++] = log(e);
             if (e <= E_LO)
                 break;
         }
-        const size_t nrec = tr->n;
         lmc_traj_free(tr);
         /* fp64 fit over its own window, for the report */
         double rate64 = NAN;
@@ -175,7 +190,9 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
             for (size_t k = ta64; k <= tb64; k++, m++)
             {
                 tt[MAX_WIN / 2 + m] = (double)k;
-                lp[MAX_WIN / 2 + m] = 0.5 * log(run.tr->gap[k] / f0);
+                lp[MAX_WIN / 2 + m] =
+                    o->fp64_decisions ? log(run.tr->gap[k])
+                                      : 0.5 * log(run.tr->gap[k] / f0);
             }
             double a0, a1, v00, v01, v11, ss;
             gsl_fit_linear(tt + MAX_WIN / 2, 1, lp + MAX_WIN / 2, 1, m, &a0,

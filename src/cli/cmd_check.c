@@ -172,6 +172,14 @@ typedef struct
     size_t point, failed, fragile, todo, reproduced;
 } check_run;
 
+/* Members a point runs: report-only entries assert nothing, so no
+ * environment can change their verdict, and they run nominal only. */
+static size_t
+point_members(const check_run *R, size_t i)
+{
+    return R->pts[i].T->kind == LMC_REPORT_ONLY ? 1 : R->nm;
+}
+
 static void
 yaml_range(FILE *out, const char *key, double lo, double hi)
 {
@@ -189,8 +197,9 @@ emit_point(check_run *R, size_t i)
     const lmc_theorem *T = p->T;
     const lmc_check_config *c = &p->c;
     const lmc_ensemble_out *mo = R->outs + i * R->nm;
+    const size_t nm = point_members(R, i);
     lmc_ensemble_summary sum;
-    lmc_ensemble_summarize(R->members, mo, R->nm, &sum);
+    lmc_ensemble_summarize(R->members, mo, nm, &sum);
     lmc_check_result *r = &sum.r;
     const int status = sum.status;
     const size_t point = ++R->point;
@@ -240,14 +249,17 @@ emit_point(check_run *R, size_t i)
         printf("  fp64_departs_at: %ld\n", r->depart_step);
         yaml_num(stdout, "fp64_depart_tol", r->depart_tol);
     }
-    if (R->nm > 1)
+    if (R->nm > 1 && nm == 1)
+        printf("  ensemble:\n    kind: none (report only: nothing is "
+               "asserted)\n");
+    else if (R->nm > 1)
     {
         printf("  ensemble:\n    kind: %s\n",
                lmc_ensemble_name(R->ensemble));
         yaml_range(stdout, "measured", sum.measured_min, sum.measured_max);
         yaml_range(stdout, "bound", sum.bound_min, sum.bound_max);
         printf("    members:\n");
-        for (size_t k = 0; k < R->nm; k++)
+        for (size_t k = 0; k < nm; k++)
         {
             printf("      - {env: %s, verdict: %s, measured: ",
                    R->members[k].name, lmc_ensemble_word(&mo[k]));
@@ -352,12 +364,19 @@ run_points(check_run *R, long jobs)
         if (jobs <= 1)
         {
             t = next++;
-            run_task(R, t);
+            if (t % R->nm < point_members(R, t / R->nm))
+                run_task(R, t);
         }
         else
         {
             while (running < jobs && next < ntasks)
             {
+                if (next % R->nm >= point_members(R, next / R->nm))
+                {
+                    done[next++] = 1;
+                    ndone++;
+                    continue;
+                }
                 fflush(stdout);
                 fflush(stderr);
                 if (R->jf)
