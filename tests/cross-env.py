@@ -130,7 +130,11 @@ def main():
         if len(pts) != len(base):
             why.append(f"{len(pts)} points against {len(base)} (exit {rc}: "
                        f"{err.strip()[:200]})")
-        diff = [(b, p) for b, p in zip(base, pts) if b != p]
+        # Points are matched by position (the same configurations in the
+        # same order): under a directed rounding mode glibc's printf
+        # rounds the labels' numbers that way too (0.8 may print as
+        # 0.8000000000000002), so names are not compared.
+        diff = [(b, p) for b, p in zip(base, pts) if b[1:] != p[1:]]
         for b, p in diff[:8]:
             why.append(f"{b[0]}: {b[1]}{' (TODO)' if b[2] else ''} by "
                        f"default, {p[1]}{' (TODO)' if p[2] else ''} here")
