@@ -365,3 +365,23 @@ lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
     if (step >= 0 && (r->depart_step < 0 || step < r->depart_step))
         r->depart_step = step;
 }
+
+int
+lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
+                   double stop_first, lmc_check_result *r, lmc_traj **out,
+                   long *depart)
+{
+    const int status = lmc_thm_ref_run(run, stop_settled, stop_first, 1,
+                                       out);
+    if (status != LMC_SUCCESS)
+    {
+        lmc_check_run_free(run);
+        return status;
+    }
+    const long dep = lmc_traj_depart(*out, run->tr->xs, run->tr->n,
+                                     LMC_THM_DEPART_TOL, NULL);
+    lmc_thm_ref_depart(r, *out, dep);
+    if (depart)
+        *depart = dep;
+    return LMC_SUCCESS;
+}

@@ -167,4 +167,12 @@ int lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
  * with r->depart_step = -1, r->ref_bits = 0. */
 void lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step);
 
+/* lmc_thm_ref_run (keeping iterates) and lmc_thm_ref_depart of the fp64
+ * run's stored iterates against it: *out gets the reference (free with
+ * lmc_traj_free), *depart (if not NULL) the departure step.  On failure the run is freed (with lmc_check_run_free)
+ * and the status returned, so a caller can return it at once. */
+int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
+                       double stop_first, lmc_check_result *r,
+                       lmc_traj **out, long *depart);
+
 #endif /* LMC_THEOREMS_COMMON_H */

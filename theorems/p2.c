@@ -139,15 +139,8 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
              * stop fires only once every later iterate provably stays
              * below 1e-8 (traj_mp.h), so the final stretch is complete. */
             lmc_traj *tr = NULL;
-            const int status = lmc_thm_ref_run(&run, REL_ERR, 0, 1, &tr);
-            if (status != LMC_SUCCESS)
-            {
-                lmc_check_run_free(&run);
-                return status;
-            }
-            const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
-                                             LMC_THM_DEPART_TOL, NULL);
-            lmc_thm_ref_depart(r, tr, dep);
+            long dep;
+            LMC_TRY(lmc_thm_ref_beside(&run, REL_ERR, 0, r, &tr, &dep));
             if (len64 < sizeof list64)
                 len64 += (size_t)snprintf(
                     list64 + len64, sizeof list64 - len64, "%s%s%zu "

@@ -211,16 +211,9 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
              * leaves room for the reference's own rounding (<= 2^-100 a
              * step, < 1e-25 over any budget here). */
             const int gd = strcmp(c->method, "gd") == 0;
-            const int status = lmc_thm_ref_run(&run, gd ? 0 : REL_ERR,
-                                               gd ? GD_STOP : 0, 1, &tr);
-            if (status != LMC_SUCCESS)
-            {
-                lmc_check_run_free(&run);
-                return status;
-            }
-            const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
-                                             LMC_THM_DEPART_TOL, NULL);
-            lmc_thm_ref_depart(r, tr, dep);
+            long dep;
+            LMC_TRY(lmc_thm_ref_beside(&run, gd ? 0 : REL_ERR,
+                                       gd ? GD_STOP : 0, r, &tr, &dep));
             const size_t t64 = t, n64 = nrec;
             const size_t tref = lmc_traj_settled(tr->err, tr->n, REL_ERR);
             /* settled: the early stop proved the final stretch (Muon) or

@@ -156,15 +156,7 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         }
         else
         {
-            int status = lmc_thm_ref_run(&run, 0, E_LO, 1, &tr);
-            if (status != LMC_SUCCESS)
-            {
-                lmc_check_run_free(&run);
-                return status;
-            }
-            const long dep = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
-                                             LMC_THM_DEPART_TOL, NULL);
-            lmc_thm_ref_depart(r, tr, dep);
+            LMC_TRY(lmc_thm_ref_beside(&run, 0, E_LO, r, &tr, NULL));
             err = tr->err;
             nrec = tr->n;
         }

@@ -15,6 +15,7 @@
  * Q_1 = H_0 ... H_{n-1} [I_n; 0] accumulated backwards.
  */
 #include "mp.h"
+#include "unwind.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -22,8 +23,6 @@
 #include <stdlib.h>
 
 #include "status.h"
-
-#define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
 
 int
 lmc_mp_check_prec(mpfr_prec_t prec)

@@ -22,43 +22,12 @@
  * lets a double SVD of D measure ||D||_2 = 1e-30 to ~1e-15 relative.
  */
 #include "mp.h"
+#include "unwind.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #include "status.h"
-
-#define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
-
-/* Report, set status and unwind (functions that own resources). */
-#define FAIL(code, ...)                                                      \
-    do                                                                       \
-    {                                                                        \
-        lmc_error(__FILE__, __LINE__, (code), __VA_ARGS__);                  \
-        status = (code);                                                     \
-        goto fail;                                                           \
-    } while (0)
-
-/* Propagate a failure that the callee already reported. */
-#define CHECK(expr)                                                          \
-    do                                                                       \
-    {                                                                        \
-        status = (expr);                                                     \
-        if (status != LMC_SUCCESS)                                           \
-            goto fail;                                                       \
-    } while (0)
-
-/* lmc_mp_mat_alloc reports its own failure. */
-#define ALLOC(p, m, n, prec)                                                 \
-    do                                                                       \
-    {                                                                        \
-        (p) = lmc_mp_mat_alloc((m), (n), (prec));                            \
-        if (!(p))                                                            \
-        {                                                                    \
-            status = LMC_ENOMEM;                                             \
-            goto fail;                                                       \
-        }                                                                    \
-    } while (0)
 
 /* Exchanges the entries of two matrices of one shape and precision. */
 static void

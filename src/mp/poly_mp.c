@@ -13,31 +13,11 @@
  * MPFR output stands for the exact-arithmetic output to ~k 2^-p.
  */
 #include "mp.h"
+#include "unwind.h"
 
 #include <math.h>
 
 #include "status.h"
-
-#define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
-
-#define CHECK(expr)                                                          \
-    do                                                                       \
-    {                                                                        \
-        status = (expr);                                                     \
-        if (status != LMC_SUCCESS)                                           \
-            goto fail;                                                       \
-    } while (0)
-
-#define ALLOC(p, m, n, prec)                                                 \
-    do                                                                       \
-    {                                                                        \
-        (p) = lmc_mp_mat_alloc((m), (n), (prec));                            \
-        if (!(p))                                                            \
-        {                                                                    \
-            status = LMC_ENOMEM;                                             \
-            goto fail;                                                       \
-        }                                                                    \
-    } while (0)
 
 /* Every step 0..steps-1 has a finite triple. */
 static int

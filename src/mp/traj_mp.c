@@ -11,43 +11,12 @@
 #include "traj_mp.h"
 
 #include "mp.h"
+#include "unwind.h"
 #include "status.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
-
-/* Report, set status and unwind. */
-#define FAIL(code, ...)                                                      \
-    do                                                                       \
-    {                                                                        \
-        lmc_error(__FILE__, __LINE__, (code), __VA_ARGS__);                  \
-        status = (code);                                                     \
-        goto fail;                                                           \
-    } while (0)
-
-/* Propagate a failure the callee already reported. */
-#define CHECK(expr)                                                          \
-    do                                                                       \
-    {                                                                        \
-        status = (expr);                                                     \
-        if (status != LMC_SUCCESS)                                           \
-            goto fail;                                                       \
-    } while (0)
-
-/* lmc_mp_mat_alloc reports its own failure. */
-#define ALLOC(p, m, n, prec)                                                 \
-    do                                                                       \
-    {                                                                        \
-        (p) = lmc_mp_mat_alloc((m), (n), (prec));                            \
-        if (!(p))                                                            \
-        {                                                                    \
-            status = LMC_ENOMEM;                                             \
-            goto fail;                                                       \
-        }                                                                    \
-    } while (0)
 
 /* Polar-factor workspace of one block (K = min side, M = max side). */
 typedef struct
