@@ -47,8 +47,18 @@ lmc_round_bf16(double x)
     /* Below the normal range of bf16 (2^-126) keep the fixed quantum of
      * subnormals: 2^-133. */
     const int q = e - 1 < -126 ? -133 : e - 8;
-    /* nearbyint rounds to nearest even in the default rounding mode. */
-    const double r = ldexp(nearbyint(ldexp(m, e - q)), q);
+    /* Round to nearest even whatever the current IEEE mode: bf16
+     * conversions in hardware (AVX512_BF16's VCVTNEPS2BF16, the usual
+     * software casts) ignore MXCSR, and the fp-environment ensembles of
+     * `check` change the mode.  y has |y| < 2^8 and floor and y - fl are
+     * exact, so no step below depends on the mode (the sign is put back
+     * last, so tiny negatives round to -0). */
+    const double y = ldexp(fabs(m), e - q), fl = floor(y), frac = y - fl;
+    const double k = frac > 0.5    ? fl + 1
+                     : frac < 0.5  ? fl
+                     : fmod(fl, 2) == 0 ? fl
+                                        : fl + 1;
+    const double r = copysign(ldexp(k, q), x);
     return (float)(fabs(r) > bf16_max ? copysign(INFINITY, r) : r);
 }
 

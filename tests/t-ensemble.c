@@ -301,6 +301,15 @@ cli(void)
     const char *ctl[] = {"check", "--quick", "--theorem", "P4", "--method",
                          "simplified-muon", "--control", "fp64-decisions",
                          NULL};
+    if (fegetround() != FE_TONEAREST)
+    {
+        /* The whole process runs in a directed mode (tests/cross-env.py's
+         * preload): the nominal member is then directed too, every
+         * member of P4's fp64 decision agrees, and the control has
+         * nothing to show. */
+        tap_skip(2, "the process is not in round-to-nearest");
+        return;
+    }
     run(ctl, &res);
     tap_ok(res.status == 1 && strstr(res.out, ": fragile") &&
                strstr(res.out, "members disagree:"),
