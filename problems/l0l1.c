@@ -70,6 +70,7 @@
  * gradient.
  */
 #include "l0l1.h"
+#include "linalg.h"
 #include "spectrum.h"
 #include "status.h"
 
@@ -259,7 +260,7 @@ l0l1_fdf(void *vstate, const gsl_vector *x, double *f, gsl_vector *g)
     }
     if (f)
         *f = sum;
-    if (!isfinite(sum))
+    if (!lmc_isfinite(sum))
         LMC_ERROR(LMC_ENONFINITE, "problem 'l0l1-sep': f is not finite at "
                   "x");
     return LMC_SUCCESS;

@@ -312,7 +312,7 @@ lsq_fdf(void *vstate, const gsl_vector *x, double *f, gsl_vector *g)
         gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, st->a, st->res, 0.0,
                        &G.matrix);
     }
-    if (!isfinite(sum))
+    if (!lmc_isfinite(sum))
         LMC_ERROR(LMC_ENONFINITE, "problem 'lsq': f is not finite at x");
     return LMC_SUCCESS;
 }

@@ -41,6 +41,7 @@
  * No variants, no stochastic gradient.
  */
 #include "plq.h"
+#include "linalg.h"
 #include "spectrum.h"
 #include "status.h"
 
@@ -113,7 +114,7 @@ plq_fdf(void *vstate, const gsl_vector *x, double *f, gsl_vector *g)
     }
     if (f)
         *f = sum;
-    if (!isfinite(sum))
+    if (!lmc_isfinite(sum))
         LMC_ERROR(LMC_ENONFINITE, "problem 'pl-sin': f is not finite at x");
     return LMC_SUCCESS;
 }

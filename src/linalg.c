@@ -203,7 +203,7 @@ lmc_matrix_isfinite(const gsl_matrix *m)
 {
     for (size_t i = 0; i < m->size1; i++)
         for (size_t j = 0; j < m->size2; j++)
-            if (!isfinite(m->data[i * m->tda + j]))
+            if (!lmc_isfinite(m->data[i * m->tda + j]))
                 return 0;
     return 1;
 }

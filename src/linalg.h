@@ -10,6 +10,7 @@
 #ifndef LMC_LINALG_H
 #define LMC_LINALG_H
 
+#include <float.h>
 #include <gsl/gsl_matrix.h>
 
 /* SVD workspace for matrices of one shape (dgesdd, never dgesvd). */
@@ -56,7 +57,18 @@ double lmc_frobenius(const gsl_matrix *m);
 double lmc_entry_sum_abs(const gsl_matrix *m);
 double lmc_entry_max_abs(const gsl_matrix *m);
 
-/* 1 if every entry is finite. */
+/* 1 if x has not overflowed: finite and below DBL_MAX in magnitude.
+ * Under round-toward-zero (and downward for positive results) an
+ * overflow saturates at +-DBL_MAX instead of becoming Inf, so a value of
+ * magnitude DBL_MAX counts as overflowed: divergence is detected in every
+ * rounding mode. */
+static inline int
+lmc_isfinite(double x)
+{
+    return x < DBL_MAX && x > -DBL_MAX;
+}
+
+/* 1 if every entry satisfies lmc_isfinite. */
 int lmc_matrix_isfinite(const gsl_matrix *m);
 
 #endif /* LMC_LINALG_H */

@@ -208,7 +208,7 @@ lmc_method_iterate(lmc_method *M, gsl_vector *x, lmc_step_info *info)
     M->t++;
     LMC_TRY(M->type->iterate(M->state, M, x, info));
     for (size_t i = 0; i < x->size; i++)
-        if (!isfinite(x->data[i]))
+        if (!lmc_isfinite(x->data[i]))
             LMC_ERROR(LMC_ENONFINITE, "method '%s' produced a non-finite "
                       "iterate at step %zu", M->type->name, M->t);
     return LMC_SUCCESS;

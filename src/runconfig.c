@@ -6,11 +6,13 @@
 
 #include "linalg.h"
 #include "spectrum.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <errno.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_rng.h>
+#include <fenv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ const char lmc_run_config_keys[] =
 
 const char lmc_oracle_config_keys[] =
     "oracle, norm, schedule, steps, precision, delta, shape, spectrum, "
-    "kappa, seed";
+    "kappa, seed, round";
 
 /* Strict parsers (the whole text, finite numbers only). */
 static int
@@ -33,7 +35,7 @@ parse_double(const char *s, double *x)
 {
     char *end;
     errno = 0;
-    *x = strtod(s, &end);
+    *x = lmc_strtod(s, &end);
     return end == s || *end != '\0' || errno == ERANGE || !isfinite(*x);
 }
 
@@ -421,6 +423,7 @@ lmc_oracle_config_init(lmc_oracle_config *c)
     strcpy(c->spectrum, "log");
     c->kappa = 1e3;
     c->seed = 1;
+    c->round = LMC_ROUND_AMBIENT;
 }
 
 int
@@ -477,6 +480,11 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
     {
         if (parse_ulong(a, &c->seed))
             BAD(key, a, "integers >= 0");
+    }
+    else if (strcmp(key, "round") == 0)
+    {
+        if ((c->round = lmc_round_mode_parse(a)) == -2)
+            BAD(key, a, LMC_ROUND_NAMES);
     }
     else
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
@@ -597,7 +605,14 @@ lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
                                       c->cols, rng, sv)) ||
         (status = lmc_matrix_with_spectrum(mat, sv, rng)))
         goto done;
-    status = lmc_oracle_eval(T, c->norm, &p, mat, 1, 1, s, o);
+    {
+        /* The evaluation (not the test matrix) in the requested mode. */
+        const int saved = fegetround();
+        if (c->round != LMC_ROUND_AMBIENT)
+            fesetround(c->round);
+        status = lmc_oracle_eval(T, c->norm, &p, mat, 1, 1, s, o);
+        fesetround(saved);
+    }
 done:
     gsl_matrix_free(s);
     gsl_matrix_free(mat);

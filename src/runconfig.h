@@ -92,6 +92,8 @@ typedef struct lmc_oracle_config
     char spectrum[LMC_RUN_CONFIG_TEXT]; /* [log] */
     double kappa;                    /* [1e3] */
     unsigned long seed;              /* [1] */
+    int round;                       /* FE_* mode of the evaluation, or
+                                        LMC_ROUND_AMBIENT [ambient] */
 } lmc_oracle_config;
 
 extern const char lmc_oracle_config_keys[];

@@ -9,6 +9,7 @@
  *     (Amsel, Persson, Musco, Gower 2025; the tuples used in nanochat).
  */
 #include "schedule.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <ctype.h>
@@ -76,7 +77,7 @@ parse_number(const char *tok, double *x)
 {
     char *end;
     errno = 0;
-    *x = strtod(tok, &end);
+    *x = lmc_strtod(tok, &end);
     return (end == tok || *end != '\0' || errno == ERANGE || !isfinite(*x));
 }
 

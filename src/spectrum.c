@@ -1,6 +1,7 @@
 /* spectrum.c -- random matrices with a prescribed singular spectrum. */
 #include "spectrum.h"
 #include "linalg.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <errno.h>
@@ -42,7 +43,7 @@ read_values(const char *path, size_t k, double *sv)
             continue;
         char *end;
         errno = 0;
-        const double v = strtod(p, &end);
+        const double v = lmc_strtod(p, &end);
         while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
             end++;
         if (end == p || *end != '\0' || errno == ERANGE || !isfinite(v) ||

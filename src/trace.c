@@ -119,12 +119,12 @@ record(lmc_method *M, const gsl_vector *x, gsl_vector *g,
         tr->delta_block[k * L->nblocks + i] = NAN;
     }
     for (size_t j = 0; j < g->size; j++)
-        if (!isfinite(g->data[j]))
+        if (!lmc_isfinite(g->data[j]))
         {
             tr->gdual[k] = tr->gfrob[k] = NAN;
             return LMC_STOP_DIVERGED;
         }
-    if (!isfinite(f))
+    if (!lmc_isfinite(f))
         return LMC_STOP_DIVERGED;
     double total = 0, ssq = 0;
     for (size_t i = 0; i < L->nblocks; i++)

@@ -540,6 +540,46 @@ exact_derivative(const lmc_problem_mp *C, lmc_problem *P,
     return status;
 }
 
+/* gamma_n = n u / (1 - n u) with u = 2^-52, the unit roundoff of every
+ * IEEE rounding mode (2^-53 holds for round-to-nearest only). */
+static double
+gamma_n(double n)
+{
+    const double u = 0x1p-52;
+    return n * u / (1 - n * u);
+}
+
+/* A bound on |f_double - f_exact| at the point whose residual
+ * R = U V^T - M* the last lmc_problem_fdf left in the state, valid for
+ * any summation order, FMA or not, and any rounding mode (Higham,
+ * Accuracy and Stability of Numerical Algorithms, 2nd ed., 3.1 and 3.5):
+ * each entry of R carries |e_ij| <= gamma_{r+1} (sum_k |U_ik||V_jk| +
+ * |M*_ij|), which moves ||R||^2 by at most sum 2|R_ij| e_ij + e_ij^2;
+ * the scaled sum of squares of mn entries, its square and the factor add
+ * a relative gamma_{2mn+8}.  The bound itself is computed in double: its
+ * own relative error (~1e-13) is far inside the slack of gamma. */
+static double
+f_error_bound(const lmc_problem *P, const gsl_vector *x)
+{
+    const lmc_mf_state *st = P->state;
+    const size_t m = st->m, n = st->n, r = st->r;
+    const double *u = x->data, *v = st->sym ? u : x->data + m * r;
+    const double g1 = gamma_n((double)(r + 1));
+    double cross = 0, ssq = 0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+        {
+            double s = fabs(gsl_matrix_get(st->mstar, i, j));
+            for (size_t k = 0; k < r; k++)
+                s += fabs(u[i * r + k] * v[j * r + k]);
+            const double e = g1 * s, rij = gsl_matrix_get(st->res, i, j);
+            cross += 2 * fabs(rij) * e + e * e;
+            ssq += rij * rij;
+        }
+    const double c = st->sym ? 0.25 : 0.5;
+    return c * (cross + gamma_n(2.0 * (double)(m * n) + 8) * ssq);
+}
+
 static void
 check_formulas(const char *name, unsigned long seed)
 {
@@ -559,7 +599,8 @@ check_formulas(const char *name, unsigned long seed)
     mpfr_inits2(PREC, fm, dd, gd, (mpfr_ptr)0);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, seed + 11);
-    double worst_mp = 0, worst_d = 0, worst_f = 0;
+    double worst_mp = 0, worst_d = 0, worst_f = 0, worst_fb = 0;
+    double best_off = INFINITY;
     int status = LMC_SUCCESS;
     for (int it = 0; it < 4; it++)
     {
@@ -571,6 +612,7 @@ check_formulas(const char *name, unsigned long seed)
         }
         double f;
         lmc_problem_fdf(P, x, &f, g);
+        const double fbound = f_error_bound(P, x);
         status |= C->fdf(P, x, PREC, fm, gm);
         status |= exact_derivative(C, P, x, d, dd);
         /* <g_mp, d> in MPFR (d's entries are small integers: exact). */
@@ -592,6 +634,13 @@ check_formulas(const char *name, unsigned long seed)
                        fabs(gdd - mpfr_get_d(dd, MPFR_RNDN)) / scale);
         const double fmd = mpfr_get_d(fm, MPFR_RNDN);
         worst_f = fmax(worst_f, fabs(f - fmd) / fmd);
+        /* fmd is the 256-bit f rounded once: half an ulp of it more. */
+        worst_fb = fmax(worst_fb, fabs(f - fmd) /
+                                      (fbound + 0x1p-52 * fabs(fmd)));
+        /* Negative control: an f off by three bounds must be caught. */
+        const double off = f + 3 * (fbound + 0x1p-52 * fabs(fmd));
+        best_off = fmin(best_off, fabs(off - fmd) /
+                                      (fbound + 0x1p-52 * fabs(fmd)));
     }
     /* 1e-60: 256-bit arithmetic (~1e-77 relative) amplified by 1/h^2 ~
      * 1e5 and the sums; anything wrong in the formula is O(1). */
@@ -600,9 +649,11 @@ check_formulas(const char *name, unsigned long seed)
            "central differences; rel %.1e)", name, worst_mp);
     tap_le(worst_d, TOL_GRAD, "%s: double gradient = exact directional "
            "derivative, 4 random points (rel %.1e)", name, worst_d);
-    /* f is a sum of squares computed to ~(r + 2) eps relative. */
-    tap_le(worst_f, 1e-14, "%s: double f = MPFR f (rel %.1e)", name,
+    tap_le(worst_fb, 1.0, "%s: |double f - MPFR f| within its rounding "
+           "error bound (largest ratio to the bound; rel error %.1e)", name,
            worst_f);
+    tap_ok(best_off > 1.0, "%s negative control: an f moved by three "
+           "bounds exceeds the bound (smallest ratio %.2f)", name, best_off);
 
     /* f* = 0 and the minimizer Phi diag(sqrt(lambda)) (Psi likewise). */
     const lmc_mf_state *st = P->state;

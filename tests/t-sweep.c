@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "tap.h"
 
+#include "fpio.h"
 #include "status.h"
 #include "sweep.h"
 
@@ -77,12 +78,16 @@ write_spec(const char *name, const char *text)
     return p;
 }
 
-/* One number from a query on a store (NaN if none). */
+/* One number from a query on a store (NaN if none).  SQLite parses the
+ * query's literals (p.num = 0.3) with the process's rounding mode: the
+ * query runs in round-to-nearest, as lmocheck does its I/O (src/fpio.h),
+ * so that the literals match the stored numbers in every mode. */
 static double
 query(const char *db, const char *sql)
 {
     sqlite3 *h;
     double v = NAN;
+    const int mode = lmc_fe_nearest();
     if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
     {
         sqlite3_busy_timeout(h, 5000);
@@ -96,6 +101,7 @@ query(const char *db, const char *sql)
         }
     }
     sqlite3_close(h);
+    lmc_fe_restore(mode);
     return v;
 }
 

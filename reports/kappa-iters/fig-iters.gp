@@ -14,9 +14,9 @@ set grid
 set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1
 plot 'fig-iters.dat' index 0 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 1 title 'icl, adam: slope -0.03', \
      'fig-iters.dat' index 1 using 1:2 with points pt 8 ps 1.6 lw 2 lc 1 notitle, \
-     'fig-iters.dat' index 2 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 2 title 'icl, gd: slope 2.85', \
+     'fig-iters.dat' index 2 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 2 title 'icl, gd: slope 2.82', \
      'fig-iters.dat' index 3 using 1:2 with points pt 8 ps 1.6 lw 2 lc 2 notitle, \
-     'fig-iters.dat' index 4 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 3 title 'icl, simplified-muon: slope 0.11', \
+     'fig-iters.dat' index 4 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 3 title 'icl, simplified-muon: slope 0.08', \
      'fig-iters.dat' index 5 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 4 title 'mf, adam: slope 0.00', \
      'fig-iters.dat' index 6 using 1:2 with points pt 8 ps 1.6 lw 2 lc 4 notitle, \
      'fig-iters.dat' index 7 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc 5 title 'mf, gd: slope 0.97', \

@@ -1,6 +1,7 @@
 /* cli/args.c -- option value lists, strict number parsing, one-line
  * errors. */
 #include "cli.h"
+#include "fpio.h"
 
 #include <errno.h>
 #include <math.h>
@@ -58,7 +59,7 @@ cli_parse_double(const char *s, double *x)
 {
     char *end;
     errno = 0;
-    *x = strtod(s, &end);
+    *x = lmc_strtod(s, &end);
     return end == s || *end != '\0' || errno == ERANGE || !isfinite(*x);
 }
 

@@ -9,6 +9,7 @@
  * ||S~ S~^T - I||_F on the smaller side (spectral only) and the time.
  */
 #include "cli.h"
+#include "fpio.h"
 #include "inexact.h"
 #include "linalg.h"
 #include "reference.h"
@@ -16,6 +17,7 @@
 #include "spectrum.h"
 #include "status.h"
 
+#include <fenv.h>
 #include <getopt.h>
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -51,6 +53,9 @@ static const char help[] =
     "                    rank; MPFR cost grows as n^3)     [lapack]\n"
     "  --repeat N        timing: best of N applications    [3]\n"
     "  --format FMT      md, csv or json                   [md]\n"
+    "  --round MODE      IEEE rounding mode of the oracle evaluations:\n"
+    "                    ambient, nearest, upward, downward, toward-zero\n"
+    "                    (ambient: the process's mode)     [ambient]\n"
     "  -h, --help        this text\n"
     "\n"
     "Columns: predicted and measured delta (spectral norm for the spectral\n"
@@ -67,6 +72,7 @@ typedef struct
     const char *reference;
     size_t repeat;
     cli_format format;
+    int round;
 } options;
 
 /* Resolved values of the lists. */
@@ -87,7 +93,7 @@ enum
 {
     OPT_ORACLE = 256, OPT_NORM, OPT_SCHEDULE, OPT_STEPS, OPT_PRECISION,
     OPT_DELTA, OPT_SHAPE, OPT_SPECTRUM, OPT_KAPPA, OPT_SEED, OPT_REFERENCE,
-    OPT_REPEAT, OPT_FORMAT
+    OPT_REPEAT, OPT_FORMAT, OPT_ROUND
 };
 
 static const char *const cmd = "oracle";
@@ -491,6 +497,7 @@ cmd_oracle(int argc, char **argv)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"repeat", required_argument, NULL, OPT_REPEAT},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"round", required_argument, NULL, OPT_ROUND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     options o;
@@ -498,6 +505,7 @@ cmd_oracle(int argc, char **argv)
     o.reference = "lapack";
     o.repeat = 3;
     o.format = CLI_MD;
+    o.round = LMC_ROUND_AMBIENT;
     int exit_code = LMC_EXIT_USAGE;
     resolved r;
     memset(&r, 0, sizeof r);
@@ -537,6 +545,14 @@ cmd_oracle(int argc, char **argv)
             {
                 cli_fail(cmd, "--format: '%s' is not md, csv or json",
                          optarg);
+                goto out;
+            }
+            break;
+        case OPT_ROUND:
+            if ((o.round = lmc_round_mode_parse(optarg)) == -2)
+            {
+                cli_fail(cmd, "--round: '%s' is not accepted (accepted: %s)",
+                         optarg, LMC_ROUND_NAMES);
                 goto out;
             }
             break;
@@ -603,7 +619,11 @@ cmd_oracle(int argc, char **argv)
                         lmc_mp_reference_free(c.ref);
                         goto out;
                     }
+                    const int saved = fegetround();
+                    if (o.round != LMC_ROUND_AMBIENT)
+                        fesetround(o.round);
                     const int rc = run_case(&o, &r, &c, &t, &failed);
+                    fesetround(saved);
                     gsl_matrix_free(c.mat);
                     lmc_mp_reference_free(c.ref);
                     if (rc)

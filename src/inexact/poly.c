@@ -17,6 +17,7 @@
 #include "../linalg.h"
 #include "../status.h"
 
+#include <fenv.h>
 #include <float.h>
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -230,6 +231,35 @@ step_f(poly_state *st, const double cd[3], int bf16)
     st->yf = t;
 }
 
+/* 1 if a step overflowed.  In round-to-nearest an overflow is an Inf
+ * that propagates to the iterate; in the directed modes it saturates at
+ * the largest finite magnitude, and a later product or sum can turn it
+ * back into finite garbage (DBL_MAX - 0.5 DBL_MAX), so the iterate's
+ * values alone cannot tell.  The IEEE overflow flag does, in every mode
+ * (the step's products run in the calling thread's environment, as the
+ * directed modes do); the values are checked as well. */
+static int
+overflowed_d(const double *x, size_t n)
+{
+    if (fetestexcept(FE_OVERFLOW))
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!lmc_isfinite(x[i]))
+            return 1;
+    return 0;
+}
+
+static int
+overflowed_f(const float *x, size_t n)
+{
+    if (fetestexcept(FE_OVERFLOW))
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (!(x[i] < FLT_MAX && x[i] > -FLT_MAX))
+            return 1;
+    return 0;
+}
+
 static int
 poly_apply(void *vstate, lmc_inexact *q, const gsl_matrix *m, gsl_matrix *s)
 {
@@ -244,8 +274,14 @@ poly_apply(void *vstate, lmc_inexact *q, const gsl_matrix *m, gsl_matrix *s)
         for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < cols; j++)
                 st->x[i * cols + j] = scale * m->data[i * m->tda + j];
+        feclearexcept(FE_OVERFLOW);
         for (size_t j = 0; j < p->steps; j++)
+        {
             step_d(st, lmc_schedule_coef(sch, j));
+            if (overflowed_d(st->x, rows * cols))
+                LMC_ERROR(LMC_ENONFINITE, "poly: the iterate overflowed at "
+                          "step %zu of %zu", j + 1, p->steps);
+        }
         for (size_t i = 0; i < rows; i++)
             for (size_t j = 0; j < cols; j++)
                 s->data[i * s->tda + j] = -st->x[i * cols + j];
@@ -272,8 +308,15 @@ poly_apply(void *vstate, lmc_inexact *q, const gsl_matrix *m, gsl_matrix *s)
     for (size_t i = 0; i < rows * cols; i++)
         st->xf[i] *= scale;
     round_f(st->xf, rows * cols, bf16);
+    feclearexcept(FE_OVERFLOW);
     for (size_t j = 0; j < p->steps; j++)
+    {
         step_f(st, lmc_schedule_coef(sch, j), bf16);
+        if (overflowed_f(st->xf, rows * cols))
+            LMC_ERROR(LMC_ENONFINITE, "poly: the %s iterate overflowed at "
+                      "step %zu of %zu", lmc_precision_name(p->precision),
+                      j + 1, p->steps);
+    }
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
             s->data[i * s->tda + j] = -(double)st->xf[i * cols + j];

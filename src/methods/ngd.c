@@ -10,6 +10,7 @@
  * g_t = 0.  No LMO and no momentum (params.momentum, params.oracle are
  * ignored).
  */
+#include "../linalg.h"
 #include "../method.h"
 #include "../status.h"
 
@@ -52,7 +53,7 @@ ngd_iterate(void *vstate, lmc_method *M, gsl_vector *x,
     /* dnrm2 scales its sum of squares, so huge gradients do not overflow
      * to a zero step. */
     const double nrm = gsl_blas_dnrm2(st->g);
-    if (!isfinite(nrm))
+    if (!lmc_isfinite(nrm))
         LMC_ERROR(LMC_ENONFINITE, "ngd: gradient norm is %g at step %zu",
                   nrm, M->t);
     /* g_j / nrm <= 1 first: eta / nrm alone could overflow when the

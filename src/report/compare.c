@@ -19,6 +19,7 @@
  */
 #include "report.h"
 #include "impl.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <errno.h>
@@ -206,7 +207,7 @@ same_cell(const char *a, const char *b)
     if (strcmp(a, b) == 0)
         return 1;
     char *ea, *eb;
-    const double x = strtod(a, &ea), y = strtod(b, &eb);
+    const double x = lmc_strtod(a, &ea), y = lmc_strtod(b, &eb);
     return *a && *b && !*ea && !*eb && isfinite(x) && isfinite(y) &&
            fabs(x - y) <= 2e-9 * fmax(fabs(x), fabs(y));
 }
@@ -286,9 +287,9 @@ stat_of(qstat **s, size_t *n, const char *q, int *oom)
     return e;
 }
 
-int
-lmc_report_compare(const char *dir_a, const char *dir_b, const char *name,
-                   FILE *out, size_t *nbad)
+static int
+compare_dirs(const char *dir_a, const char *dir_b, const char *name,
+             FILE *out, size_t *nbad)
 {
     char pa[4200], pb[4200];
     snprintf(pa, sizeof pa, "%s/%s/data.csv", dir_a, name);
@@ -361,7 +362,7 @@ lmc_report_compare(const char *dir_a, const char *dir_b, const char *name,
         s->bad++;
         /* How far outside: |a - b| over the allowance of a's tolerance
          * (text differences score highest). */
-        const double x = strtod(va, NULL), y = strtod(vb, NULL);
+        const double x = lmc_strtod(va, NULL), y = lmc_strtod(vb, NULL);
         const double d = fabs(x - y), m = fmax(fabs(x), fabs(y));
         double allow = fmax(ta.abs, ta.rel * m);
         if (ta.factor >= 1 && m > 0)
@@ -423,4 +424,16 @@ lmc_report_compare(const char *dir_a, const char *dir_b, const char *name,
     if (oom)
         LMC_ERROR(LMC_ENOMEM, "report %s: out of memory comparing", name);
     return LMC_SUCCESS;
+}
+
+/* The comparison reads and prints decimal text: it is bookkeeping, done
+ * in round-to-nearest whatever the caller's mode (fpio.h). */
+int
+lmc_report_compare(const char *dir_a, const char *dir_b, const char *name,
+                   FILE *out, size_t *nbad)
+{
+    const int mode = lmc_fe_nearest();
+    const int status = compare_dirs(dir_a, dir_b, name, out, nbad);
+    lmc_fe_restore(mode);
+    return status;
 }

@@ -192,12 +192,15 @@ run(lmc_report_ctx *c)
     static const char *const iq[] = {"iters", "iters_min", "iters_max"};
     for (size_t k = 0; k < 3; k++)
     {
-        LMC_TRY(lmc_report_tol(c, iq[k], "simplified-muon", 0, 0.25, 0, 0,
+        LMC_TRY(lmc_report_tol(c, iq[k], "simplified-muon", 0, 0.35, 0, 0,
             "a trajectory outcome: simplified Muon's count moves by up to "
-            "15% between kernels (icl kappa 1e3: 209 SkylakeX, 178 "
-            "Sandybridge), its last steps sitting at the rounding floor"));
-        LMC_TRY(lmc_report_tol(c, iq[k], NULL, 3, 0.02, 0, 0,
-            "GD and Adam: the count moves by at most 1 between kernels"));
+            "26% over 4 kernels x 4 rounding modes (icl kappa 1e4, largest "
+            "of 3 seeds: 145 round-to-nearest, 107 upward, SkylakeX), its "
+            "last steps racing the geometric step decay"));
+        LMC_TRY(lmc_report_tol(c, iq[k], NULL, 3, 0.03, 0, 0,
+            "GD and Adam: the count moves by at most 2.0% over 4 kernels x "
+            "4 rounding modes (icl Adam kappa 10: 1477 round-to-nearest, "
+            "1447 upward; GD: not at all)"));
     }
     LMC_TRY(lmc_report_tol(c, "converged_fraction", NULL, 0, 0, 0, 0,
         "a fraction of seeds: exact"));

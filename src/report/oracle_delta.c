@@ -21,6 +21,7 @@
  * deltas as points (one symbol per precision).
  */
 #include "impl.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <math.h>
@@ -131,7 +132,7 @@ declare_tolerances(lmc_report_ctx *c, const lmc_rtable *d,
             char *const *r = d->cell + i * d->ncol;
             if (strcmp(r[1], precs[ip]) != 0)
                 continue;
-            const double v = strtod(r[5], NULL);
+            const double v = lmc_strtod(r[5], NULL);
             if (strcmp(r[4], "delta_pred") == 0)
                 pred = v;
             else if (strcmp(r[4], "delta_meas") == 0 && isfinite(v) &&

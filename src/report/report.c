@@ -14,6 +14,7 @@
  */
 #include "report.h"
 #include "impl.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <dirent.h>
@@ -601,7 +602,10 @@ read_report_group(config_t *cf, const char *path,
                   const config_setting_t **group)
 {
     config_init(cf);
-    if (config_read_file(cf, path) != CONFIG_TRUE)
+    const int mode = lmc_fe_nearest(); /* numbers mean the same in every mode */
+    const int ok = config_read_file(cf, path);
+    lmc_fe_restore(mode);
+    if (ok != CONFIG_TRUE)
     {
         const int line = config_error_line(cf);
         const char *msg = config_error_text(cf);
@@ -885,17 +889,23 @@ lmc_report_make(const char *name, const lmc_report_options *o,
         goto fail;
     }
     c.name = name;
-    if ((status = an->run(&c)))
+    /* The cells ran in the caller's rounding mode; the analysis and the
+     * written numbers do not depend on it (fpio.h). */
+    const int mode = lmc_fe_nearest();
+    status = an->run(&c);
+    if (status)
     {
+        lmc_fe_restore(mode);
         /* Name the spec in front of the analysis's one-line message. */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", lmc_last_error());
         lmc_error(__FILE__, __LINE__, status, "%s: %s", spec, msg);
         goto fail;
     }
-    if ((status = spec_tolerances(&c, spec)))
-        goto fail;
-    status = write_outputs(dir, name, c.report, &c, o->render, o->log, r);
+    status = spec_tolerances(&c, spec);
+    if (!status)
+        status = write_outputs(dir, name, c.report, &c, o->render, o->log, r);
+    lmc_fe_restore(mode);
 fail:
     if (status == LMC_ENOMEM && !*lmc_last_error())
         lmc_error(__FILE__, __LINE__, status, "report %s: out of memory",

@@ -7,6 +7,7 @@
  * (gsl_cdf_tdist_Pinv).
  */
 #include "impl.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <math.h>
@@ -559,7 +560,7 @@ lmc_rtol_parse(const char *s, lmc_rtol *t)
             return -1;
         s += v == &t->factor ? 7 : 4;
         char *end;
-        *v = strtod(s, &end);
+        *v = lmc_strtod(s, &end);
         if (end == s || !isfinite(*v) || *v <= 0 ||
             (v == &t->factor && *v < 1))
             return -1;
@@ -578,7 +579,7 @@ cell_number(const char *s, double *x)
     char *end;
     if (!*s)
         return 0;
-    *x = strtod(s, &end);
+    *x = lmc_strtod(s, &end);
     return *end == '\0' && isfinite(*x);
 }
 

@@ -17,6 +17,7 @@
 
 #include "reference.h"
 #include "runconfig.h"
+#include "fpio.h"
 #include "status.h"
 #include "theorem.h"
 
@@ -280,7 +281,7 @@ scalar_text(const config_setting_t *e, char *buf, size_t len)
         snprintf(buf, len, "%lld", (long long)config_setting_get_int64(e));
         return 0;
     case CONFIG_TYPE_FLOAT:
-        snprintf(buf, len, "%.17g", config_setting_get_float(e));
+        lmc_snprintf(buf, len, "%.17g", config_setting_get_float(e));
         return 0;
     case CONFIG_TYPE_STRING:
         snprintf(buf, len, "%s", config_setting_get_string(e));
@@ -603,7 +604,7 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
                          : j + 1 == a->n ? hi
                          : is_log        ? pow(10, llo + u * (lhi - llo))
                                          : lo + u * (hi - lo);
-        snprintf(buf, sizeof buf, "%.17g", x);
+        lmc_snprintf(buf, sizeof buf, "%.17g", x);
         if (!(a->vals[j] = dup_str(buf)))
             LMC_ERROR(LMC_ENOMEM, "out of memory");
     }
@@ -672,7 +673,7 @@ read_refine(lmc_sweep_spec *s, const config_setting_t *g)
     for (size_t j = 0; j < A->n; j++)
     {
         char *end;
-        const double x = strtod(A->vals[j], &end);
+        const double x = lmc_strtod(A->vals[j], &end);
         if (*end || !isfinite(x))
             SPEC_ERR(s, A->line, "refine.key: axis %s has the non-numeric "
                      "value '%s' (accepted: a numeric axis)", key,
@@ -682,10 +683,10 @@ read_refine(lmc_sweep_spec *s, const config_setting_t *g)
      * (an integer key such as seed or steps cannot be refined). */
     if (A->n >= 2)
     {
-        const double a0 = strtod(A->vals[0], NULL);
-        const double a1 = strtod(A->vals[1], NULL);
+        const double a0 = lmc_strtod(A->vals[0], NULL);
+        const double a1 = lmc_strtod(A->vals[1], NULL);
         char mid[64];
-        snprintf(mid, sizeof mid, "%.17g",
+        lmc_snprintf(mid, sizeof mid, "%.17g",
                  a0 > 0 && a1 > 0 ? sqrt(a0 * a1) : 0.5 * (a0 + a1));
         scratch w;
         lmc_run_config_init(&w.run);
@@ -995,7 +996,9 @@ lmc_sweep_spec_read(const char *path)
         lmc_sweep_spec_free(s);
         return NULL;
     }
+    const int mode = lmc_fe_nearest(); /* numbers mean the same in every mode */
     const int ok = config_read(&s->cfg, f);
+    lmc_fe_restore(mode);
     fclose(f);
     if (ok != CONFIG_TRUE)
     {
@@ -1528,7 +1531,7 @@ store_put(store *st, const lmc_sweep_spec *s, const sw_cell *c,
         sqlite3_bind_text(q, 2, p.k[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, p.v[i], -1, SQLITE_STATIC);
         char *end;
-        const double x = strtod(p.v[i], &end);
+        const double x = lmc_strtod(p.v[i], &end);
         if (*p.v[i] && !*end && isfinite(x))
             sqlite3_bind_double(q, 4, x);
         else
@@ -1823,7 +1826,7 @@ refine_cells(const lmc_sweep_spec *s, store *db, const sw_cell *grid,
         cnt[g * nk + j]++;
     }
     for (size_t j = 0; j < nk; j++)
-        sorted[j] = strtod(s->axes[ka].vals[j], NULL);
+        sorted[j] = lmc_strtod(s->axes[ka].vals[j], NULL);
     qsort(sorted, nk, sizeof *sorted, cmp_double);
     /* Every group: the best grid value and its neighbours. */
     size_t cap = 0;
@@ -1838,7 +1841,7 @@ refine_cells(const lmc_sweep_spec *s, store *db, const sw_cell *grid,
                 best = j;
         if (best == nk)
             continue;
-        const double vb = strtod(s->axes[ka].vals[best], NULL);
+        const double vb = lmc_strtod(s->axes[ka].vals[best], NULL);
         size_t pos = 0;
         while (pos < nk && sorted[pos] != vb)
             pos++;
@@ -1880,7 +1883,7 @@ refine_cells(const lmc_sweep_spec *s, store *db, const sw_cell *grid,
                 memset(c, 0, sizeof *c);
                 c->index = i;
                 c->over_axis = (long)ka;
-                snprintf(c->over_val, sizeof c->over_val, "%.17g", x);
+                lmc_snprintf(c->over_val, sizeof c->over_val, "%.17g", x);
                 if ((status = cell_finish(s, c)))
                     goto done;
                 ++*nout;
