@@ -169,6 +169,8 @@ run_tests(void)
     usage_error("'1.5'", (const char *[]){"run", "--problem", "lsq",
                                           "--method", "muon", "--delta",
                                           "1.5", NULL});
+    usage_error("--round", (const char *[]){"oracle", "--round", "up",
+                                            NULL});
     usage_error("stochastic gradient",
                 (const char *[]){"run", "--problem", "lsq", "--method",
                                  "muon", "--stochastic", NULL});

@@ -24,6 +24,7 @@
 #include <float.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
+#include <fenv.h>
 #include <math.h>
 #include <string.h>
 
@@ -537,6 +538,17 @@ refusals(void)
     tap_int(q ? lmc_inexact_apply(q, M, S, &d) : -1, LMC_ENONFINITE,
             "poly whose iterate overflows -> LMC_ENONFINITE ('%s')",
             lmc_last_error());
+    /* Under round-toward-zero the overflow saturates at DBL_MAX and the
+     * next step can make it finite again (DBL_MAX - DBL_MAX / 2): it must
+     * still be caught. */
+    {
+        const int saved = fegetround();
+        fesetround(FE_TOWARDZERO);
+        const int st = q ? lmc_inexact_apply(q, M, S, &d) : -1;
+        fesetround(saved);
+        tap_int(st, LMC_ENONFINITE, "the same under FE_TOWARDZERO -> "
+                "LMC_ENONFINITE ('%s')", lmc_last_error());
+    }
     lmc_inexact_free(q);
 
     /* Predictions of the sources that make none or a trivial one. */

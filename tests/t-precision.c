@@ -10,6 +10,8 @@
  * random inputs that are exact floats, the classic bit-level rounding of
  * the upper 16 bits of an IEEE single (an independent algorithm).
  */
+#include "fpio.h"
+#include "linalg.h"
 #include "precision.h"
 #include "status.h"
 #include "tap.h"
@@ -19,6 +21,8 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N_RANDOM 200000 /* random samples per property: < 0.1 s */
@@ -212,6 +216,48 @@ main(void)
             "empty precision name -> LMC_ENOTFOUND");
     tap_int(lmc_precision_parse("FP32", &p), LMC_ENOTFOUND,
             "names are case-sensitive: 'FP32' -> LMC_ENOTFOUND");
+
+    /* Decimal text in and out is independent of the rounding mode
+     * (src/fpio.h); plain strtod and printf are not (the controls). */
+    {
+        const int saved = fegetround();
+        fesetround(FE_UPWARD);
+        const double a = lmc_strtod("0.3", NULL), b = strtod("0.3", NULL);
+        char fb[32], pb[32];
+        lmc_snprintf(fb, sizeof fb, "%.6g", 0.08);
+        snprintf(pb, sizeof pb, "%.6g", 0.08);
+        const int still_up = fegetround() == FE_UPWARD;
+        fesetround(saved);
+        tap_ok(a == 0.3 && still_up, "lmc_strtod(\"0.3\") under FE_UPWARD "
+               "is the nearest double to 0.3, and the mode is restored");
+        tap_ok(b != 0.3, "control: glibc strtod under FE_UPWARD gives "
+               "%.17g, not 0.3", b);
+        tap_ok(strcmp(fb, "0.08") == 0, "lmc_snprintf %%.6g of 0.08 under "
+               "FE_UPWARD prints '%s'", fb);
+        tap_ok(strcmp(pb, "0.08") != 0, "control: glibc snprintf under "
+               "FE_UPWARD prints '%s'", pb);
+        tap_ok(lmc_round_mode_parse("toward-zero") == FE_TOWARDZERO &&
+                   lmc_round_mode_parse("nearest") == FE_TONEAREST &&
+                   lmc_round_mode_parse("ambient") == LMC_ROUND_AMBIENT &&
+                   lmc_round_mode_parse("up") == -2,
+               "rounding mode names parse; 'up' is refused");
+    }
+
+    /* Overflow in every mode: a directed mode saturates at DBL_MAX. */
+    {
+        const int saved = fegetround();
+        fesetround(FE_TOWARDZERO);
+        volatile double huge = DBL_MAX;
+        volatile double y = huge * 2;
+        fesetround(saved);
+        tap_ok(y == DBL_MAX && !lmc_isfinite(y),
+               "an overflow under FE_TOWARDZERO saturates at DBL_MAX and "
+               "lmc_isfinite calls it overflowed");
+        tap_ok(lmc_isfinite(nextafter(DBL_MAX, 0)) && lmc_isfinite(-1e308) &&
+                   !lmc_isfinite(-INFINITY) && !lmc_isfinite(NAN),
+               "control: the largest double below DBL_MAX is finite; "
+               "Inf and NaN are not");
+    }
 
     gsl_rng_free(r);
     return tap_end();

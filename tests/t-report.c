@@ -731,7 +731,7 @@ check_committed(void)
                "gives byte-identical data.csv, tables, .dat and .gp");
     }
     /* A committed number moved beyond its tolerance is reported: the
-     * GD count on mf at kappa 10 doubled (tolerance abs 3 or rel 0.03). */
+     * GD count on mf at kappa 10 doubled (tolerance abs 3 or rel 0.04). */
     {
         static char cmd[65536];
         snprintf(cmd, sizeof cmd,

@@ -192,21 +192,21 @@ run(lmc_report_ctx *c)
     static const char *const iq[] = {"iters", "iters_min", "iters_max"};
     for (size_t k = 0; k < 3; k++)
     {
-        LMC_TRY(lmc_report_tol(c, iq[k], "simplified-muon", 0, 0.35, 0, 0,
-            "a trajectory outcome: simplified Muon's count moves by up to "
-            "26% over 4 kernels x 4 rounding modes (icl kappa 1e4, largest "
-            "of 3 seeds: 145 round-to-nearest, 107 upward, SkylakeX), its "
-            "last steps racing the geometric step decay"));
-        LMC_TRY(lmc_report_tol(c, iq[k], NULL, 3, 0.03, 0, 0,
-            "GD and Adam: the count moves by at most 2.0% over 4 kernels x "
-            "4 rounding modes (icl Adam kappa 10: 1477 round-to-nearest, "
-            "1447 upward; GD: not at all)"));
+        LMC_TRY(lmc_report_tol(c, iq[k], "simplified-muon", 0, 0.4, 0, 0,
+            "a trajectory outcome: simplified Muon's count spreads by up to "
+            "34% over 4 kernels x 4 rounding modes (icl kappa 1e4, largest "
+            "of 3 seeds: 107 SkylakeX upward, 161 Sandybridge downward), "
+            "its last steps racing the geometric step decay"));
+        LMC_TRY(lmc_report_tol(c, iq[k], NULL, 3, 0.04, 0, 0,
+            "GD and Adam: the count spreads by at most 3.1% over 4 kernels "
+            "x 4 rounding modes (icl Adam kappa 10: 1447 Prescott upward, "
+            "1493 SkylakeX upward; GD: not at all)"));
     }
     LMC_TRY(lmc_report_tol(c, "converged_fraction", NULL, 0, 0, 0, 0,
         "a fraction of seeds: exact"));
-    LMC_TRY(lmc_report_tol(c, "slope", NULL, 0.03, 0, 0, 0,
-        "follows the counts: moves by up to 0.007 between kernels; the "
-        "flat band is +-0.1"));
+    LMC_TRY(lmc_report_tol(c, "slope", NULL, 0.04, 0, 0, 0,
+        "follows the counts: spreads by up to 0.031 over 4 kernels x 4 "
+        "rounding modes (icl Muon: 0.062-0.094); the flat band is +-0.1"));
     LMC_TRY(lmc_report_tol(c, "std_err", NULL, 0.02, 0.5, 0, 0,
         "follows the counts (up to 47% of a small error)"));
     LMC_TRY(lmc_report_tol(c, "ci95_halfwidth", NULL, 0.05, 0.5, 0, 0,
