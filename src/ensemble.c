@@ -1,5 +1,6 @@
 /* ensemble.c -- fp-environment ensembles of a check point (ensemble.h). */
 #include "ensemble.h"
+#include "fpio.h"
 #include "status.h"
 
 #include <fenv.h>
@@ -11,12 +12,12 @@ static const lmc_ensemble_member members[] = {
     /* The nominal member leaves the caller's mode as it is (normally
      * round to nearest; a whole run can be put in another mode from
      * outside, as tests/cross-env.py does). */
-    {"nominal", -1, 0},
+    {"nominal", LMC_ROUND_AMBIENT, 0},
     {"upward", FE_UPWARD, 0},
     {"downward", FE_DOWNWARD, 0},
     {"toward-zero", FE_TOWARDZERO, 0},
-    {"x0+ulp#1", -1, 1},
-    {"x0+ulp#2", -1, 2},
+    {"x0+ulp#1", LMC_ROUND_AMBIENT, 1},
+    {"x0+ulp#2", LMC_ROUND_AMBIENT, 2},
 };
 
 const lmc_ensemble_member *
@@ -56,11 +57,9 @@ lmc_ensemble_run(const lmc_theorem *T, const lmc_check_config *c,
     r->depart_tol = NAN;
     lmc_check_config cm = *c;
     cm.perturb = m->perturb;
-    const int saved = fegetround();
-    if (m->round >= 0)
-        fesetround(m->round);
+    const int saved = lmc_fe_set(m->round);
     out->status = T->check(&cm, o, r);
-    fesetround(saved);
+    lmc_fe_restore(saved);
     if (out->status != LMC_SUCCESS)
         snprintf(out->error, sizeof out->error, "%s", lmc_last_error());
 }

@@ -30,7 +30,7 @@ typedef enum
 typedef struct
 {
     const char *name;
-    int round;
+    int round;          /* FE_* mode, or LMC_ROUND_AMBIENT (fpio.h) */
     unsigned long perturb;
 } lmc_ensemble_member;
 

@@ -2,16 +2,23 @@
 #include "fpio.h"
 
 #include <fenv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int
+lmc_fe_set(int mode)
+{
+    const int saved = fegetround();
+    if (mode != LMC_ROUND_AMBIENT && mode != saved)
+        fesetround(mode);
+    return saved;
+}
+
+int
 lmc_fe_nearest(void)
 {
-    const int mode = fegetround();
-    if (mode != FE_TONEAREST)
-        fesetround(FE_TONEAREST);
-    return mode;
+    return lmc_fe_set(FE_TONEAREST);
 }
 
 void
@@ -42,17 +49,6 @@ lmc_snprintf(char *buf, size_t n, const char *fmt, ...)
     return r;
 }
 
-int
-lmc_fprintf(FILE *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    const int r = vfprintf(f, fmt, ap);
-    lmc_fe_restore(mode);
-    va_end(ap);
-    return r;
-}
 
 int
 lmc_round_mode_parse(const char *name)

@@ -1,9 +1,8 @@
 /* fpio.h -- decimal text in and out, independent of the rounding mode.
  *
  * glibc's strtod and printf honour the IEEE rounding mode: under
- * FE_UPWARD "0.3" parses to the double above 0.3 and 0.1 prints as
- * 0.10000000000000001 with %.17g where round-to-nearest gives the same
- * digits as the source.  lmocheck runs whole processes in directed modes
+ * FE_UPWARD "0.3" parses to the double above 0.3 and %.6g prints 0.08
+ * as 0.0800001.  lmocheck runs whole processes in directed modes
  * (tests/cross-env.py) to show that its verdicts are properties of the
  * mathematics; that perturbation belongs to the runs, not to reading a
  * spec or writing a report.  So every decimal the harness reads or
@@ -15,26 +14,22 @@
 
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 
 /* strtod in round-to-nearest. */
 double lmc_strtod(const char *s, char **end);
 
-/* Switches to round-to-nearest; returns the mode to give back to
- * lmc_fe_restore.  For a stretch of I/O or bookkeeping (parsing a
- * libconfig file, analysing and writing a report). */
+/* Switches to `mode` (an FE_* constant; LMC_ROUND_AMBIENT leaves the
+ * mode alone); returns the mode to give back to lmc_fe_restore. */
+int lmc_fe_set(int mode);
+/* lmc_fe_set(FE_TONEAREST): for a stretch of I/O or bookkeeping (parsing
+ * a libconfig file, analysing and writing a report). */
 int lmc_fe_nearest(void);
 void lmc_fe_restore(int mode);
 
-/* snprintf / fprintf in round-to-nearest. */
+/* snprintf in round-to-nearest. */
 int lmc_snprintf(char *buf, size_t n, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-int lmc_fprintf(FILE *f, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
 #endif
     ;
 

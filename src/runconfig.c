@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_rng.h>
-#include <fenv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,11 +606,9 @@ lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
         goto done;
     {
         /* The evaluation (not the test matrix) in the requested mode. */
-        const int saved = fegetround();
-        if (c->round != LMC_ROUND_AMBIENT)
-            fesetround(c->round);
+        const int saved = lmc_fe_set(c->round);
         status = lmc_oracle_eval(T, c->norm, &p, mat, 1, 1, s, o);
-        fesetround(saved);
+        lmc_fe_restore(saved);
     }
 done:
     gsl_matrix_free(s);

@@ -17,7 +17,6 @@
 #include "spectrum.h"
 #include "status.h"
 
-#include <fenv.h>
 #include <getopt.h>
 #include <gsl/gsl_cblas.h>
 #include <math.h>
@@ -619,11 +618,9 @@ cmd_oracle(int argc, char **argv)
                         lmc_mp_reference_free(c.ref);
                         goto out;
                     }
-                    const int saved = fegetround();
-                    if (o.round != LMC_ROUND_AMBIENT)
-                        fesetround(o.round);
+                    const int saved = lmc_fe_set(o.round);
                     const int rc = run_case(&o, &r, &c, &t, &failed);
-                    fesetround(saved);
+                    lmc_fe_restore(saved);
                     gsl_matrix_free(c.mat);
                     lmc_mp_reference_free(c.ref);
                     if (rc)
