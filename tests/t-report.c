@@ -414,8 +414,10 @@ make_kappa(const char *name)
          "kappa\";\n  summary = \"P2 synthetic.\";");
 }
 
-/* tightness: T1 ratios 0.5, 0.99, 0.9; T2 0.2, 0.01; V2 1.2 violated;
- * one errored T2 cell.  Inserted out of order on purpose. */
+/* tightness: T1 ratios 0.5, 0.99, 0.9, 0.3; T2 0.2, 0.01, 0.001; V2 1.2
+ * violated; one errored T2 cell.  Inserted out of order on purpose.  T1
+ * and T2 share the label "lsq jordan poly t=0.05", which the analysis
+ * gives a T2-only tolerance. */
 static void
 make_tight(const char *name)
 {
@@ -426,8 +428,10 @@ make_tight(const char *name)
         double ratio;
     } pts[] = {{"T2", "t=0.1 K=100", 0.2}, {"T1", "t=0.1", 0.5},
                {"V2", "beta=0.9", 1.2},   {"T1", "t=0.5", 0.99},
-               {"T2", "t=0.5 K=100", 0.01}, {"T1", "t=0.3", 0.9}};
-    for (size_t i = 0; i < 6; i++)
+               {"T2", "t=0.5 K=100", 0.01}, {"T1", "t=0.3", 0.9},
+               {"T2", "lsq jordan poly t=0.05", 0.001},
+               {"T1", "lsq jordan poly t=0.05", 0.3}};
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++)
     {
         char p[3][64], o[8][80];
         snprintf(p[0], 64, "theorem=%s", pts[i].th);
@@ -954,6 +958,15 @@ main(void)
               "T2 max ratio 0.2 (not the last inserted 0.01)");
     tap_close(csv("tight", "V2,,,,max_ratio,"), 1.2, TOL_CSV, 0,
               "V2 max ratio 1.2");
+    tap_ok(contains("tight", "data.csv", "T2,lsq_b,muon,lsq jordan poly "
+                    "t=0.05,bound,2,abs 1e-12 or factor 100\n") &&
+               contains("tight", "data.csv", "T1,lsq_a,muon,lsq jordan poly "
+                        "t=0.05,bound,2,abs 1e-12 or rel 0.25\n") &&
+               contains("tight", "data.csv", "T2,lsq_b,muon,t=0.1 K=100,"
+                        "bound,2,abs 1e-12 or factor 10\n"),
+           "a tolerance declared for \"T2 & lsq jordan poly t=0.05\" "
+           "applies to the row having both cells only (negative control: "
+           "T1's row of that label and T2's other rows keep theirs)");
     tap_ok(contains("tight", "table.md", "| error "),
            "an errored check cell shows verdict 'error'");
     {

@@ -403,18 +403,18 @@ c1_check(const lmc_check_config *c, const lmc_check_options *o,
     /* The detail line, built piecewise (snprintf truncates safely). */
     char *d = r->detail;
     const size_t dl = sizeof r->detail;
-    size_t len = (size_t)snprintf(d, dl, "t=10^(j/%d), K=%zu, seeds "
+    size_t len = (size_t)lmc_snprintf(d, dl, "t=10^(j/%d), K=%zu, seeds "
                                   "%lu..%lu, ln mean gap of the last "
                                   "quarter, ties max(t975 SE, %.2f):",
                                   u->per_decade, c->rp.iters, o->seed_base,
                                   o->seed_base + S - 1, C1_FP_FLOOR);
     for (size_t i = 0; i < NQ && len < dl; i++)
-        len += (size_t)snprintf(d + len, dl - len, " q=%zu: delta %.3f, "
+        len += (size_t)lmc_snprintf(d + len, dl - len, " q=%zu: delta %.3f, "
                                 "best j=%d (gap %.3g), ties %d..%d;",
                                 u->q[i], dmean[i], b[i].best,
                                 exp(b[i].ybest), b[i].lo, b[i].hi);
     if (len < dl)
-        snprintf(d + len, dl - len, " largest consecutive ratio in [%.4g, "
+        lmc_snprintf(d + len, dl - len, " largest consecutive ratio in [%.4g, "
                  "%.4g], claimed <= %g%s; shift q=%zu->%zu %.3f vs T3 "
                  "%.3f; %zu grid points", rlo, rhi, o->bound_scale,
                  edge ? " (ties reach the grid's end)"
@@ -429,7 +429,7 @@ config(lmc_check_config *c, size_t k, int full)
 {
     const c1_setup *u = &c1_setups[k];
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", u->label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", u->label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.kappa = u->kappa;

@@ -91,7 +91,7 @@ c2_check(const lmc_check_config *c, const lmc_check_options *o,
                                      : "neither (flat or mixed at this grid)";
     lmc_thm_result(r, LMC_REPORTED, abest[NDELTA - 1], NAN);
     r->seed = o->seed_base;
-    snprintf(r->detail, sizeof r->detail, "report only: t=%g K=%zu sigma "
+    lmc_snprintf(r->detail, sizeof r->detail, "report only: t=%g K=%zu sigma "
              "1, %zu seeds, alpha in {1, 1/4, 1/16, 1/64}: best alpha %g / %g / %g "
              "for delta 0 / 0.3 / 0.6 (final gap %.3g / %.3g / %.3g); T5 "
              "predicts alpha ratio (1+delta)^(1/2) = 1.14 / 1.26; supports: "
@@ -105,7 +105,7 @@ config(lmc_check_config *c, const char *label,
        const lmc_inexact_type *oracle, double t, size_t K, size_t S)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.variant = "noise";

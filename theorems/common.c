@@ -139,7 +139,7 @@ lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
         if ((kinds & lmc_assume_kind_flag((lmc_assume_kind)j)) &&
             res->nviolations)
         {
-            snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
+            lmc_snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
                      lmc_assume_kind_name((lmc_assume_kind)j), res->declared,
                      res->nviolations, res->tightest);
             return 1;
@@ -154,7 +154,7 @@ lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                    double delta, double t, size_t K)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->method = "lmo";
@@ -176,7 +176,7 @@ lmc_thm_config_vr(lmc_check_config *c, const char *label,
                   double q, size_t K, size_t seeds)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.variant = variant;

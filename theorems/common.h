@@ -6,6 +6,7 @@
 #define LMC_THEOREMS_COMMON_H
 
 #include "decide.h"
+#include "fpio.h"
 #include "problem_mp.h"
 #include "theorem.h"
 #include "traj_mp.h"

@@ -120,7 +120,13 @@ o1_kappa(const gsl_matrix *m, gsl_matrix *w, gsl_matrix *v, gsl_vector *sv,
     return smin > 0 ? gsl_vector_get(sv, 0) / smin : INFINITY;
 }
 
-/* Decides one inequality and keeps the worst (largest ratio) in r. */
+/* Decides one inequality and keeps the worst (largest ratio) in r.
+ * Ratios within O1_TIE (relative) of the worst so far are ties and keep
+ * the earlier sample: with the adversarial source every sample is an
+ * equality, ratio 1 - O(rel), and which one rounding puts on top changes
+ * with the kernel and the rounding mode (sample 3 to-nearest, 1 upward,
+ * 0 downward); the reported sample must not. */
+#define O1_TIE 1e-9
 static void
 o1_decide(const o1_data *d, const lmc_check_options *o, const char *what,
           size_t sample, lmc_check_result *r, lmc_verdict *worst,
@@ -136,7 +142,9 @@ o1_decide(const o1_data *d, const lmc_check_options *o, const char *what,
     const int rank = v == LMC_VIOLATED ? 2 : v == LMC_UNDECIDED ? 1 : 0;
     const int wrank =
         *worst == LMC_VIOLATED ? 2 : *worst == LMC_UNDECIDED ? 1 : 0;
-    if (rank > wrank || (rank == wrank && ratio > *worst_ratio))
+    const double tie =
+        isfinite(*worst_ratio) ? O1_TIE * fabs(*worst_ratio) : 0;
+    if (rank > wrank || (rank == wrank && ratio > *worst_ratio + tie))
     {
         *worst = v;
         *worst_ratio = ratio;
@@ -214,7 +222,7 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
         {
             lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
             r->step = k;
-            snprintf(r->detail, sizeof r->detail, "sample %zu: realized "
+            lmc_snprintf(r->detail, sizeof r->detail, "sample %zu: realized "
                      "delta %.4g (+ reference error %.2g) not < 1: O1 does "
                      "not apply", k, delta, rho);
             goto done;
@@ -238,7 +246,7 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
     if (status)
         goto done;
     r->seed = O1_SEED_OFFSET + 1000 * o->seed_base + r->step;
-    snprintf(r->detail, sizeof r->detail, "%zu random %zux%zu matrices, "
+    lmc_snprintf(r->detail, sizeof r->detail, "%zu random %zux%zu matrices, "
              "%s ball, source %s: worst case %s at sample %zu (realized "
              "delta %.4g; largest %.4g); stated rounding allowance tau = "
              "4 rel + rho, rel = %.2g", nsamples, m, n, ET->name,
@@ -263,10 +271,10 @@ config(lmc_check_config *c, const char *oracle, const lmc_inexact_type *src,
        double delta, size_t nsamples)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s %s delta=%g", oracle, src->name,
+    lmc_snprintf(c->label, sizeof c->label, "%s %s delta=%g", oracle, src->name,
              delta);
     if (src == &lmc_inexact_poly)
-        snprintf(c->label, sizeof c->label, "%s poly jordan 5 steps",
+        lmc_snprintf(c->label, sizeof c->label, "%s poly jordan 5 steps",
                  oracle);
     c->problem = "gaussian";
     c->method = oracle;

@@ -177,7 +177,7 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
     if (tr->stop != LMC_STOP_BUDGET || !crossed || tc < MIN_WINDOW)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s), or no "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), or no "
                  "crossing within the budget, or window %zu < %d iterates: "
                  "raise the budget", lmc_stop_name(tr->stop), tc,
                  MIN_WINDOW);
@@ -190,7 +190,7 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
                       LMC_DECIDE_PREC_MAX, &lhs, &rhs);
     lmc_thm_result(r, v, worst, rhs);
     r->step = wt;
-    snprintf(r->detail, sizeof r->detail, "max aligned deviation over "
+    lmc_snprintf(r->detail, sizeof r->detail, "max aligned deviation over "
              "t <= t_c = %zu (first residual crossing of the scalar "
              "recursion; worst at t = %zu; smallest |residual| %.2g) vs "
              "1e-12", tc, wt, rmin);
@@ -208,7 +208,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
        double rho, size_t K)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.init = init;

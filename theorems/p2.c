@@ -142,7 +142,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
             long dep;
             LMC_TRY(lmc_thm_ref_beside(&run, REL_ERR, 0, r, &tr, &dep));
             if (len64 < sizeof list64)
-                len64 += (size_t)snprintf(
+                len64 += (size_t)lmc_snprintf(
                     list64 + len64, sizeof list64 - len64, "%s%s%zu "
                     "(departs %ld)", i ? ", " : "", t == nrec ? ">" : "",
                     t == nrec ? nrec - 1 : t, dep);
@@ -160,7 +160,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
         if (t == nrec || stop == LMC_STOP_DIVERGED)
         {
             lmc_thm_result(r, LMC_VIOLATED, NAN, NAN);
-            snprintf(r->detail, sizeof r->detail, "kappa %g: relative error "
+            lmc_snprintf(r->detail, sizeof r->detail, "kappa %g: relative error "
                      "%g not reached in %zu steps (%s)", ci.pp.kappa,
                      REL_ERR, c->rp.iters, lmc_stop_name(stop));
             return LMC_SUCCESS;
@@ -169,7 +169,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
         lk[i] = log(ci.pp.kappa);
         lt[i] = log((double)t);
         if (len < sizeof list)
-            len += (size_t)snprintf(list + len, sizeof list - len,
+            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
                                     "%s%zu (first %zu)", i ? ", " : "", t,
                                     first);
     }
@@ -190,7 +190,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
     {
         const double want = GROW_SLOPE / s;
         lmc_thm_result(r, c1 >= want ? LMC_HOLDS : LMC_VIOLATED, want, c1);
-        snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
                  "slope of ln T vs ln kappa %.4f, claimed >= %.4g", nk - 1,
                  list, c1, want);
     }
@@ -201,14 +201,14 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
         const int ok = ratio <= allow && fabs(c1) <= band;
         lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
                        log(allow));
-        snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
                  "max/min %.4f (allowed %.4g), slope %.4f (allowed |.| <= "
                  "%.3g)", nk - 1, list, ratio, allow, c1, band);
     }
     if (ref)
     {
         const size_t l = strlen(r->detail);
-        snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
+        lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
                  "%u-bit MPFR reference; fp64 T = %s", r->ref_bits, list64);
     }
     return LMC_SUCCESS;
@@ -220,7 +220,7 @@ config(lmc_check_config *c, const char *label, const char *method,
        size_t budget)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "mf";
     c->pp = lmc_problem_params_default();
     c->pp.init = init;

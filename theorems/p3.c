@@ -167,7 +167,7 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
         st->init != LMC_MF_INIT_ALIGNED || (double)T < 3.0 / eta)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s), not a "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), not a "
                  "constant step, not the balanced aligned init, or fewer "
                  "than 3/eta steps: the bracket does not apply",
                  lmc_stop_name(tr->stop));
@@ -184,7 +184,7 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
     if (!(align <= TOL_ALIGN))
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "the final iterates are %.2g "
+        lmc_snprintf(r->detail, sizeof r->detail, "the final iterates are %.2g "
                  "from the aligned set (> %g): the 2-cycle bracket is not "
                  "claimed", align, TOL_ALIGN);
         goto done;
@@ -210,7 +210,7 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
         lmc_thm_result(r, v, l_lo, r_lo);
     r->step = T;
     const double erms = upper ? l_up : r_lo / o->bound_scale;
-    snprintf(r->detail, sizeof r->detail, "binding: %s; e_rms/eta = %.4f "
+    lmc_snprintf(r->detail, sizeof r->detail, "binding: %s; e_rms/eta = %.4f "
              "over t = %zu, %zu, bracket [c1, c2] = [%.4f, %.4f] (upper "
              "%s, lower %s); alignment %.1e", upper ? "e_rms <= c2 eta"
              : "c1 eta <= e_rms", erms / eta, T - 1, T,
@@ -230,7 +230,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
        double kappa, double eta)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.init = "aligned";

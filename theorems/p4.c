@@ -226,7 +226,7 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
             efinal = tr->err[tr->n - 1];
             stop = tr->stop == LMC_TRAJ_DIVERGED ? LMC_STOP_DIVERGED : stop;
             if (len64 < sizeof list64)
-                len64 += (size_t)snprintf(
+                len64 += (size_t)lmc_snprintf(
                     list64 + len64, sizeof list64 - len64, "%s%.3g:%s%zu "
                     "(departs %ld; ref %u bits%s)", i ? ", " : "",
                     ci.pp.kappa, t64 == n64 ? ">" : "",
@@ -239,7 +239,7 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
         {
             lmc_thm_result(r, claim == P4_REPORT ? LMC_REPORTED
                                                  : LMC_VIOLATED, NAN, NAN);
-            snprintf(r->detail, sizeof r->detail, "kappa %g: relative error "
+            lmc_snprintf(r->detail, sizeof r->detail, "kappa %g: relative error "
                      "%g not reached in %zu steps (%s; final %.3g); counts "
                      "so far: %s", ci.pp.kappa, REL_ERR, c->rp.iters,
                      lmc_stop_name(stop), efinal, list);
@@ -253,7 +253,7 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
         lk[i] = log(ci.pp.kappa);
         lt[i] = log((double)(t > 0 ? t : 1));
         if (len < sizeof list)
-            len += (size_t)snprintf(list + len, sizeof list - len,
+            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
                                     "%s%.3g:%s%zu", i ? ", " : "",
                                     ci.pp.kappa, t == nrec ? ">" : "",
                                     t == nrec ? nrec - 1 : t);
@@ -278,7 +278,7 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
         const double grow = (double)T[nk - 1] / (double)(T[0] > 0 ? T[0] : 1);
         lmc_thm_result(r, grow >= want ? LMC_HOLDS : LMC_VIOLATED, want,
                        grow);
-        snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; T(kappa_max)/"
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; T(kappa_max)/"
                  "T(kappa_min) %s%.4g, claimed >= %.4g; slope of ln T vs ln "
                  "kappa %.4f%s", list, censored ? ">= " : "", grow, want, c1,
                  censored ? " (censored counts at their lower bounds)" : "");
@@ -289,21 +289,21 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
         const int ok = ratio <= allow && fabs(c1) <= band;
         lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
                        log(allow));
-        snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; max/min %.4f "
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; max/min %.4f "
                  "(allowed %.4g), slope %.4f (allowed |.| <= %.3g)", list,
                  ratio, allow, c1, band);
     }
     else
     {
         lmc_thm_result(r, LMC_REPORTED, c1, NAN);
-        snprintf(r->detail, sizeof r->detail, "report only: T(kappa) = %s; "
+        lmc_snprintf(r->detail, sizeof r->detail, "report only: T(kappa) = %s; "
                  "max/min %.4f, slope of ln T vs ln kappa %.4f", list, ratio,
                  c1);
     }
     if (ref)
     {
         const size_t l = strlen(r->detail);
-        snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
+        lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
                  "MPFR reference; fp64 T = %s (departure: first step with "
                  "relative difference > %g)", list64,
                  LMC_THM_DEPART_TOL);
@@ -317,7 +317,7 @@ config(lmc_check_config *c, const char *label, const char *method,
        double lstep, int lfrob, size_t budget)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "icl";
     c->pp = lmc_problem_params_default();
     c->pp.variant = variant;

@@ -192,13 +192,13 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
             rate64 = -a1;
         }
         if (len64 < sizeof list64)
-            len64 += (size_t)snprintf(list64 + len64, sizeof list64 - len64,
+            len64 += (size_t)lmc_snprintf(list64 + len64, sizeof list64 - len64,
                                       "%s%.4f", i ? ", " : "", rate64);
         lmc_check_run_free(&run);
         if (tb >= nrec || npts < 10)
         {
             lmc_thm_result(r, LMC_VIOLATED, NAN, NAN);
-            snprintf(r->detail, sizeof r->detail, "kappa %g: the window "
+            lmc_snprintf(r->detail, sizeof r->detail, "kappa %g: the window "
                      "e in [%g, %g] was not completed in %zu steps",
                      ci.pp.kappa, E_LO, E_HI, c->rp.iters);
             return LMC_SUCCESS;
@@ -219,7 +219,7 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         rmin = fmin(rmin, rate[i]);
         rmax = fmax(rmax, rate[i]);
         if (len < sizeof list)
-            len += (size_t)snprintf(list + len, sizeof list - len,
+            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
                                     "%s1e%zu: t=%zu..%zu rate %.5f R^2 "
                                     "%.4f (pair-RMS %.4f)", i ? "; " : "",
                                     i, ta, tb, rate[i], r2[i], r2p[i]);
@@ -231,14 +231,14 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
     const double q = fit ? q_r2 : q_var;
     lmc_thm_result(r, q < 1 ? LMC_HOLDS : LMC_VIOLATED, q, 1.0);
     r->seed = o->seed_base;
-    snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (%s > "
+    lmc_snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (%s > "
              "%.4g), rate max/min - 1 = %.4f (%s < %.4g); -ln rho = %.5f",
              list, r2min, fit ? "want" : "reported; the fit point wants",
              1 - tol_r2, rmax / rmin - 1,
              fit ? "reported; the rate point wants" : "want", tol_var,
              -log(c->mp.step_rho));
     const size_t l = strlen(r->detail);
-    snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
+    lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
              "MPFR reference; fp64 rates %s", r->ref_bits, list64);
     return LMC_SUCCESS;
 }
@@ -248,7 +248,7 @@ config(lmc_check_config *c, const char *label, const char *init,
        double eta0, double rho, size_t nk, size_t budget, int fit)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s: %s", label,
+    lmc_snprintf(c->label, sizeof c->label, "%s: %s", label,
              fit ? "R^2 > 0.99 per iterate" : "rate spread < 10%");
     c->problem = "mf";
     c->pp = lmc_problem_params_default();

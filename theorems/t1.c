@@ -113,7 +113,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(maxdelta * (1 + rel) < 1))
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
                  "delta %.3g not < 1: the bound does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
@@ -164,7 +164,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
             r->step = k;
         }
     }
-    snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f(X^k) + t(1-delta)"
+    lmc_snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f(X^k) + t(1-delta)"
              "||grad f(X^k)||_* vs (L/2) t^2 (1+delta)^2 at each of %zu "
              "steps, t = %g, L = %g: worst step %zu (delta %.4g); %zu steps "
              "not holding", K, c->mp.lr, run.P->c.L, r->step, worst_delta,

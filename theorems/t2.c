@@ -116,7 +116,7 @@ t2_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta * (1 + rel) < 1))
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
                  "delta %.3g not < 1: the bound does not apply",
                  lmc_stop_name(tr->stop), delta);
         goto done;
@@ -144,7 +144,7 @@ t2_check(const lmc_check_config *c, const lmc_check_options *o,
         lmc_decide_le(t2_lhs, t2_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
                       LMC_DECIDE_PREC_MAX, &lhs, &rhs);
     lmc_thm_result(r, v, lhs, rhs);
-    snprintf(r->detail, sizeof r->detail, "mean dual gradient norm over %zu "
+    lmc_snprintf(r->detail, sizeof r->detail, "mean dual gradient norm over %zu "
              "steps vs Delta_0/(t(1-delta)K) + L t (1+delta)^2/(2(1-delta)) "
              "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run.P->c.L,
              delta);

@@ -221,7 +221,7 @@ t3_check_brent(const lmc_check_config *c, const lmc_check_options *o,
         lmc_thm_result(r, vf, lf, rf);
     else
         lmc_thm_result(r, vt, lt, rt);
-    snprintf(r->detail, sizeof r->detail, "Brent (%zu iterations, epsrel "
+    lmc_snprintf(r->detail, sizeof r->detail, "Brent (%zu iterations, epsrel "
              "%g): t = %.12g in [%.12g, %.12g] vs t* closed form; |t - t*| "
              "%s tol_t = %.3g, |F(t) - F*| = %.3g %s tol_F = %.3g "
              "(Delta_0 %g, L %g, K %g, delta %g)", it, T3_EPSREL, t, a, b,
@@ -291,7 +291,7 @@ t3_check_run(const lmc_check_config *c, const lmc_check_options *o,
     if (r2.verdict != LMC_HOLDS)
     {
         lmc_thm_result(r, r2.verdict, r2.measured, r2.bound);
-        snprintf(r->detail, sizeof r->detail, "T2 at t*(0) = %.12g did not "
+        lmc_snprintf(r->detail, sizeof r->detail, "T2 at t*(0) = %.12g did not "
                  "hold (%s): %.300s", c2.mp.lr, lmc_verdict_name(r2.verdict),
                  r2.detail);
         goto done;
@@ -300,7 +300,7 @@ t3_check_run(const lmc_check_config *c, const lmc_check_options *o,
     lmc_verdict vl, vu;
     lmc_thm_decide_equal(r, t3_run_fstar, &d, r2.bound, o->bound_scale, &vl,
                          &vu);
-    snprintf(r->detail, sizeof r->detail, "T2's bound at t = t*(0) = "
+    lmc_snprintf(r->detail, sizeof r->detail, "T2's bound at t = t*(0) = "
              "%.12g (Delta_0 %.12g, L %g, K %g; T2 %s, ratio %.4g) vs "
              "closed-form minimum sqrt(2 L Delta_0/K) to 4 eps: lower side "
              "%s, upper side %s", c2.mp.lr, Delta0, L, K,
@@ -325,7 +325,7 @@ config_closed(lmc_check_config *c, double Delta0, double L, double K,
               double delta)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "closed form Delta_0=%g L=%g K=%g "
+    lmc_snprintf(c->label, sizeof c->label, "closed form Delta_0=%g L=%g K=%g "
              "delta=%g", Delta0, L, K, delta);
     c->problem = "closed-form";
     c->method = "brent";
@@ -342,7 +342,7 @@ static void
 config_run(lmc_check_config *c, const char *problem, size_t K)
 {
     char label[96];
-    snprintf(label, sizeof label, "%s exact t=t*(0) K=%zu", problem, K);
+    lmc_snprintf(label, sizeof label, "%s exact t=t*(0) K=%zu", problem, K);
     /* The radius is set to t*(0) by the check, from the run's own Delta_0,
      * L and K; the default radius is only a placeholder. */
     lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact, 0,

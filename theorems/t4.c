@@ -125,7 +125,7 @@ hypotheses(const lmc_check_run *run, char *why, size_t len)
     for (size_t i = 0; i < run->P->layout.nblocks; i++)
         if (run->P->layout.norm[i] != &lmc_oracle_spectral)
         {
-            snprintf(why, len, "block %zu is not spectral: rho is not "
+            lmc_snprintf(why, len, "block %zu is not spectral: rho is not "
                      "defined for it here", i);
             return 1;
         }
@@ -159,7 +159,7 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
         if (!h)
-            snprintf(r->detail, sizeof r->detail, "run stopped: %s",
+            lmc_snprintf(r->detail, sizeof r->detail, "run stopped: %s",
                      first.tr->why);
         goto done;
     }
@@ -199,7 +199,7 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
         if (!(delta * (1 + rel) < 1))
         {
             lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-            snprintf(r->detail, sizeof r->detail, "realized delta %.4g not "
+            lmc_snprintf(r->detail, sizeof r->detail, "realized delta %.4g not "
                      "< 1", delta);
             goto done;
         }
@@ -240,7 +240,7 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
     if (status)
         goto done;
     lmc_thm_result(r, verdict, mean, hi);
-    snprintf(r->detail, sizeof r->detail, "mean over %zu seeds of the mean "
+    lmc_snprintf(r->detail, sizeof r->detail, "mean over %zu seeds of the mean "
              "dual gradient norm (K = %zu): %.6g +- %.3g (99%% one-sided), "
              "bound with t = %g, alpha = %g, delta = %.4g, L = %g, sigma = "
              "%g, rho = %g", S, K, mean, Z99 * sd / sqrt((double)S),
@@ -259,7 +259,7 @@ config(lmc_check_config *c, const char *label,
        size_t K, size_t seeds)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.variant = "noise";

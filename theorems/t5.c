@@ -196,12 +196,12 @@ t5_check(const lmc_check_config *c, const lmc_check_options *o,
             if (!(e[j] <= worst)) /* NaN propagates as the worst */
             {
                 worst = e[j];
-                snprintf(what, sizeof what, "%s ratio %s", names[k],
+                lmc_snprintf(what, sizeof what, "%s ratio %s", names[k],
                          which[j]);
             }
     }
     lmc_thm_result(r, worst <= 1 ? LMC_HOLDS : LMC_VIOLATED, worst, 1.0);
-    snprintf(r->detail, sizeof r->detail, "K=%g delta=%g: ratios t* %.5f "
+    lmc_snprintf(r->detail, sizeof r->detail, "K=%g delta=%g: ratios t* %.5f "
              "alpha* %.5f B* %.5f (THEORY %.3f %.3f %.3f x scale %g; leading "
              "%.5f %.5f %.5f); delta=0 optimum t=%.6g alpha=%.6g B=%.6g "
              "(%zu+%zu nmsimplex2 iterations); worst: %s at %.3g of its "
@@ -219,7 +219,7 @@ config(lmc_check_config *c, size_t row, double K, unsigned mask)
         "", "t*", "alpha*", "t*,alpha*", "B*", "t*,B*", "alpha*,B*",
         "t*,alpha*,B*"};
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "T4 bound K=%g L=Delta_0=rho "
+    lmc_snprintf(c->label, sizeof c->label, "T4 bound K=%g L=Delta_0=rho "
              "sigma=1 delta=%g ratios %s", K, t5_table[row].delta,
              which[mask & 7]);
     c->problem = "closed-form";

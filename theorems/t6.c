@@ -213,7 +213,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
         !(dreal <= delta * (1 + rel) + rel))
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s), declared "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), declared "
                  "delta %g not < 1, or realized delta %.6g above it: the "
                  "bound does not apply", lmc_stop_name(tr->stop), delta,
                  dreal);
@@ -260,7 +260,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
         lmc_thm_result(r, v, lhs, rhs);
         r->step = kmin;
-        snprintf(r->detail, sizeof r->detail, "min over %zu steps (at k = "
+        lmc_snprintf(r->detail, sizeof r->detail, "min over %zu steps (at k = "
                  "%zu) of sum_i g_i^2/(L0_i + L1_i g_i) vs (2 Delta_0/K) "
                  "((1+delta)/(1-delta))^2, delta = %g (realized max %.4g)",
                  K, kmin, delta, dreal);
@@ -292,7 +292,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
     if (status)
         goto done;
     lmc_thm_worst_result(r, &w);
-    snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
+    lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
              "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
              "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
              "%.4g)", K, w.k, delta, dreal);
@@ -308,7 +308,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
        size_t K, int aggregate)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.init = init;

@@ -86,7 +86,7 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
         (!report_only && !(maxdelta * (1 + rel) < dmax_ok)))
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
                  "delta %.4g not < sqrt(5)-2: T7 does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
@@ -130,13 +130,13 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     if (report_only)
     {
         r->verdict = LMC_REPORTED;
-        snprintf(r->detail, sizeof r->detail, "report only (delta %.4g "
+        lmc_snprintf(r->detail, sizeof r->detail, "report only (delta %.4g "
                  "beyond sqrt(5)-2, no guarantee): %zu of %zu steps did not "
                  "decrease f - f* (first or worst at step %zu); final gap "
                  "%.4g", maxdelta, nbad, K, r->step, tr->gap[K]);
         goto done;
     }
-    snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f* <= f(X^k) - f* "
+    lmc_snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f* <= f(X^k) - f* "
              "(MPFR gaps) at each of %zu steps with the delta = 0 radius, "
              "realized delta <= %.4g < sqrt(5)-2: worst step %zu (gap "
              "ratio shown); %zu steps not holding; final gap %.4g", K,
@@ -151,7 +151,7 @@ config(lmc_check_config *c, const char *problem,
        const lmc_inexact_type *src, double delta, size_t K, int report_only)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s %s delta=%g K=%zu%s", problem,
+    lmc_snprintf(c->label, sizeof c->label, "%s %s delta=%g K=%zu%s", problem,
              src == &lmc_inexact_inject_random ? "random" : "adversarial",
              delta, K, report_only ? " (report only)" : "");
     c->problem = problem;

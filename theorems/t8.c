@@ -88,7 +88,7 @@ t8_check_reduction(const lmc_check_config *c, const lmc_check_options *o,
     if (r2.verdict != LMC_HOLDS)
     {
         lmc_thm_result(r, r2.verdict, r2.measured, r2.bound);
-        snprintf(r->detail, sizeof r->detail, "T2 did not hold (%s): %.400s",
+        lmc_snprintf(r->detail, sizeof r->detail, "T2 did not hold (%s): %.400s",
                  lmc_verdict_name(r2.verdict), r2.detail);
         goto done;
     }
@@ -96,7 +96,7 @@ t8_check_reduction(const lmc_check_config *c, const lmc_check_options *o,
     lmc_verdict vl, vu;
     lmc_thm_decide_equal(r, t8_exact_form, &d, r2.bound, o->bound_scale,
                          &vl, &vu);
-    snprintf(r->detail, sizeof r->detail, "T2's bound at delta = 0 (%.15g; "
+    lmc_snprintf(r->detail, sizeof r->detail, "T2's bound at delta = 0 (%.15g; "
              "T2 %s, ratio %.4g) vs exact-LMO form Delta_0/(tK) + L t/2 to "
              "4 eps, t = %g, L = %g, K = %zu: lower side %s, upper side %s",
              r2.bound, lmc_verdict_name(r2.verdict), r2.ratio, c->mp.lr,
@@ -125,7 +125,7 @@ t8_check_refusal(const lmc_check_config *c, const lmc_check_options *o,
         lmc_inexact *q = lmc_inexact_alloc(&lmc_inexact_inject_random,
                                            &lmc_oracle_spectral, 4, 4, &ip);
         refused = q == NULL;
-        snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
+        lmc_snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
         lmc_inexact_free(q);
     }
     else
@@ -142,7 +142,7 @@ t8_check_refusal(const lmc_check_config *c, const lmc_check_options *o,
         mp.oracle_params.delta = delta;
         lmc_method *M = lmc_method_alloc(lmc_method_find(c->method), P, &mp);
         refused = M == NULL;
-        snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
+        lmc_snprintf(msg, sizeof msg, "%s", refused ? lmc_last_error() : "");
         lmc_method_free(M);
         lmc_problem_free(P);
     }
@@ -151,7 +151,7 @@ t8_check_refusal(const lmc_check_config *c, const lmc_check_options *o,
     const int clear = strstr(msg, "delta") != NULL;
     const int ok = must_refuse ? refused && clear : !refused;
     lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, NAN, NAN);
-    snprintf(r->detail, sizeof r->detail, "%s with delta = %g: %s (%s); "
+    lmc_snprintf(r->detail, sizeof r->detail, "%s with delta = %g: %s (%s); "
              "message: \"%.160s\"", c->method, delta,
              refused ? "refused" : "accepted",
              must_refuse ? "must refuse, naming delta" : "must accept",
@@ -172,7 +172,7 @@ config_reduction(lmc_check_config *c, const char *problem, double t,
                  size_t K)
 {
     char label[96];
-    snprintf(label, sizeof label, "%s exact t=%g K=%zu: T2 = exact form",
+    lmc_snprintf(label, sizeof label, "%s exact t=%g K=%zu: T2 = exact form",
              problem, t, K);
     lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact, 0, t, K);
 }
@@ -181,7 +181,7 @@ static void
 config_refusal(lmc_check_config *c, const char *who, double delta)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s delta=%g %s", who, delta,
+    lmc_snprintf(c->label, sizeof c->label, "%s delta=%g %s", who, delta,
              delta < 1 ? "accepted" : "refused");
     c->problem = strcmp(who, "lmo") == 0 ? "lsq" : "none";
     c->method = who;

@@ -102,7 +102,7 @@ v1_check(const lmc_check_config *c, const lmc_check_options *o,
         ta->n != tb->n)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "a run stopped early (%s, %s)",
+        lmc_snprintf(r->detail, sizeof r->detail, "a run stopped early (%s, %s)",
                  lmc_stop_name(ta->stop), lmc_stop_name(tb->stop));
         goto done;
     }
@@ -133,7 +133,7 @@ v1_check(const lmc_check_config *c, const lmc_check_options *o,
         lmc_decide_le(v1_lhs, v1_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
                       LMC_DECIDE_PREC_MAX, &lhs, &rhs);
     lmc_thm_result(r, v, worst, rhs);
-    snprintf(r->detail, sizeof r->detail, "max_t ||X_t(%s, gamma=%g) - "
+    lmc_snprintf(r->detail, sizeof r->detail, "max_t ||X_t(%s, gamma=%g) - "
              "X_t(%s)||_F / ||X_t||_F over %zu steps vs 1e-12; %zu of %zu "
              "iterates differ in any bit", c->method, ca.mp.gamma,
              cb.method, ta->n - 1, nbits, ta->n - 1);
@@ -149,7 +149,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
        int stochastic, size_t K)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.variant = variant;

@@ -160,7 +160,7 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
         !(run.P->c.known & LMC_HAS_LFROB) || !run.M->type->momentum)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "run stopped (%s), no L_frob "
+        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), no L_frob "
                  "declared, or no momentum buffer: the bound does not apply",
                  lmc_stop_name(tr->stop));
         goto done;
@@ -226,7 +226,7 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
     if (status)
         goto done;
     lmc_thm_worst_result(r, &w);
-    snprintf(r->detail, sizeof r->detail, "worst of %zu steps at t = %zu: "
+    lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at t = %zu: "
              "f(X_{t+1}) - f(X_t) + eta ||grad f||_* vs 2 eta ||eps||_* + "
              "(L/2) eta^2 r with L_frob = %g, r = %g, eta_t = %g", K, w.k,
              L, rsum, tr->eta_block[w.k * Ly->nblocks]);
@@ -245,7 +245,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
        size_t K)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = problem;
     c->pp = lmc_problem_params_default();
     c->pp.variant = variant;

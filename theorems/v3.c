@@ -146,7 +146,7 @@ lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
 {
     if ((run->P->c.known & kinds) != kinds)
     {
-        snprintf(why, len, "problem '%s' does not declare every constant "
+        lmc_snprintf(why, len, "problem '%s' does not declare every constant "
                  "the bound needs (flags 0x%x, declared 0x%x)",
                  run->P->type->name, kinds, run->P->c.known);
         return 1;
@@ -179,7 +179,7 @@ lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
         if ((kinds & lmc_assume_kind_flag((lmc_assume_kind)j)) &&
             res->nviolations)
         {
-            snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
+            lmc_snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
                      lmc_assume_kind_name((lmc_assume_kind)j), res->declared,
                      res->nviolations, res->tightest);
             return 1;
@@ -262,7 +262,7 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
     if (!fits || !exact_lmo || first.tr->stop != LMC_STOP_BUDGET || K < 2)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "the bound needs %s with the "
+        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs %s with the "
                  "exact polar factor and a full run of >= 2 steps (method "
                  "%s, gamma %g, stop: %s)",
                  ema ? "muon or mvr1/mvr2 with gamma = 0"
@@ -381,7 +381,7 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
     const size_t tw = ts[worst];
     lmc_thm_result(r, verdict, wmean, sc * ulo[tw - 1]);
     r->step = tw;
-    snprintf(r->detail, sizeof r->detail, "worst of t in {2..%zu} (%zu "
+    lmc_snprintf(r->detail, sizeof r->detail, "worst of t in {2..%zu} (%zu "
              "checked, Bonferroni z = %.3f) at t = %zu over %zu seeds: "
              "mean ||eps_t||_F^2 = %.6g +- %.3g vs u_t (%s, u_1 = sigma^2 = "
              "%g, %s = %g, r = %g)", K, nt, z, tw, S, wmean, whalf,
@@ -410,7 +410,7 @@ config(lmc_check_config *c, const char *label, double kappa, double beta,
        int poly, double eta0, double p, size_t K, size_t seeds)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.variant = "noise";

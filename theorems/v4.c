@@ -40,7 +40,7 @@ config(lmc_check_config *c, const char *label, const char *method,
        double beta, int poly, double eta0, double p, size_t K, size_t seeds)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.variant = "noise";

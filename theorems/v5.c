@@ -179,7 +179,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
         first.tr->stop != LMC_STOP_BUDGET || K < 1)
     {
         lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        snprintf(r->detail, sizeof r->detail, "the bound needs mvr2 with "
+        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs mvr2 with "
                  "gamma = 1 or muon / gamma = 0, the exact polar factor, a "
                  "non-increasing step and a full run (method %s, gamma %g, "
                  "monotone %d, stop: %s)", mname, c->mp.gamma, monotone,
@@ -328,7 +328,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     lmc_thm_result(r, verdict, wmean, wbound);
     r->step = wT;
-    const int n0 = snprintf(
+    const int n0 = lmc_snprintf(
         r->detail, sizeof r->detail, "worst prefix T = %zu of %zu over %zu "
         "seeds (Bonferroni z = %.3f): %s = %.6g +- %.3g vs %s with u_t from "
         "%s (sigma = %g, %s = %g), L_frob = %g, r = %g", wT, K, S, z,
@@ -359,7 +359,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
         }
         const double slope = (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
         r->slope = slope;
-        snprintf(r->detail + n0, sizeof r->detail - (size_t)n0,
+        lmc_snprintf(r->detail + n0, sizeof r->detail - (size_t)n0,
                  "; last-iterate gap slope over t in [%zu, %zu]: %.3f "
                  "(claimed %s, report only)", K / 4, K, slope,
                  d2 ? "-1/3" : "-1/4");

@@ -57,7 +57,7 @@ v6_check(const lmc_check_config *c, const lmc_check_options *o,
         if (run.tr->stop != LMC_STOP_BUDGET)
         {
             lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-            snprintf(r->detail, sizeof r->detail, "seed %lu stopped: %s",
+            lmc_snprintf(r->detail, sizeof r->detail, "seed %lu stopped: %s",
                      o->seed_base + s, run.tr->why);
             lmc_check_run_free(&run);
             return LMC_SUCCESS;
@@ -102,7 +102,7 @@ v6_check(const lmc_check_config *c, const lmc_check_options *o,
     r->verdict = hi <= threshold  ? LMC_HOLDS
                  : lo > threshold ? LMC_VIOLATED
                                   : LMC_UNDECIDED;
-    snprintf(r->detail, sizeof r->detail, "slope of ln(prefix average) vs "
+    lmc_snprintf(r->detail, sizeof r->detail, "slope of ln(prefix average) vs "
              "ln T over T = 2^%d..2^%d, %zu seeds: %.4f [%.4f, %.4f] "
              "(99%% one-sided) vs -%.4g + 1/ln(T_mid) + %.2g = %.4f", j0, j1,
              S, mean, lo, hi, rate, SLOPE_TOL, threshold);
@@ -115,7 +115,7 @@ config(lmc_check_config *c, const char *label, const char *method,
        int j0, int j1, size_t seeds)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->label, sizeof c->label, "%s", label);
+    lmc_snprintf(c->label, sizeof c->label, "%s", label);
     c->problem = "lsq";
     c->pp = lmc_problem_params_default();
     c->pp.variant = "noise";

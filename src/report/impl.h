@@ -64,8 +64,9 @@ typedef struct
 typedef struct
 {
     char quantity[48];
-    char where[32]; /* "": every row of the quantity; else only rows with
-                       a cell of this text (a precision, a method) */
+    char where[64]; /* "": every row of the quantity; else only rows with
+                       a cell of this text (a precision, a method), or
+                       with every one of several joined by " & " */
     double abs, rel, factor;
     int optional;
     char why[320];
@@ -117,7 +118,8 @@ lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
                                const char *what);
 
 /* Declares the tolerance of data.csv quantity q (see lmc_rtol) on the
- * rows having a cell equal to where (NULL: every row; a row takes the
+ * rows having a cell equal to where, or for where "A & B" a cell equal
+ * to A and one equal to B (NULL: every row; a row takes the
  * first declaration whose where it has, else the one without); a later
  * declaration of the same (q, where) replaces it.  Quantities never
  * declared compare exactly.  The spec's report.tolerance replaces every

@@ -255,10 +255,22 @@ tol_applies(const lmc_rtol *t, const char *q, char *const *row, size_t ncol)
         return 0;
     if (!t->where[0] || !row)
         return !t->where[0];
-    for (size_t j = 0; j < ncol; j++)
-        if (strcmp(row[j], t->where) == 0)
+    /* every " & "-separated part of where is some cell of the row */
+    const char *part = t->where;
+    for (;;)
+    {
+        const char *end = strstr(part, " & ");
+        const size_t len = end ? (size_t)(end - part) : strlen(part);
+        size_t j = 0;
+        while (j < ncol &&
+               (strncmp(row[j], part, len) != 0 || row[j][len] != '\0'))
+            j++;
+        if (j == ncol)
+            return 0;
+        if (!end)
             return 1;
-    return 0;
+        part = end + 3;
+    }
 }
 
 /* The tolerance of a row of quantity q: the first declaration whose where
@@ -351,7 +363,7 @@ md_tolerances(const lmc_report_ctx *c, const char *name, FILE *out)
                 if ((pass == 0) != (tol->where[0] != '\0') ||
                     strcmp(tol->quantity, q) != 0)
                     continue;
-                char buf[96], what[96];
+                char buf[96], what[128];
                 snprintf(what, sizeof what, "%s%s%s%s", q,
                          tol->where[0] ? " (" : "", tol->where,
                          tol->where[0] ? ")" : "");

@@ -128,9 +128,20 @@ run(lmc_report_ctx *c)
         "SkylakeX, 0.501 Prescott)"));
     LMC_TRY(lmc_report_tol(c, "max_ratio", NULL, 0.1, 0, 0, 0,
         "as ratio"));
+    LMC_TRY(lmc_report_tol(c, "measured", "closed-form", 1e-6, 0, 0, 0,
+        "T3's closed-form points measure |t - t*| where GSL's Brent "
+        "minimizer stops: any value below its stopping tolerance tol_t "
+        "(<= 7.4e-7 on these points) is the same outcome, and rounding "
+        "picks it (1.9e-9 to 6.1e-8 at Delta_0 = 2.5, L = 0.01, K = 7 "
+        "over 4 kernels x 4 rounding modes)"));
     LMC_TRY(lmc_report_tol(c, "measured", NULL, 1e-12, 0.25, 0, 0,
         "rounding-level values (1e-15) move by their size; T1 lsq jordan "
         "by 12%"));
+    LMC_TRY(lmc_report_tol(c, "bound", "T2 & lsq jordan poly t=0.05", 1e-12, 0,
+        100, 0, "T2 on lsq jordan poly: the bound grows as 1/(1 - delta) "
+        "and the largest realized delta of the 5-step Jordan polynomial "
+        "is 0.9956 to 0.9998 over 4 kernels x 4 rounding modes (bound "
+        "95.2 to 2090); its ratio stays below 0.002"));
     LMC_TRY(lmc_report_tol(c, "bound", "T2", 1e-12, 0, 10, 0,
         "T2's bound on lsq jordan moves 533 (SkylakeX) to 96 (Haswell): "
         "it divides by a measured rounding-level quantity"));

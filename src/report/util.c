@@ -509,6 +509,11 @@ lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
     while (i < c->ntol && (strcmp(c->tol[i].quantity, q) != 0 ||
                            strcmp(c->tol[i].where, where) != 0))
         i++;
+    if (strlen(q) >= sizeof c->tol[0].quantity ||
+        strlen(where) >= sizeof c->tol[0].where)
+        LMC_ERROR(LMC_EINVAL, "report: tolerance '%s' (%s): name longer "
+                  "than %zu or where longer than %zu characters", q, where,
+                  sizeof c->tol[0].quantity - 1, sizeof c->tol[0].where - 1);
     if (i == LMC_REPORT_MAX_TOLS)
         LMC_ERROR(LMC_EINVAL, "report: more than %d tolerances",
                   LMC_REPORT_MAX_TOLS);
