@@ -75,7 +75,11 @@
  * Cost per step (measured here, one core): icl d = 8 simplified Muon
  * ~1.2 ms at 128 bits and ~2.3 ms at 700 bits (the polar factor: ~9
  * scaled Newton steps of an 8 x 8 Gauss-Jordan inverse), GD ~0.1 ms at
- * 128 bits; mf 20x4 + 16x4 simplified Muon ~0.8 ms at 384 bits; LMO_COST.
+ * 128 bits; mf 20x4 + 16x4 simplified Muon ~0.8 ms at 384 bits; lsq
+ * 16 x 16 lmo + cubic Newton-Schulz (q = 8/5/3 mixed) 11 ms at 128 bits
+ * and 12 ms at 256 bits (wall time on a machine loaded ~4x: the cost is
+ * MPFR's per-operation overhead, ~50k multiply-adds a step, not the limb
+ * count).
  * Allocation happens in lmc_traj_run only, before the loop.
  */
 #ifndef LMC_TRAJ_MP_H
