@@ -103,6 +103,13 @@
  *     tie at that cost.  So the earlier "robust" polar-express finding
  *     is a tie: not a finding, not a hold; the point fails --full as
  *     undecided until more seeds (about 100 on the finer grid) decide it.
+ * Exact arithmetic (2026-12-05; tests/ref-c1.c, param[1] = bits): with
+ * every outcome from the MPFR reference trajectory the cubic point is
+ * violated at 128 and 256 bits with fp64's best points and ties (the
+ * cubic references agree to 1e-10 over all 200 steps).  Polar Express
+ * expands differences ~0.4 decades a step: 128 and 256 bits part at step
+ * 64-79, so its K = 200 verdicts are undetermined at those precisions;
+ * at K = 60 they agree and match fp64 (findings.md F2).
  * Reading: the polynomial leaves small singular values of the direction
  * below 1, which shortens the step in those directions, and the best
  * radius can compensate upward, as with adversarial injection (kappa =
