@@ -21,6 +21,12 @@
  *     and its count equals the count of the sign recursion on the
  *     eigenvalues (the exact-arithmetic count);
  *   - the fixed mf precision (common.h) agrees with 64 bits more;
+ *   - lsq + lmo (C1's configuration): the gap at x0 equals problems/
+ *     lsq_mp.c's; the fp64 run agrees over steps 0..10 (exact, cubic,
+ *     Polar Express, with momentum) and the step where it departs is
+ *     reported; 60 cubic steps in MPFR give the Newton polar factor's
+ *     trajectory; bit-identical under the directed modes; a coefficient
+ *     1e-8 off or x0 moved by 1e-9 is detected;
  *   - negative controls: a step 1e-9 off, or lambda_1 perturbed by 1e-8, is
  *     detected by the closed-form comparison;
  *   - every error path.
@@ -549,6 +555,325 @@ test_mf_precision(void)
     lmc_check_run_free(&run);
 }
 
+/* ---- lsq + lmo (C1's configuration): problems/lsq.c, kappa = 10, one
+ * 16 x 16 spectral block, lmo with alpha = 1 and a constant radius. */
+
+static lmc_check_config
+lsq_config(const char *schedule, size_t q, double t, size_t K)
+{
+    lmc_check_config c;
+    memset(&c, 0, sizeof c);
+    c.problem = "lsq";
+    c.pp = lmc_problem_params_default();
+    c.pp.kappa = 10;
+    c.method = "lmo";
+    c.mp = lmc_method_params_default();
+    c.mp.momentum = 0; /* alpha = 1 */
+    c.mp.step_rule = LMC_STEP_CONSTANT;
+    c.mp.lr = t;
+    c.mp.oracle = &lmc_inexact_exact;
+    if (schedule)
+    {
+        c.mp.oracle = &lmc_inexact_poly;
+        if (lmc_schedule_get(schedule, &c.mp.oracle_params.schedule) !=
+            LMC_SUCCESS)
+            c.mp.oracle_params.schedule.len = 0; /* refused by the run */
+        c.mp.oracle_params.steps = q;
+    }
+    c.rp = lmc_run_params_default();
+    c.rp.iters = K;
+    c.rp.measure_delta = 0;
+    c.nseeds = 1;
+    return c;
+}
+
+/* C1's radius near its best for kappa = 10: t = 10^(-36/16). */
+#define LSQ_T 0.005623413251903491
+
+/* The reference of run's configuration (method parameters mp, start x0)
+ * at bits, iterates kept; NULL on failure. */
+static lmc_traj *
+lsq_ref(const lmc_check_run *run, const lmc_method_params *mp,
+        const double *x0, unsigned bits, size_t K)
+{
+    lmc_traj_problem p;
+    lmc_traj *tr = lmc_traj_alloc(run->P->layout.total, K, 1);
+    const lmc_traj_options o = {.prec = bits, .iters = K};
+    if (!tr || lmc_thm_traj_problem(run->P, &p) != LMC_SUCCESS ||
+        lmc_traj_run(tr, &p, &lmc_method_lmo, mp, x0, &o) != LMC_SUCCESS)
+    {
+        lmc_traj_free(tr);
+        return NULL;
+    }
+    return tr;
+}
+
+/* fp64 against the reference over the first steps.  One fp64 step of
+ * lmo + poly rounds the gradient (two 16-term products: ~2 x 16 eps
+ * relative), each of the q <= 8 polynomial steps (a Gram matrix, its
+ * square and one product, inner size 16: ~3 x 16 eps), and the update:
+ * ~(32 + 48 q) eps <= 420 eps ~ 1e-13 relative to the direction, times
+ * the radius t ~ 0.006 relative to X.  The step map amplifies an earlier
+ * error by at most 1 + t Lip(direction), Lip <= 2 Lip(p^(q)) ||A^T A||_2
+ * / ||grad f||_F ~ 2 x 1.5^8 x 1 / 0.1 ~ 500 while ||grad f||_F >= 0.1
+ * (the first ten steps; cubic's p^(q) has slope 1.5^q at 0, Polar
+ * Express's first step ~8): a factor <= 1 + 0.006 x 500 = 4 a step at
+ * worst, and measured ~1.  Over steps 0..10 the bound 4^10 x 1e-13 is
+ * loose; the measured difference is ~1e-15, and 1e-11 sits 4 orders
+ * above it and 2 below what the negative controls move (>= 1e-9). */
+#define TOL_LMO_FP64 1e-11
+#define LMO_PREFIX 11 /* steps 0..10 */
+
+static void
+test_lsq_lmo_fp64(void)
+{
+    static const char *sched[] = {"cubic", "polar-express", NULL};
+    static const size_t qs[] = {5, 5, 0};
+    for (int k = 0; k < 3; k++)
+    {
+        const char *name = sched[k] ? sched[k] : "exact";
+        lmc_check_config c = lsq_config(sched[k], qs[k], LSQ_T, 200);
+        lmc_check_run run;
+        if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+        {
+            tap_skip(2, "lsq run failed");
+            continue;
+        }
+        lmc_traj *tr = lsq_ref(&run, &run.M->params, run.x0->data, BITS,
+                               200);
+        if (!tr)
+        {
+            tap_skip(2, "no reference");
+            lmc_check_run_free(&run);
+            continue;
+        }
+        tap_le(fp64_gap(tr, &run, LMO_PREFIX), TOL_LMO_FP64, "lsq kappa=10 "
+               "lmo %s (q=%zu) t=10^(-36/16): the fp64 run agrees with the "
+               "%d-bit reference over steps 0..%d", name, qs[k], BITS,
+               LMO_PREFIX - 1);
+        double maxrel;
+        const long d10 = lmc_traj_depart(tr, run.tr->xs, run.tr->n,
+                                         LMC_THM_DEPART_TOL, &maxrel);
+        const long d2 = lmc_traj_depart(tr, run.tr->xs, run.tr->n, 1e-2,
+                                        NULL);
+        tap_ok(d10 < 0 || d10 >= LMO_PREFIX, "lsq lmo %s: the fp64 run "
+               "departs from the reference by > %g at step %ld, by > 1e-2 "
+               "at step %ld (-1: never in 200; largest %.3g)", name,
+               LMC_THM_DEPART_TOL, d10, d2, maxrel);
+        lmc_traj_free(tr);
+        lmc_check_run_free(&run);
+    }
+}
+
+/* The reference's gap against problems/lsq_mp.c's independent MPFR f and
+ * f* at the double x0 (variant exact: f* = 0; residual: normal
+ * equations): both are correctly rounded evaluations of one number, at
+ * 128 bits to ~1e-36 relative. */
+static void
+test_lsq_gap(void)
+{
+    static const char *variants[] = {"exact", "residual"};
+    for (int k = 0; k < 2; k++)
+    {
+        lmc_check_config c = lsq_config("cubic", 5, LSQ_T, 2);
+        c.pp.variant = variants[k];
+        lmc_check_run run;
+        if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+        {
+            tap_skip(1, "lsq run failed");
+            continue;
+        }
+        lmc_traj *tr = lsq_ref(&run, &run.M->params, run.x0->data, BITS, 2);
+        mpfr_t gap;
+        mpfr_init2(gap, 192);
+        const int s = lmc_problem_mp_gap(run.P, run.x0, 192, gap);
+        const double want = mpfr_get_d(gap, MPFR_RNDN);
+        const double diff = tr && s == LMC_SUCCESS
+                                ? fabs(tr->err[0] - want) / want
+                                : NAN;
+        tap_le(diff, 1e-15, "lsq %s: the reference's f(X_0) - f* = "
+               "problems/lsq_mp.c's (%.17g, relative diff %.3g)",
+               variants[k], want, diff);
+        mpfr_clear(gap);
+        lmc_traj_free(tr);
+        lmc_check_run_free(&run);
+    }
+}
+
+/* Cubic Newton-Schulz with many steps converges to the polar factor for
+ * every singular value in (0, sqrt 3) (the input is normalized to
+ * ||X_0||_F <= 1): 60 steps carry the smallest normalized singular value
+ * of these gradients (> 1e-4) to 1 within far below 2^-128, so lmo with
+ * poly(cubic, 60) and lmo with the exact (Newton) polar factor are one
+ * trajectory -- two independent algorithms.  Their doubles agree to 4
+ * eps over 20 steps; with 10 cubic steps they do not (the control that
+ * the comparison sees the oracle). */
+static void
+test_lsq_poly_limit(void)
+{
+    lmc_check_config c = lsq_config(NULL, 0, LSQ_T, 20);
+    lmc_check_run run;
+    if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+    {
+        tap_skip(2, "lsq run failed");
+        return;
+    }
+    lmc_traj *ex = lsq_ref(&run, &run.M->params, run.x0->data, BITS, 20);
+    lmc_method_params mp = run.M->params;
+    mp.oracle = &lmc_inexact_poly;
+    lmc_schedule_get("cubic", &mp.oracle_params.schedule);
+    mp.oracle_params.steps = 60;
+    lmc_traj *p60 = lsq_ref(&run, &mp, run.x0->data, BITS, 20);
+    mp.oracle_params.steps = 10;
+    lmc_traj *p10 = lsq_ref(&run, &mp, run.x0->data, BITS, 20);
+    double m60 = NAN, m10 = NAN;
+    if (ex && p60 && p10)
+    {
+        lmc_traj_depart(ex, p60->xs, p60->n, 1, &m60);
+        lmc_traj_depart(ex, p10->xs, p10->n, 1, &m10);
+    }
+    tap_le(m60, 4 * DBL_EPSILON, "lsq kappa=10: lmo with 60 cubic "
+           "Newton-Schulz steps in MPFR = lmo with the Newton polar factor "
+           "over 20 steps (max relative diff %.3g)", m60);
+    tap_ok(m10 > 1e-6, "control: with 10 cubic steps they differ (%.3g > "
+           "1e-6)", m10);
+    lmc_traj_free(ex);
+    lmc_traj_free(p60);
+    lmc_traj_free(p10);
+    lmc_check_run_free(&run);
+}
+
+/* Bit-identical under the directed rounding modes; negative controls: a
+ * coefficient 1e-8 off and an x0 entry moved by 1e-9 move the reference
+ * beyond TOL_LMO_FP64 from the fp64 run. */
+static void
+test_lsq_modes_controls(void)
+{
+    static const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
+    static const char *names[] = {"upward", "downward", "toward zero"};
+    static const char *sched[] = {"cubic", "polar-express", NULL};
+    for (int k = 0; k < 3; k++)
+    {
+        lmc_check_config c = lsq_config(sched[k], 5, LSQ_T, 30);
+        lmc_check_run run;
+        if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+        {
+            tap_skip(3, "lsq run failed");
+            continue;
+        }
+        lmc_traj_problem p;
+        lmc_thm_traj_problem(run.P, &p);
+        lmc_traj *nom = run_mode(&run, &p, 30, FE_TONEAREST);
+        for (int m = 0; m < 3; m++)
+        {
+            lmc_traj *tr = run_mode(&run, &p, 30, modes[m]);
+            tap_ok(nom && same(nom, tr), "lsq lmo %s, 30 steps: the "
+                   "reference is bit-identical under rounding %s",
+                   sched[k] ? sched[k] : "exact", names[m]);
+            lmc_traj_free(tr);
+        }
+        lmc_traj_free(nom);
+        lmc_check_run_free(&run);
+    }
+
+    lmc_check_config c = lsq_config("cubic", 5, LSQ_T, LMO_PREFIX);
+    lmc_check_run run;
+    if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+    {
+        tap_skip(2, "lsq run failed");
+        return;
+    }
+    lmc_method_params mp = run.M->params;
+    mp.oracle_params.schedule.coef[0][0] *= 1 + 1e-8;
+    lmc_traj *bad = lsq_ref(&run, &mp, run.x0->data, BITS, LMO_PREFIX);
+    const double gc = bad ? fp64_gap(bad, &run, LMO_PREFIX) : NAN;
+    tap_ok(gc > TOL_LMO_FP64, "negative control: cubic's a = 1.5 (1 + "
+           "1e-8) in the reference moves it from the fp64 run by %.3g > "
+           "%g", gc, TOL_LMO_FP64);
+    lmc_traj_free(bad);
+    const size_t n = run.P->layout.total;
+    double *x0 = malloc(n * sizeof *x0);
+    double gx = NAN;
+    if (x0)
+    {
+        memcpy(x0, run.x0->data, n * sizeof *x0);
+        x0[0] += 1e-9;
+        bad = lsq_ref(&run, &run.M->params, x0, BITS, LMO_PREFIX);
+        gx = bad ? fp64_gap(bad, &run, LMO_PREFIX) : NAN;
+        lmc_traj_free(bad);
+    }
+    tap_ok(gx > TOL_LMO_FP64, "negative control: x0[0] + 1e-9 moves the "
+           "reference from the fp64 run by %.3g > %g", gx, TOL_LMO_FP64);
+    free(x0);
+    lmc_check_run_free(&run);
+}
+
+/* Momentum (constant beta = 0.5): the EMA buffer path against fp64. */
+static void
+test_lsq_momentum(void)
+{
+    lmc_check_config c = lsq_config("polar-express", 5, LSQ_T, LMO_PREFIX);
+    c.mp.momentum = 0.5;
+    lmc_check_run run;
+    if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+    {
+        tap_skip(1, "lsq run failed");
+        return;
+    }
+    lmc_traj *tr = lsq_ref(&run, &run.M->params, run.x0->data, BITS,
+                           LMO_PREFIX);
+    tap_le(tr ? fp64_gap(tr, &run, LMO_PREFIX) : NAN, TOL_LMO_FP64,
+           "lsq lmo polar-express momentum 0.5: the fp64 run agrees with "
+           "the reference over steps 0..%d", LMO_PREFIX - 1);
+    lmc_traj_free(tr);
+    lmc_check_run_free(&run);
+}
+
+static void
+test_lsq_errors(void)
+{
+    lmc_error_handler *old = lmc_set_error_handler(lmc_error_handler_quiet);
+    lmc_check_config c = lsq_config("polar-express", 5, LSQ_T, 3);
+    lmc_check_run run;
+    if (lmc_check_run_exec(&c, 1, &run) != LMC_SUCCESS)
+    {
+        tap_skip(6, "lsq run failed");
+        lmc_set_error_handler(old);
+        return;
+    }
+    lmc_traj_problem p;
+    lmc_thm_traj_problem(run.P, &p);
+    lmc_traj *tr = lmc_traj_alloc(run.P->layout.total, 3, 0);
+    const lmc_traj_options o = {.prec = BITS, .iters = 3};
+    lmc_method_params mp = run.M->params;
+    mp.oracle_params.precision = LMC_FP32;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &mp, run.x0->data, &o),
+            LMC_EINVAL, "error: lmo with the poly oracle in fp32");
+    mp = run.M->params;
+    mp.oracle_params.steps = 6;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &mp, run.x0->data, &o),
+            LMC_EINVAL, "error: 6 steps of the 5-step polar-express");
+    mp = run.M->params;
+    mp.momentum_poly = 1;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &mp, run.x0->data, &o),
+            LMC_EINVAL, "error: lmo with a scheduled momentum");
+    mp = run.M->params;
+    mp.oracle = &lmc_inexact_inject_random;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &mp, run.x0->data, &o),
+            LMC_EINVAL, "error: lmo with an injected error");
+    mp = run.M->params;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_simplified_muon, &mp,
+                         run.x0->data, &o),
+            LMC_EINVAL, "error: the poly oracle with simplified-muon");
+    p.b = NULL;
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &run.M->params,
+                         run.x0->data, &o),
+            LMC_EBADLEN, "error: lsq without B");
+    lmc_traj_free(tr);
+    lmc_check_run_free(&run);
+    lmc_set_error_handler(old);
+}
+
 static void
 test_errors(void)
 {
@@ -566,8 +891,8 @@ test_errors(void)
     lmc_traj *tr = lmc_traj_alloc(run.P->layout.total, 5, 0);
     lmc_traj_options o = {.prec = BITS, .iters = 5};
     lmc_method_params mp = run.M->params;
-    tap_int(lmc_traj_run(tr, &p, &lmc_method_lmo, &mp, run.x0->data, &o),
-            LMC_EINVAL, "error: a method without a reference (lmo)");
+    tap_int(lmc_traj_run(tr, &p, &lmc_method_ngd, &mp, run.x0->data, &o),
+            LMC_EINVAL, "error: a method without a reference (ngd)");
     mp.stochastic = 1;
     tap_int(lmc_traj_run(tr, &p, &lmc_method_gd, &mp, run.x0->data, &o),
             LMC_EINVAL, "error: stochastic gradients");
@@ -611,6 +936,12 @@ main(void)
     test_rounding_modes();
     test_rotated_muon();
     test_mf_precision();
+    test_lsq_lmo_fp64();
+    test_lsq_gap();
+    test_lsq_poly_limit();
+    test_lsq_modes_controls();
+    test_lsq_momentum();
+    test_lsq_errors();
     test_errors();
     lmc_traj_free(NULL);
     return tap_end();

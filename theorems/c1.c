@@ -103,6 +103,13 @@
  *     tie at that cost.  So the earlier "robust" polar-express finding
  *     is a tie: not a finding, not a hold; the point fails --full as
  *     undecided until more seeds (about 100 on the finer grid) decide it.
+ * Exact arithmetic (2026-12-05; tests/ref-c1.c, param[1] = bits): with
+ * every outcome from the MPFR reference trajectory the cubic point is
+ * violated at 128 and 256 bits with fp64's best points and ties (the
+ * cubic references agree to 1e-10 over all 200 steps).  Polar Express
+ * expands differences ~0.4 decades a step: 128 and 256 bits part at step
+ * 64-79, so its K = 200 verdicts are undetermined at those precisions;
+ * at K = 60 they agree and match fp64 (findings.md F2).
  * Reading: the polynomial leaves small singular values of the direction
  * below 1, which shortens the step in those directions, and the best
  * radius can compensate upward, as with adversarial injection (kappa =
@@ -174,11 +181,49 @@ typedef struct
     int have[MAX_GRID];
 } c1_grid;
 
+/* The mean of gap[k0..K], k0 = ceil(3K/4). */
+static double
+c1_quarter_mean(const double *gap, size_t K)
+{
+    const size_t k0 = (3 * K + 3) / 4;
+    double sum = 0;
+    for (size_t k = k0; k <= K; k++)
+        sum += gap[k];
+    return sum / (double)(K - k0 + 1);
+}
+
+/* The same mean on the MPFR reference trajectory of run's configuration
+ * (the same problem doubles, x0 and method parameters) at `bits`:
+ * *budget = 0 if it stopped early (a non-finite value). */
+static int
+c1_ref_mean(const lmc_check_run *run, unsigned bits, double *mean,
+            int *budget)
+{
+    lmc_traj_problem tp;
+    LMC_TRY(lmc_thm_traj_problem(run->P, &tp));
+    const size_t K = run->tr->cap - 1; /* cap = budget + 1 */
+    lmc_traj *tr = lmc_traj_alloc(run->P->layout.total, K, 0);
+    if (!tr)
+        return LMC_ENOMEM; /* reported */
+    const lmc_traj_options o = {.prec = bits, .iters = K};
+    const int status = lmc_traj_run(tr, &tp, run->M->type, &run->M->params,
+                                    run->x0->data, &o);
+    if (status == LMC_SUCCESS)
+    {
+        *budget = tr->stop == LMC_TRAJ_BUDGET && tr->n == K + 1;
+        *mean = *budget ? c1_quarter_mean(tr->err, K) : NAN;
+    }
+    lmc_traj_free(tr);
+    return status;
+}
+
 /* The run's outcome: the mean of f(X^k) - f* over its final quarter,
  * k = ceil(3K/4)..K.  The constant-radius plateau oscillates chaotically
  * (between two BLAS kernels f differs by 22% at k = 200 after agreeing to
  * 2e-7 at k = 80), so the final gap alone is a coin flip at the last
- * bits; its mean over the stretch averages the oscillation. */
+ * bits; its mean over the stretch averages the oscillation.  With
+ * c->param[1] > 0 the gaps are those of the MPFR reference trajectory at
+ * that many bits (exact-arithmetic dynamics) instead of the fp64 run's. */
 static int
 c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
            size_t q, unsigned long seed, double *y)
@@ -190,12 +235,18 @@ c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
     lmc_check_run run;
     LMC_TRY(lmc_check_run_exec(&ci, seed_base, &run));
     const lmc_trace *tr = run.tr;
-    const size_t K = tr->n - 1, k0 = (3 * K + 3) / 4;
-    double sum = 0;
-    for (size_t k = k0; k <= K; k++)
-        sum += tr->gap[k];
-    const double mean = sum / (double)(K - k0 + 1);
-    const int budget = tr->stop == LMC_STOP_BUDGET;
+    double mean = c1_quarter_mean(tr->gap, tr->n - 1);
+    int budget = tr->stop == LMC_STOP_BUDGET;
+    if (c->param[1] > 0)
+    {
+        const int status = c1_ref_mean(&run, (unsigned)c->param[1], &mean,
+                                       &budget);
+        if (status != LMC_SUCCESS)
+        {
+            lmc_check_run_free(&run);
+            return status;
+        }
+    }
     lmc_check_run_free(&run);
     if (!budget)
         *y = INFINITY;
@@ -343,8 +394,11 @@ c1_delta(const lmc_check_config *c, unsigned long sb, double t, size_t q,
     return LMC_SUCCESS;
 }
 
-/* param[0] = index into c1_setups; problem seeds seed_base + 0..nseeds-1
- * (the same problems for every radius and q: comparisons are paired). */
+/* param[0] = index into c1_setups; param[1] = 0: outcomes from the fp64
+ * runs (check), > 0: from MPFR reference trajectories at that many bits
+ * (tests/ref-c1.c; the realized delta stays the fp64 run's);
+ * problem seeds seed_base + 0..nseeds-1 (the same problems for every
+ * radius and q: comparisons are paired). */
 static int
 c1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
@@ -354,6 +408,10 @@ c1_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_ERROR(LMC_EINVAL, "C1 '%s': no setup %zu", c->label, k);
     const c1_setup *u = &c1_setups[k];
     const size_t S = c->nseeds;
+    if (!(c->param[1] == 0 ||
+          (c->param[1] >= 53 && c->param[1] <= 65536)))
+        LMC_ERROR(LMC_EINVAL, "C1 '%s': reference precision %g (accepted: "
+                  "0 for fp64, 53..65536 bits)", c->label, c->param[1]);
     if (S < 2 || S > MAX_SEEDS || u->j1 - u->j0 + 1 > MAX_GRID ||
         u->j1 - u->j0 < 2)
         LMC_ERROR(LMC_EINVAL, "C1 '%s': want 2..%d seeds and 3..%d grid "
@@ -403,7 +461,11 @@ c1_check(const lmc_check_config *c, const lmc_check_options *o,
     /* The detail line, built piecewise (snprintf truncates safely). */
     char *d = r->detail;
     const size_t dl = sizeof r->detail;
-    size_t len = (size_t)lmc_snprintf(d, dl, "t=10^(j/%d), K=%zu, seeds "
+    size_t len = 0;
+    if (c->param[1] > 0)
+        len = (size_t)lmc_snprintf(d, dl, "MPFR reference %g bits, ",
+                               c->param[1]);
+    len += (size_t)lmc_snprintf(d + len, dl - len, "t=10^(j/%d), K=%zu, seeds "
                                   "%lu..%lu, ln mean gap of the last "
                                   "quarter, ties max(t975 SE, %.2f):",
                                   u->per_decade, c->rp.iters, o->seed_base,
@@ -421,6 +483,20 @@ c1_check(const lmc_check_config *c, const lmc_check_options *o,
                  : lost ? " (every radius diverged)" : "", u->q[0],
                  u->q[NQ - 1], c1_t(u, b[NQ - 1].best) / c1_t(u, b[0].best),
                  (1 + dmean[0]) / (1 + dmean[NQ - 1]), points);
+    return LMC_SUCCESS;
+}
+
+int
+lmc_thm_c1_setup(const lmc_check_config *c, int *jstart, int *per_decade,
+                 size_t q[3])
+{
+    const size_t k = (size_t)c->param[0];
+    if (!(c->param[0] >= 0) || k >= NSETUPS)
+        LMC_ERROR(LMC_EINVAL, "C1 '%s': no setup %g", c->label, c->param[0]);
+    *jstart = c1_setups[k].jstart;
+    *per_decade = c1_setups[k].per_decade;
+    for (size_t i = 0; i < NQ; i++)
+        q[i] = c1_setups[k].q[i];
     return LMC_SUCCESS;
 }
 

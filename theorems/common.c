@@ -2,6 +2,7 @@
 #include "common.h"
 #include "assume.h"
 #include "icl.h"
+#include "lsq.h"
 #include "mf.h"
 #include "status.h"
 
@@ -275,31 +276,45 @@ lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w)
 }
 
 int
+lmc_thm_traj_problem(const lmc_problem *P, lmc_traj_problem *tp)
+{
+    memset(tp, 0, sizeof *tp);
+    tp->layout = &P->layout;
+    if (P->type == &lmc_problem_icl)
+    {
+        const lmc_icl_state *st = P->state;
+        tp->type = &lmc_traj_icl;
+        tp->a = st->lam;
+        tp->N = st->N;
+    }
+    else if (P->type == &lmc_problem_mf || P->type == &lmc_problem_mf_sym)
+    {
+        const lmc_mf_state *st = P->state;
+        tp->type = st->sym ? &lmc_traj_mf_sym : &lmc_traj_mf;
+        tp->a = st->phi;
+        tp->b = st->psi;
+        tp->lambda = st->lambda;
+    }
+    else if (P->type == &lmc_problem_lsq)
+    {
+        const lmc_lsq_state *st = P->state;
+        tp->type = &lmc_traj_lsq;
+        tp->a = st->a;
+        tp->b = st->b;
+    }
+    else
+        LMC_ERROR(LMC_EDOM, "no reference trajectory for problem '%s' "
+                  "(accepted: icl, mf, mf-sym, lsq)", P->type->name);
+    return LMC_SUCCESS;
+}
+
+int
 lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
                 double stop_first, int keep_x, lmc_traj **out)
 {
     const lmc_problem *P = run->P;
     lmc_traj_problem tp;
-    memset(&tp, 0, sizeof tp);
-    tp.layout = &P->layout;
-    if (P->type == &lmc_problem_icl)
-    {
-        const lmc_icl_state *st = P->state;
-        tp.type = &lmc_traj_icl;
-        tp.a = st->lam;
-        tp.N = st->N;
-    }
-    else if (P->type == &lmc_problem_mf || P->type == &lmc_problem_mf_sym)
-    {
-        const lmc_mf_state *st = P->state;
-        tp.type = st->sym ? &lmc_traj_mf_sym : &lmc_traj_mf;
-        tp.a = st->phi;
-        tp.b = st->psi;
-        tp.lambda = st->lambda;
-    }
-    else
-        LMC_ERROR(LMC_EDOM, "no reference trajectory for problem '%s' "
-                  "(accepted: icl, mf, mf-sym)", P->type->name);
+    LMC_TRY(lmc_thm_traj_problem(P, &tp));
     const size_t iters = run->tr->cap - 1; /* cap = budget + 1 */
     /* Drift check where the exact dynamics have an invariant set the run
      * starts on and can leave: icl from Gamma_0 = 0 under simplified

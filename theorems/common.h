@@ -151,8 +151,12 @@ int lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
 #define LMC_THM_DRIFT_TOL 1e-12
 #define LMC_THM_DEPART_TOL 1e-10
 
-/* The reference trajectory of the check run `run` (problem icl, mf or
- * mf-sym; method gd, simplified-muon or adam) from run->x0 with the
+/* The defining doubles of problem P (icl, mf, mf-sym, lsq) as a
+ * reference-trajectory problem (borrowed from P's state: valid while P
+ * lives).  LMC_EDOM for another problem. */
+int lmc_thm_traj_problem(const lmc_problem *P, lmc_traj_problem *tp);
+/* The reference trajectory of the check run `run` (problem icl, mf,
+ * mf-sym or lsq; method gd, simplified-muon, adam or lmo) from run->x0 with the
  * run's method parameters and budget, from LMC_THM_REF_BITS up as above;
  * stop_settled and stop_first as in lmc_traj_options (0: off); keep_x
  * keeps the iterates (for lmc_traj_depart).  *out is owned by the caller
@@ -176,4 +180,9 @@ int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
                        double stop_first, lmc_check_result *r,
                        lmc_traj **out, long *depart);
 
+/* C1's grid for configuration c (theorems/c1.c): the starting grid index
+ * of its search, t_j = 10^(j / per_decade), and its three q.  LMC_EINVAL
+ * if c is not one of C1's configurations. */
+int lmc_thm_c1_setup(const lmc_check_config *c, int *jstart,
+                     int *per_decade, size_t q[3]);
 #endif /* LMC_THEOREMS_COMMON_H */

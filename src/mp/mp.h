@@ -24,7 +24,8 @@
  * users (lmc_mp_mat holds mpfr_t entries).
  * Precision is always an argument.  These are reference computations, never
  * called inside an iterate loop: the functions allocate their own scratch
- * (MPFR numbers allocate anyway).  Costs: an n x n x n MPFR product at 256
+ * (MPFR numbers allocate anyway), except lmc_mp_poly_apply_mp, which the
+ * reference trajectories call at every step with a workspace sized once.  Costs: an n x n x n MPFR product at 256
  * bits costs ~n^3 x 60-70 ns here (measured: 64x64 in 16 ms); at 1024 bits
  * about 3.5x that.
  *
@@ -200,6 +201,35 @@ int lmc_mp_delta_mp(const lmc_mp_mat *s_tilde, const lmc_mp_mat *q,
  * multiply-adds (~0.5 ms for 16x16 at 256 bits). */
 int lmc_mp_poly_apply(lmc_mp_mat *x, const gsl_matrix *m,
                       const lmc_schedule *s, size_t steps, mpfr_prec_t prec);
+
+/* Workspace of lmc_mp_poly_apply_mp for size1 x size2 inputs at
+ * precision prec: the iterate, its successor, the Gram matrix, its square
+ * and the step's matrix polynomial, and two scalars.  Sized once, so that
+ * a trajectory applying the polynomial at every step allocates nothing in
+ * its loop. */
+typedef struct lmc_mp_poly_ws
+{
+    size_t size1, size2;
+    mpfr_prec_t prec;
+    lmc_mp_mat *xw, *xn, *g, *g2, *b;
+    mpfr_t d, t;
+} lmc_mp_poly_ws;
+
+/* NULL (reported: LMC_EBADLEN, LMC_EINVAL for prec, LMC_ENOMEM) on
+ * failure.  _free(NULL) is a no-op. */
+lmc_mp_poly_ws *lmc_mp_poly_ws_alloc(size_t size1, size_t size2,
+                                     mpfr_prec_t prec);
+void lmc_mp_poly_ws_free(lmc_mp_poly_ws *w);
+
+/* lmc_mp_poly_apply with an MPFR input m (entries taken exactly: no
+ * rounding to w->prec before the normalization) and a workspace w of m's
+ * shape; x (m's shape, any precision, may alias m) receives X_steps
+ * rounded to nearest at x->prec.  Bit-identical to lmc_mp_poly_apply on
+ * the same (double) input at w->prec.  Errors: as lmc_mp_poly_apply,
+ * LMC_EBADLEN also for w's shape.  Allocates nothing. */
+int lmc_mp_poly_apply_mp(lmc_mp_mat *x, const lmc_mp_mat *m,
+                         const lmc_schedule *s, size_t steps,
+                         lmc_mp_poly_ws *w);
 
 /* out = p^(steps)(x), the composed scalar map p_j(t) = a_j t + b_j t^3 +
  * c_j t^5 of schedule s (no divisor applied), evaluated at precision prec

@@ -16,6 +16,7 @@
 #include "unwind.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "status.h"
 
@@ -48,60 +49,94 @@ swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
     b->data = t;
 }
 
-int
-lmc_mp_poly_apply(lmc_mp_mat *x, const gsl_matrix *m, const lmc_schedule *s,
-                  size_t steps, mpfr_prec_t prec)
+void
+lmc_mp_poly_ws_free(lmc_mp_poly_ws *w)
 {
-    if (!x || !m || !s)
+    if (!w)
+        return;
+    lmc_mp_mat_free(w->xw);
+    lmc_mp_mat_free(w->xn);
+    lmc_mp_mat_free(w->g);
+    lmc_mp_mat_free(w->g2);
+    lmc_mp_mat_free(w->b);
+    mpfr_clears(w->d, w->t, (mpfr_ptr)0);
+    free(w);
+}
+
+lmc_mp_poly_ws *
+lmc_mp_poly_ws_alloc(size_t size1, size_t size2, mpfr_prec_t prec)
+{
+    if (lmc_mp_check_prec(prec) != LMC_SUCCESS)
+        return NULL; /* reported */
+    if (size1 == 0 || size2 == 0)
+        LMC_ERROR_NULL(LMC_EBADLEN, "MPFR polynomial workspace of %zux%zu",
+                       size1, size2);
+    lmc_mp_poly_ws *w = calloc(1, sizeof *w);
+    if (!w)
+        LMC_ERROR_NULL(LMC_ENOMEM, "MPFR polynomial workspace");
+    const size_t k = size1 < size2 ? size1 : size2;
+    w->size1 = size1;
+    w->size2 = size2;
+    w->prec = prec;
+    mpfr_inits2(prec, w->d, w->t, (mpfr_ptr)0);
+    w->xw = lmc_mp_mat_alloc(size1, size2, prec);
+    w->xn = lmc_mp_mat_alloc(size1, size2, prec);
+    w->g = lmc_mp_mat_alloc(k, k, prec);
+    w->g2 = lmc_mp_mat_alloc(k, k, prec);
+    w->b = lmc_mp_mat_alloc(k, k, prec);
+    if (!w->xw || !w->xn || !w->g || !w->g2 || !w->b)
+    {
+        lmc_mp_poly_ws_free(w);
+        return NULL; /* reported by lmc_mp_mat_alloc */
+    }
+    return w;
+}
+
+int
+lmc_mp_poly_apply_mp(lmc_mp_mat *x, const lmc_mp_mat *m,
+                     const lmc_schedule *s, size_t steps, lmc_mp_poly_ws *w)
+{
+    if (!x || !m || !s || !w)
         LMC_ERROR(LMC_EINVAL, "MPFR polynomial: NULL argument");
-    LMC_TRY(lmc_mp_check_prec(prec));
-    if (x->size1 != m->size1 || x->size2 != m->size2)
+    if (x->size1 != m->size1 || x->size2 != m->size2 ||
+        w->size1 != m->size1 || w->size2 != m->size2)
         LMC_ERROR(LMC_EBADLEN, "MPFR polynomial of a %zux%zu matrix into "
-                  "%zux%zu", m->size1, m->size2, x->size1, x->size2);
+                  "%zux%zu with a %zux%zu workspace", m->size1, m->size2,
+                  x->size1, x->size2, w->size1, w->size2);
     LMC_TRY(check_schedule(s, steps));
     if (!isfinite(s->divisor) || !isfinite(s->eps))
         LMC_ERROR(LMC_EINVAL, "schedule '%s': divisor %g and eps %g must be "
                   "finite", s->name, s->divisor, s->eps);
+    if (!lmc_mp_mat_isfinite(m))
+        LMC_ERROR(LMC_ENONFINITE, "MPFR polynomial: the input has a NaN or "
+                  "Inf entry");
 
     const size_t r = m->size1, n = m->size2;
     const int tall = r > n;
     const size_t k = tall ? n : r;
-    int status = LMC_SUCCESS;
-    lmc_mp_mat *xw = NULL, *xn = NULL, *g = NULL, *g2 = NULL, *b = NULL;
-    mpfr_t d, t;
-    mpfr_inits2(prec, d, t, (mpfr_ptr)0);
-
-    ALLOC(xw, r, n, prec);
-    CHECK(lmc_mp_mat_set_gsl(xw, m)); /* exact; reports NaN/Inf */
+    lmc_mp_mat *xw = w->xw, *xn = w->xn, *g = w->g, *g2 = w->g2, *b = w->b;
+    mpfr_ptr d = w->d, t = w->t;
     /* d = divisor ||M||_F + eps, each operation to nearest: this is the
      * exact-arithmetic normalization up to 2^-prec */
-    lmc_mp_mat_frobenius(d, xw);
+    lmc_mp_mat_frobenius(d, m);
     mpfr_mul_d(d, d, s->divisor, MPFR_RNDN);
     mpfr_add_d(d, d, s->eps, MPFR_RNDN);
     if (mpfr_sgn(d) <= 0)
-    {
-        lmc_error(__FILE__, __LINE__, LMC_EDOM, "MPFR polynomial: divisor "
-                  "||M||_F + eps = %g is not > 0 (zero input with eps = 0?)",
+        LMC_ERROR(LMC_EDOM, "MPFR polynomial: divisor ||M||_F + eps = %g is "
+                  "not > 0 (zero input with eps = 0?)",
                   mpfr_get_d(d, MPFR_RNDN));
-        status = LMC_EDOM;
-        goto fail;
-    }
     for (size_t i = 0; i < r * n; i++)
-        mpfr_div(xw->data[i], xw->data[i], d, MPFR_RNDN);
+        mpfr_div(xw->data[i], m->data[i], d, MPFR_RNDN);
 
-    ALLOC(xn, r, n, prec);
-    ALLOC(g, k, k, prec);
-    ALLOC(g2, k, k, prec);
-    ALLOC(b, k, k, prec);
     for (size_t j = 0; j < steps; j++)
     {
         const double *c = lmc_schedule_coef(s, j);
         if (tall)
-            CHECK(lmc_mp_mat_mul_tn(g, xw, xw));
+            LMC_TRY(lmc_mp_mat_mul_tn(g, xw, xw));
         else
-            CHECK(lmc_mp_mat_mul_nt(g, xw, xw));
+            LMC_TRY(lmc_mp_mat_mul_nt(g, xw, xw));
         if (c[2] != 0)
-            CHECK(lmc_mp_mat_mul(g2, g, g));
+            LMC_TRY(lmc_mp_mat_mul(g2, g, g));
         /* B = a I + b G + c G^2, coefficients exact, nearest rounding */
         for (size_t i = 0; i < k; i++)
             for (size_t l = 0; l < k; l++)
@@ -117,21 +152,43 @@ lmc_mp_poly_apply(lmc_mp_mat *x, const gsl_matrix *m, const lmc_schedule *s,
                     mpfr_add_d(v, v, c[0], MPFR_RNDN);
             }
         if (tall)
-            CHECK(lmc_mp_mat_mul(xn, xw, b));
+            LMC_TRY(lmc_mp_mat_mul(xn, xw, b));
         else
-            CHECK(lmc_mp_mat_mul(xn, b, xw));
+            LMC_TRY(lmc_mp_mat_mul(xn, b, xw));
+        /* the workspace's own matrices: swapping their arrays is safe */
         swap_data(xw, xn);
     }
     for (size_t i = 0; i < r * n; i++)
         mpfr_set(x->data[i], xw->data[i], MPFR_RNDN); /* nearest at x->prec */
+    return LMC_SUCCESS;
+}
 
+int
+lmc_mp_poly_apply(lmc_mp_mat *x, const gsl_matrix *m, const lmc_schedule *s,
+                  size_t steps, mpfr_prec_t prec)
+{
+    if (!x || !m || !s)
+        LMC_ERROR(LMC_EINVAL, "MPFR polynomial: NULL argument");
+    LMC_TRY(lmc_mp_check_prec(prec));
+    if (x->size1 != m->size1 || x->size2 != m->size2)
+        LMC_ERROR(LMC_EBADLEN, "MPFR polynomial of a %zux%zu matrix into "
+                  "%zux%zu", m->size1, m->size2, x->size1, x->size2);
+    LMC_TRY(check_schedule(s, steps));
+    if (!isfinite(s->divisor) || !isfinite(s->eps))
+        LMC_ERROR(LMC_EINVAL, "schedule '%s': divisor %g and eps %g must be "
+                  "finite", s->name, s->divisor, s->eps);
+
+    int status = LMC_SUCCESS;
+    lmc_mp_mat *mm = NULL;
+    lmc_mp_poly_ws *w = lmc_mp_poly_ws_alloc(m->size1, m->size2, prec);
+    if (!w)
+        return LMC_ENOMEM; /* reported */
+    ALLOC(mm, m->size1, m->size2, prec);
+    CHECK(lmc_mp_mat_set_gsl(mm, m)); /* exact; reports NaN/Inf */
+    CHECK(lmc_mp_poly_apply_mp(x, mm, s, steps, w));
 fail:
-    mpfr_clears(d, t, (mpfr_ptr)0);
-    lmc_mp_mat_free(xw);
-    lmc_mp_mat_free(xn);
-    lmc_mp_mat_free(g);
-    lmc_mp_mat_free(g2);
-    lmc_mp_mat_free(b);
+    lmc_mp_mat_free(mm);
+    lmc_mp_poly_ws_free(w);
     return status;
 }
 

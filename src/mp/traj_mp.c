@@ -1,6 +1,7 @@
-/* mp/traj_mp.c -- MPFR reference trajectories of gd, simplified Muon and
- * Adam on icl, mf and mf-sym (the math, the polar factor's stopping rule
- * and the rigorous early stop are in traj_mp.h).
+/* mp/traj_mp.c -- MPFR reference trajectories of gd, simplified Muon,
+ * Adam and the LMO method (exact or polynomial oracle) on icl, mf, mf-sym
+ * and lsq (the math, the polar factor's stopping rule and the rigorous
+ * early stop are in traj_mp.h).
  *
  * Every MPFR operation rounds to nearest at the working precision except
  * the early-stop bound, whose roundings are directed (commented there).
@@ -10,7 +11,9 @@
  */
 #include "traj_mp.h"
 
+#include "inexact.h"
 #include "mp.h"
+#include "oracle.h"
 #include "unwind.h"
 #include "status.h"
 
@@ -32,12 +35,15 @@ typedef struct
     const lmc_traj_problem *p;
     mpfr_prec_t prec;
     lmc_mp_mat *x, *g, *s, *m, *v; /* total x 1: iterate, gradient,
-                                      direction, Adam's moments */
+                                      direction, Adam's moments (lmo: m is
+                                      the momentum buffer) */
     lmc_mp_mat *c[4];              /* problem constants (per type) */
     lmc_mp_mat *t1, *t2;           /* problem temporaries */
     mpfr_t nref_lo;                /* ||G*||_F or ||M*||_F, rounded down */
     mpfr_t nref;                   /* the same, nearest */
+    mpfr_t fstar;                  /* lsq: f* (nearest) */
     polar_ws pw[LMC_MAX_BLOCKS];
+    lmc_mp_poly_ws *pp[LMC_MAX_BLOCKS]; /* lmo with the poly oracle */
 } traj_ws;
 
 struct lmc_traj_problem_type
@@ -50,7 +56,8 @@ struct lmc_traj_problem_type
      * grad. */
     int (*eval)(traj_ws *w, mpfr_t e, int grad);
     /* out >= the error of any point within Frobenius distance D of w->x
-     * in every block, given eup >= the error at w->x (upward). */
+     * in every block, given eup >= the error at w->x (upward); NULL: the
+     * problem has no such bound (no early stop). */
     int (*bound)(traj_ws *w, mpfr_t out, const mpfr_t eup, const mpfr_t D);
     /* out = distance of w->x from the invariant set of the exact dynamics
      * (nearest), or NULL if the problem declares none. */
@@ -284,6 +291,113 @@ const lmc_traj_problem_type lmc_traj_mf_sym = {
     .init = mf_init, .eval = mf_eval, .bound = mf_bound,
 };
 
+/* ---- lsq: c[0] = A (p x m), c[1] = B (p x n), t1 = R = A X - B. */
+
+/* f* of the stored doubles.  p = m: A is nonsingular (its singular values
+ * are designed >= 1/kappa >= 1e-4, far above its rounding), so A X = B is
+ * solvable and f* = 0 exactly.  p > m (variant residual): f at the
+ * normal-equation solution Z = (A^T A)^-1 A^T B, solved at prec + 32 bits
+ * (cond(A^T A) = kappa^2 <= 1e8 costs ~27 bits); the error of f(Z) is
+ * second order in Z - Z*, far below 2^-prec (problems/lsq_mp.c). */
+static int
+lsq_fstar(traj_ws *w)
+{
+    const size_t p = w->c[0]->size1, m = w->c[0]->size2,
+                 n = w->c[1]->size2;
+    const mpfr_prec_t wp = w->prec + 32;
+    int status = LMC_SUCCESS;
+    lmc_mp_mat *a = NULL, *b = NULL, *nrm = NULL, *ninv = NULL, *gjw = NULL,
+               *atb = NULL, *z = NULL, *res = NULL;
+    if (p == m)
+    {
+        mpfr_set_zero(w->fstar, 1);
+        return LMC_SUCCESS;
+    }
+    ALLOC(a, p, m, wp);
+    ALLOC(b, p, n, wp);
+    ALLOC(nrm, m, m, wp);
+    ALLOC(ninv, m, m, wp);
+    ALLOC(gjw, m, 2 * m, wp);
+    ALLOC(atb, m, n, wp);
+    ALLOC(z, m, n, wp);
+    ALLOC(res, p, n, wp);
+    CHECK(lmc_mp_mat_set_gsl(a, w->p->a));
+    CHECK(lmc_mp_mat_set_gsl(b, w->p->b));
+    CHECK(lmc_mp_mat_mul_tn(nrm, a, a));
+    CHECK(lmc_mp_mat_mul_tn(atb, a, b));
+    CHECK(lmc_mp_mat_inverse(ninv, nrm, gjw));
+    CHECK(lmc_mp_mat_mul(z, ninv, atb));
+    CHECK(lmc_mp_mat_mul(res, a, z));
+    mpfr_set_zero(w->fstar, 1);
+    for (size_t k = 0; k < p * n; k++)
+    {
+        mpfr_sub(res->data[k], res->data[k], b->data[k], MPFR_RNDN);
+        mpfr_fma(w->fstar, res->data[k], res->data[k], w->fstar, MPFR_RNDN);
+    }
+    mpfr_div_2ui(w->fstar, w->fstar, 1, MPFR_RNDN); /* exact halving */
+fail:
+    lmc_mp_mat_free(a);
+    lmc_mp_mat_free(b);
+    lmc_mp_mat_free(nrm);
+    lmc_mp_mat_free(ninv);
+    lmc_mp_mat_free(gjw);
+    lmc_mp_mat_free(atb);
+    lmc_mp_mat_free(z);
+    lmc_mp_mat_free(res);
+    return status;
+}
+
+static int
+lsq_init(traj_ws *w)
+{
+    const lmc_traj_problem *p = w->p;
+    int status = LMC_SUCCESS;
+    if (!p->a || !p->b || p->a->size1 != p->b->size1 ||
+        p->a->size1 < p->a->size2 || p->layout->nblocks != 1 ||
+        p->layout->size1[0] != p->a->size2 ||
+        p->layout->size2[0] != p->b->size2)
+        LMC_ERROR(LMC_EBADLEN, "reference trajectory 'lsq': want A p x m "
+                  "(p >= m), B p x n and one m x n block");
+    const size_t rows = p->a->size1, m = p->a->size2, n = p->b->size2;
+    ALLOC(w->c[0], rows, m, w->prec);
+    ALLOC(w->c[1], rows, n, w->prec);
+    ALLOC(w->t1, rows, n, w->prec);
+    CHECK(lmc_mp_mat_set_gsl(w->c[0], p->a));
+    CHECK(lmc_mp_mat_set_gsl(w->c[1], p->b));
+    CHECK(lsq_fstar(w));
+    /* the error is absolute (f - f*): no reference norm */
+    mpfr_set_ui(w->nref, 1, MPFR_RNDN);
+    mpfr_set_ui(w->nref_lo, 1, MPFR_RNDN);
+fail:
+    return status;
+}
+
+/* e = f(X) - f* = 1/2 ||A X - B||_F^2 - f* (nearest); grad = A^T R. */
+static int
+lsq_eval(traj_ws *w, mpfr_t e, int grad)
+{
+    lmc_mp_mat X = block(w->x, w->p->layout, 0);
+    LMC_TRY(lmc_mp_mat_mul(w->t1, w->c[0], &X));
+    mpfr_set_zero(e, 1);
+    for (size_t k = 0; k < w->t1->size1 * w->t1->size2; k++)
+    {
+        mpfr_sub(w->t1->data[k], w->t1->data[k], w->c[1]->data[k],
+                 MPFR_RNDN);
+        mpfr_fma(e, w->t1->data[k], w->t1->data[k], e, MPFR_RNDN);
+    }
+    mpfr_div_2ui(e, e, 1, MPFR_RNDN); /* exact halving */
+    mpfr_sub(e, e, w->fstar, MPFR_RNDN);
+    if (!grad)
+        return LMC_SUCCESS;
+    lmc_mp_mat G = block(w->g, w->p->layout, 0);
+    return lmc_mp_mat_mul_tn(&G, w->c[0], w->t1);
+}
+
+const lmc_traj_problem_type lmc_traj_lsq = {
+    .name = "lsq", .nblocks = 1,
+    .init = lsq_init, .eval = lsq_eval,
+};
+
 /* ---- the polar factor of an MPFR block */
 
 static void
@@ -476,8 +590,11 @@ ws_free(traj_ws *w)
     lmc_mp_mat_free(w->t1);
     lmc_mp_mat_free(w->t2);
     for (size_t i = 0; i < LMC_MAX_BLOCKS; i++)
+    {
         polar_ws_free(&w->pw[i]);
-    mpfr_clears(w->nref_lo, w->nref, (mpfr_ptr)0);
+        lmc_mp_poly_ws_free(w->pp[i]);
+    }
+    mpfr_clears(w->nref_lo, w->nref, w->fstar, (mpfr_ptr)0);
 }
 
 /* eta = eta_t of method.h in MPFR (nearest): the double lr, rho, p taken
@@ -523,7 +640,8 @@ enum
 {
     M_GD,
     M_MUON,
-    M_ADAM
+    M_ADAM,
+    M_LMO
 };
 
 int
@@ -537,14 +655,37 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
     const int kind = T == &lmc_method_gd                ? M_GD
                      : T == &lmc_method_simplified_muon ? M_MUON
                      : T == &lmc_method_adam            ? M_ADAM
+                     : T == &lmc_method_lmo             ? M_LMO
                                                         : -1;
     if (kind < 0)
         LMC_ERROR(LMC_EINVAL, "reference trajectory: method '%s' is not "
-                  "available (accepted: gd, simplified-muon, adam)",
+                  "available (accepted: gd, simplified-muon, adam, lmo)",
                   T->name);
-    if (mp->stochastic || (mp->oracle && mp->oracle != &lmc_inexact_exact))
+    const int poly = kind == M_LMO && mp->oracle == &lmc_inexact_poly;
+    if (mp->stochastic ||
+        (mp->oracle && mp->oracle != &lmc_inexact_exact && !poly))
         LMC_ERROR(LMC_EINVAL, "reference trajectory: only exact gradients "
-                  "and the exact oracle");
+                  "and the exact oracle (lmo: also poly)");
+    if (poly && mp->oracle_params.precision != LMC_FP64)
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: the poly oracle is run "
+                  "in exact arithmetic, the limit of its fp64 form; %s is "
+                  "another oracle (accepted: fp64)",
+                  lmc_precision_name(mp->oracle_params.precision));
+    if (poly)
+        LMC_TRY(lmc_schedule_check_steps(&mp->oracle_params.schedule,
+                                         mp->oracle_params.steps));
+    if (kind == M_LMO && (mp->momentum_poly || !(mp->momentum >= 0) ||
+                          !(mp->momentum < 1)))
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: lmo wants a constant "
+                  "momentum in [0, 1) (0: alpha = 1)");
+    if (kind == M_LMO)
+        for (size_t i = 0; i < p->layout->nblocks; i++)
+            if (p->layout->norm[i] != &lmc_oracle_spectral)
+                LMC_ERROR(LMC_EINVAL, "reference trajectory: lmo needs the "
+                          "spectral ball on every block (block %zu is "
+                          "'%s')", i, p->layout->norm[i]
+                                          ? p->layout->norm[i]->name
+                                          : "none");
     if (kind == M_ADAM && (mp->momentum_poly || !(mp->momentum >= 0) ||
                            !(mp->momentum < 1) || !(mp->beta2 >= 0) ||
                            !(mp->beta2 < 1) || !(mp->eps >= 0)))
@@ -565,7 +706,8 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
 
     const mpfr_prec_t prec = (mpfr_prec_t)o->prec;
     const size_t total = tr->total, nb = p->layout->nblocks;
-    const int settle = kind == M_MUON && o->stop_settled > 0 &&
+    const int settle = kind == M_MUON && p->type->bound &&
+                       o->stop_settled > 0 &&
                        mp->step_rule == LMC_STEP_GEOMETRIC &&
                        mp->step_rho < 1;
     int status = LMC_SUCCESS;
@@ -573,14 +715,16 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
     memset(&w, 0, sizeof w);
     w.p = p;
     w.prec = prec;
-    mpfr_inits2(prec, w.nref_lo, w.nref, (mpfr_ptr)0);
+    mpfr_inits2(prec, w.nref_lo, w.nref, w.fstar, (mpfr_ptr)0);
     mpfr_t e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b;
     mpfr_inits2(prec, e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps,
                 a, b, (mpfr_ptr)0);
     ALLOC(w.x, total, 1, prec);
     ALLOC(w.g, total, 1, prec);
-    if (kind == M_MUON)
+    if (kind == M_MUON || kind == M_LMO)
         ALLOC(w.s, total, 1, prec);
+    if (kind == M_LMO && mp->momentum > 0)
+        ALLOC(w.m, total, 1, prec);
     if (kind == M_ADAM)
     {
         ALLOC(w.m, total, 1, prec);
@@ -588,7 +732,18 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
     }
     CHECK(p->type->init(&w));
     size_t kmax = 0;
-    if (kind == M_MUON)
+    if (poly)
+        for (size_t i = 0; i < nb; i++)
+        {
+            /* the polynomial at the trajectory's precision, as
+             * lmc_mp_poly_apply runs it */
+            w.pp[i] = lmc_mp_poly_ws_alloc(p->layout->size1[i],
+                                           p->layout->size2[i], prec);
+            if (!w.pp[i])
+                FAIL(LMC_ENOMEM, "reference trajectory: polynomial "
+                     "workspace of block %zu", i);
+        }
+    else if (kind == M_MUON || kind == M_LMO)
         for (size_t i = 0; i < nb; i++)
         {
             CHECK(polar_ws_alloc(&w.pw[i], p->layout->size1[i],
@@ -689,6 +844,44 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
                 lmc_mp_mat si = block(w.s, p->layout, i);
                 CHECK(polar_block(&w.pw[i], &si, &gi, prec,
                                   &tr->polar_iters));
+            }
+            for (size_t j = 0; j < total; j++)
+                mpfr_fma(w.x->data[j], neta, w.s->data[j], w.x->data[j],
+                         MPFR_RNDN);
+        }
+        else if (kind == M_LMO)
+        {
+            /* M_1 = g_1, M_t = beta M_{t-1} + (1 - beta) g_t (methods/
+             * lmo.c; 1 - beta rounded once in MPFR); alpha = 1 uses g
+             * itself */
+            const lmc_mp_mat *mom = w.g;
+            if (w.m)
+            {
+                for (size_t j = 0; j < total; j++)
+                    if (t == 0)
+                        mpfr_set(w.m->data[j], w.g->data[j], MPFR_RNDN);
+                    else
+                    {
+                        mpfr_mul(w.m->data[j], w.m->data[j], b1, MPFR_RNDN);
+                        mpfr_fma(w.m->data[j], c1, w.g->data[j],
+                                 w.m->data[j], MPFR_RNDN);
+                    }
+                mom = w.m;
+            }
+            /* S = -polar(M) or -X_q; the step X + eta S is X - eta
+             * (polar(M) or X_q) */
+            for (size_t i = 0; i < nb; i++)
+            {
+                lmc_mp_mat mi = block(mom, p->layout, i);
+                lmc_mp_mat si = block(w.s, p->layout, i);
+                if (poly)
+                    CHECK(lmc_mp_poly_apply_mp(&si, &mi,
+                                               &mp->oracle_params.schedule,
+                                               mp->oracle_params.steps,
+                                               w.pp[i]));
+                else
+                    CHECK(polar_block(&w.pw[i], &si, &mi, prec,
+                                      &tr->polar_iters));
             }
             for (size_t j = 0; j < total; j++)
                 mpfr_fma(w.x->data[j], neta, w.s->data[j], w.x->data[j],

@@ -26,10 +26,24 @@
  *                    ||M*||_F.
  *   lmc_traj_mf_sym: f(X) = 1/4 ||X X^T - M*||_F^2, M* = Phi diag(lambda)
  *                    Phi^T; grad = R X;  error ||R||_F / ||M*||_F.
+ *   lmc_traj_lsq:    f(X) = 1/2 ||A X - B||_F^2 (problems/lsq.c), A p x m
+ *                    (p >= m), B p x n; grad = A^T R, R = A X - B;  the
+ *                    error is the gap f(X) - f* (absolute, not relative:
+ *                    what C1 averages), f* = 0 for p = m (A nonsingular,
+ *                    B in its range), else f at the normal-equation
+ *                    solution computed at prec + 32 bits.
  * Methods: gd (X <- X - eta_t g), simplified-muon (X_i <- X_i - eta_t
  * polar(g_i) per block, exact polar factor), adam (methods/adam.c's
- * formulas with constant beta1 = params.momentum, beta2, eps); step rules
- * constant, polynomial and geometric as in method.h.
+ * formulas with constant beta1 = params.momentum, beta2, eps), lmo
+ * (methods/lmo.c: M_1 = g_1, M_t = beta M_{t-1} + (1 - beta) g_t with a
+ * constant beta = params.momentum, 0 being alpha = 1; S_i = LMO(M_i) =
+ * -polar(M_i) in the spectral ball of every block, X_i <- X_i + eta_t
+ * S_i; oracle exact (the polar factor below) or poly: S_i = -X_q, the
+ * schedule's polynomial run in MPFR at the trajectory's precision with
+ * the schedule's coefficients, divisor, eps and step count taken
+ * exactly, lmc_mp_poly_apply_mp -- the exact-arithmetic limit of
+ * inexact/poly.c in fp64); step rules constant, polynomial and geometric
+ * as in method.h.
  *
  * Polar factor in MPFR (per block): a tall block A = Q_1 R (Householder),
  * polar(A) = Q_1 polar(R); a wide one is transposed.  Scaled Newton on
@@ -61,7 +75,11 @@
  * Cost per step (measured here, one core): icl d = 8 simplified Muon
  * ~1.2 ms at 128 bits and ~2.3 ms at 700 bits (the polar factor: ~9
  * scaled Newton steps of an 8 x 8 Gauss-Jordan inverse), GD ~0.1 ms at
- * 128 bits; mf 20x4 + 16x4 simplified Muon ~0.8 ms at 384 bits.
+ * 128 bits; mf 20x4 + 16x4 simplified Muon ~0.8 ms at 384 bits; lsq
+ * 16 x 16 lmo + cubic Newton-Schulz (q = 8/5/3 mixed) 11 ms at 128 bits
+ * and 12 ms at 256 bits (wall time on a machine loaded ~4x: the cost is
+ * MPFR's per-operation overhead, ~50k multiply-adds a step, not the limb
+ * count).
  * Allocation happens in lmc_traj_run only, before the loop.
  */
 #ifndef LMC_TRAJ_MP_H
@@ -77,12 +95,12 @@
 /* Problem kinds (opaque plug-ins defined in traj_mp.c). */
 typedef struct lmc_traj_problem_type lmc_traj_problem_type;
 extern const lmc_traj_problem_type lmc_traj_icl, lmc_traj_mf,
-    lmc_traj_mf_sym;
+    lmc_traj_mf_sym, lmc_traj_lsq;
 
 /* The defining doubles of a problem, borrowed for the duration of a run.
  * icl: a = Lambda (d x d, symmetric), N = prompt length; mf: a = Phi
  * (m x r), b = Psi (n x r), lambda (r values); mf-sym: a = Phi (n x r),
- * lambda.  layout is the problem's (blocks U, V / X / Gamma, row-major
+ * lambda; lsq: a = A (p x m), b = B (p x n).  layout is the problem's (blocks U, V / X / Gamma, row-major
  * in the parameter vector, as in problem.h). */
 typedef struct lmc_traj_problem
 {
@@ -120,7 +138,8 @@ typedef struct lmc_traj
     size_t cap;       /* iterates it can hold: budget + 1 */
     size_t total;     /* parameter length */
     size_t n;         /* iterates recorded */
-    double *err;      /* err[t]: relative error of X_t (header), nearest */
+    double *err;      /* err[t]: the error of X_t (header: relative, or
+                         f - f* for lsq), nearest */
     double *drift;    /* drift[t]: distance of X_t from the invariant set
                          of the exact dynamics (icl: ||Lambda G - G
                          Lambda||_F / (||Lambda||_F ||G||_F), zero in exact
@@ -140,14 +159,18 @@ typedef struct lmc_traj
 lmc_traj *lmc_traj_alloc(size_t total, size_t iters, int keep_x);
 void lmc_traj_free(lmc_traj *tr);
 
-/* Runs method T (lmc_method_gd, lmc_method_simplified_muon or
- * lmc_method_adam) with params mp on problem p from x0 (layout->total
- * doubles, taken exactly) in MPFR at o->prec bits and records into tr.
- * Only exact gradients (mp->stochastic = 0) and the exact oracle; Adam
- * needs a constant beta1.  Errors: LMC_EINVAL (method, parameters,
- * precision, tr too small for o->iters), LMC_EBADLEN (shapes), LMC_EDOM
- * (a gradient block that is singular at working precision for the polar
- * factor), LMC_ENOCONV, LMC_ENOMEM.  Cost: see the header. */
+/* Runs method T (lmc_method_gd, lmc_method_simplified_muon,
+ * lmc_method_adam or lmc_method_lmo) with params mp on problem p from x0
+ * (layout->total doubles, taken exactly) in MPFR at o->prec bits and
+ * records into tr.  Only exact gradients (mp->stochastic = 0) and the
+ * exact oracle, or for lmo also lmc_inexact_poly in fp64 (its exact-
+ * arithmetic limit); Adam needs a constant beta1, lmo a constant momentum
+ * and the spectral ball on every block.  Errors: LMC_EINVAL (method,
+ * parameters, oracle, schedule steps, precision, tr too small for
+ * o->iters), LMC_EBADLEN (shapes), LMC_EDOM (a gradient block that is
+ * singular at working precision for the polar factor; a zero input to
+ * the polynomial with eps = 0), LMC_ENOCONV, LMC_ENOMEM.  Cost: see the
+ * header. */
 int lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
                  const lmc_method_type *T, const lmc_method_params *mp,
                  const double *x0, const lmc_traj_options *o);
