@@ -94,15 +94,11 @@ reference(const lmc_check_run *run, unsigned bits, lmc_traj **out,
     return LMC_SUCCESS;
 }
 
-/* ln of the mean of gap[k0..K], k0 = ceil(3K/4) (c1.c's outcome). */
+/* ln of C1's outcome, the mean of gap over the last quarter. */
 static double
 outcome(const double *gap, size_t K)
 {
-    const size_t k0 = (3 * K + 3) / 4;
-    double sum = 0;
-    for (size_t k = k0; k <= K; k++)
-        sum += gap[k];
-    return log(sum / (double)(K - k0 + 1));
+    return log(lmc_thm_c1_quarter_mean(gap, K));
 }
 
 /* The first step t < n with ||xs_t - X_t||_F > tol ||X_t||_F for the

@@ -181,9 +181,9 @@ typedef struct
     int have[MAX_GRID];
 } c1_grid;
 
-/* The mean of gap[k0..K], k0 = ceil(3K/4). */
-static double
-c1_quarter_mean(const double *gap, size_t K)
+/* The mean of gap[k0..K], k0 = ceil(3K/4): C1's run outcome (common.h). */
+double
+lmc_thm_c1_quarter_mean(const double *gap, size_t K)
 {
     const size_t k0 = (3 * K + 3) / 4;
     double sum = 0;
@@ -211,7 +211,7 @@ c1_ref_mean(const lmc_check_run *run, unsigned bits, double *mean,
     if (status == LMC_SUCCESS)
     {
         *budget = tr->stop == LMC_TRAJ_BUDGET && tr->n == K + 1;
-        *mean = *budget ? c1_quarter_mean(tr->err, K) : NAN;
+        *mean = *budget ? lmc_thm_c1_quarter_mean(tr->err, K) : NAN;
     }
     lmc_traj_free(tr);
     return status;
@@ -235,7 +235,7 @@ c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
     lmc_check_run run;
     LMC_TRY(lmc_check_run_exec(&ci, seed_base, &run));
     const lmc_trace *tr = run.tr;
-    double mean = c1_quarter_mean(tr->gap, tr->n - 1);
+    double mean = lmc_thm_c1_quarter_mean(tr->gap, tr->n - 1);
     int budget = tr->stop == LMC_STOP_BUDGET;
     if (c->param[1] > 0)
     {

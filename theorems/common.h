@@ -183,6 +183,8 @@ int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
 /* C1's grid for configuration c (theorems/c1.c): the starting grid index
  * of its search, t_j = 10^(j / per_decade), and its three q.  LMC_EINVAL
  * if c is not one of C1's configurations. */
+/* C1's run outcome: the mean of gap[k0..K], k0 = ceil(3K/4). */
+double lmc_thm_c1_quarter_mean(const double *gap, size_t K);
 int lmc_thm_c1_setup(const lmc_check_config *c, int *jstart,
                      int *per_decade, size_t q[3]);
 #endif /* LMC_THEOREMS_COMMON_H */
