@@ -7,6 +7,7 @@
 #include "status.h"
 
 #include <float.h>
+#include <limits.h>
 #include <gsl/gsl_cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -62,6 +63,28 @@ fail:
     lmc_svd_free(w);
     LMC_ERROR_NULL(LMC_ENOMEM, "no memory for a %zux%zu SVD workspace",
                    size1, size2);
+}
+
+double
+lmc_svd_bytes(size_t size1, size_t size2)
+{
+    if (size1 == 0 || size2 == 0 || size1 > INT_MAX || size2 > INT_MAX)
+        return NAN;
+    const lapack_int rows = (lapack_int)size2, cols = (lapack_int)size1;
+    const size_t k = size1 < size2 ? size1 : size2;
+    /* A workspace query reads only the sizes and writes work[0]. */
+    double a = 0, s = 0, u = 0, vt = 0, query = 0;
+    lapack_int iwork = 0;
+    const lapack_int info = LAPACKE_dgesdd_work(
+        LAPACK_COL_MAJOR, 'S', rows, cols, &a, rows, &s, &u, rows, &vt,
+        (lapack_int)k, &query, -1, &iwork);
+    if (info != 0)
+        return NAN;
+    const double d = (double)sizeof(double);
+    return d * ((double)size1 * (double)size2 + (double)k +
+                (double)size2 * (double)k + (double)k * (double)size1 +
+                query + 1) +
+           (double)sizeof(int) * 8.0 * (double)k;
 }
 
 void

@@ -33,6 +33,12 @@ typedef struct lmc_svd
 lmc_svd *lmc_svd_alloc(size_t size1, size_t size2, int vectors);
 void lmc_svd_free(lmc_svd *w);
 
+/* Bytes lmc_svd_alloc(size1, size2, vectors) allocates (the same with
+ * and without vectors), from LAPACK's workspace query: nothing is
+ * allocated.  NaN if the query fails.  For memory estimates before
+ * allocating. */
+double lmc_svd_bytes(size_t size1, size_t size2);
+
 /* Singular values of m (descending) into w->s; m is not modified.
  * Errors: LMC_EBADLEN (shape), LMC_ENONFINITE (NaN/Inf entry),
  * LMC_ELAPACK (no convergence).  Cost: O(size1 size2 k). */

@@ -131,6 +131,7 @@ lmc_method *
 lmc_method_alloc(const lmc_method_type *T, lmc_problem *P,
                  const lmc_method_params *p)
 {
+    lmc_gsl_handler_install();
     if (lmc_method_check(T, P, p) != LMC_SUCCESS)
         return NULL;
     lmc_method *M = calloc(1, sizeof *M);

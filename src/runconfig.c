@@ -9,6 +9,7 @@
 #include "fpio.h"
 #include "status.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_rng.h>
@@ -16,17 +17,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 const char lmc_run_config_keys[] =
     "problem, size, rank, dim, prompts, kappa, sigma, init, variant, "
     "method, lr, step-rule, momentum, momentum-schedule, gamma, beta2, "
     "eps, stochastic, oracle, schedule, steps, precision, delta, iters, "
-    "seed, cap, tol, no-delta";
+    "seed, cap, tol, no-delta, max-memory";
 
 const char lmc_oracle_config_keys[] =
     "oracle, norm, schedule, steps, precision, delta, shape, spectrum, "
-    "kappa, seed, round";
+    "kappa, seed, round, max-memory";
 
 /* Strict parsers (the whole text, finite numbers only). */
 static int
@@ -119,6 +121,169 @@ prefixed(const char *key)
     char msg[512];
     snprintf(msg, sizeof msg, "%s", lmc_last_error());
     LMC_ERROR(LMC_EINVAL, "%s: %s", key, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory bounds. */
+
+int
+lmc_parse_bytes(const char *s, double *bytes)
+{
+    char *end;
+    errno = 0;
+    double v = lmc_strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v) || !(v > 0))
+        return 1;
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (u)
+    {
+        for (const char *p = units; p <= u; p++)
+            v *= 1024;
+        end++;
+        if (*end == 'i')
+            end++;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end != '\0')
+        return 1;
+    *bytes = v;
+    return 0;
+}
+
+/* The "NAME: VALUE kB" line of a /proc file, in bytes; -1 if absent. */
+static double
+proc_kb(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[256];
+    const size_t len = strlen(name);
+    double v = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, name, len) == 0 && line[len] == ':')
+        {
+            unsigned long long kb;
+            if (sscanf(line + len + 1, "%llu", &kb) == 1)
+                v = 1024.0 * (double)kb;
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+double
+lmc_memory_available(const char **what)
+{
+    double avail = proc_kb("/proc/meminfo", "MemAvailable");
+    const char *src = "available (MemAvailable in /proc/meminfo)";
+    if (avail < 0)
+    {
+        avail = INFINITY;
+        src = "available";
+    }
+    /* A process limit below the free memory is the one that fails. */
+    static const struct
+    {
+        int res;
+        const char *field, *what;
+    } lim[] = {{RLIMIT_AS, "VmSize", "left under the address-space limit "
+                "(ulimit -v)"},
+               {RLIMIT_DATA, "VmData", "left under the data-size limit "
+                "(ulimit -d)"}};
+    for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+    {
+        struct rlimit rl;
+        if (getrlimit(lim[i].res, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+            continue;
+        const double used = proc_kb("/proc/self/status", lim[i].field);
+        const double room = (double)rl.rlim_cur - (used > 0 ? used : 0);
+        if (room < avail)
+        {
+            avail = room > 0 ? room : 0;
+            src = lim[i].what;
+        }
+    }
+    if (what)
+        *what = src;
+    return avail;
+}
+
+/* "12.3 GiB" */
+static void
+fmt_bytes(char *buf, size_t len, double b)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB",
+                                       "TiB", "PiB"};
+    size_t u = 0;
+    while (b >= 1024 && u + 1 < sizeof unit / sizeof unit[0])
+    {
+        b /= 1024;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.3g %s" : "%.0f %s", b, unit[u]);
+}
+
+int
+lmc_memory_check(double need, double limit, const char *key,
+                 const char *val)
+{
+    const char *what = NULL;
+    const double lim = limit > 0 ? limit : lmc_memory_available(&what);
+    if (!(need > lim))
+        return LMC_SUCCESS;
+    char nb[32], lb[32], than[160];
+    fmt_bytes(nb, sizeof nb, need);
+    fmt_bytes(lb, sizeof lb, lim);
+    if (what)
+        snprintf(than, sizeof than, "the %s %s", lb, what);
+    else
+        snprintf(than, sizeof than, "the max-memory limit of %s", lb);
+    LMC_ERROR(LMC_EINVAL, "%s: '%s' needs about %s of memory, more than %s "
+              "(accepted: a configuration within it; --max-memory SIZE sets "
+              "the limit)", key, val, nb, than);
+}
+
+double
+lmc_run_config_workspace(const lmc_run_config *c, const char **key)
+{
+    const lmc_problem_params *p = &c->pp;
+    const double m = p->m ? (double)p->m : 64, n = p->n ? (double)p->n : 64;
+    const double r = p->r ? (double)p->r : 16, d = p->d ? (double)p->d : 16;
+    const double N = p->N ? (double)p->N : 64;
+    const double w = (double)sizeof(double);
+    /* The terms of lmc_run_config_workspace's bound (runconfig.h), by the
+     * option they grow with. */
+    const double term[] = {
+        w * (6 * m * m + 7 * m * n + 30 * (1.5 * m * n + n)), /* size */
+        w * 31 * (m + n) * r,                                 /* rank */
+        w * 42 * d * d,                                       /* dim */
+        w * 2 * N * d,                                        /* prompts */
+        w * 30 * ((double)c->rp.iters + 1)};                  /* iters */
+    static const char *const name[] = {"size", "rank", "dim", "prompts",
+                                       "iters"};
+    /* The key to name: the largest term among the options given (iters
+     * always has a value), or "size" (the problem's default) when only
+     * iters is and a default's term outweighs it. */
+    const int given[] = {p->m || p->n, p->r != 0, p->d != 0, p->N != 0, 1};
+    double total = 0, largest = 0;
+    size_t top = 4;
+    for (size_t i = 0; i < sizeof term / sizeof term[0]; i++)
+    {
+        total += term[i];
+        if (term[i] > largest)
+            largest = term[i];
+        if (given[i] && term[i] > term[top])
+            top = i;
+    }
+    if (top == 4 && term[4] < largest && !given[0] && !given[1] &&
+        !given[2] && !given[3])
+        top = 0;
+    if (key)
+        *key = name[top];
+    return total;
 }
 
 void
@@ -277,6 +442,12 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
         LMC_TRY(flag(key, a, &nd));
         rp->measure_delta = !nd;
     }
+    else if (strcmp(key, "max-memory") == 0)
+    {
+        if (lmc_parse_bytes(a, &c->max_memory))
+            BAD(key, a, "sizes > 0 with an optional K, M, G or T suffix, "
+                "e.g. 2G");
+    }
     else
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
                   lmc_run_config_keys);
@@ -295,7 +466,20 @@ lmc_run_config_finish(lmc_run_config *c)
     op->steps = c->steps_set ? c->steps : op->schedule.steps;
     if (lmc_schedule_check_steps(&op->schedule, op->steps))
         return prefixed("steps");
-    return LMC_SUCCESS;
+    const char *key;
+    const double need = lmc_run_config_workspace(c, &key);
+    char val[64];
+    const lmc_problem_params *pp = &c->pp;
+    if (strcmp(key, "size") == 0 && pp->m == 0)
+        snprintf(val, sizeof val, "the problem's default");
+    else if (strcmp(key, "size") == 0)
+        snprintf(val, sizeof val, "%zux%zu", pp->m, pp->n);
+    else
+        snprintf(val, sizeof val, "%zu", key[0] == 'r'   ? pp->r
+                                         : key[0] == 'd' ? pp->d
+                                         : key[0] == 'p' ? pp->N
+                                                         : c->rp.iters);
+    return lmc_memory_check(need, c->max_memory, key, val);
 }
 
 static void
@@ -317,9 +501,12 @@ summarize(const lmc_trace *tr, lmc_run_summary *s)
     size_t m_n = 0, d_n = 0;
     for (size_t k = 0; k < tr->n; k++)
     {
-        if (tr->gap[k] < gap_min)
+        /* Minima over the finite records (a diverged run's best before it
+         * blew up); sums and averages take every record, so a non-finite
+         * one makes them NaN or Inf, never a number. */
+        if (isfinite(tr->gap[k]) && tr->gap[k] < gap_min)
             gap_min = tr->gap[k];
-        if (tr->gdual[k] < gd_min)
+        if (isfinite(tr->gdual[k]) && tr->gdual[k] < gd_min)
             gd_min = tr->gdual[k];
         gd_sum += tr->gdual[k];
         gf2 += tr->gfrob[k] * tr->gfrob[k];
@@ -337,9 +524,9 @@ summarize(const lmc_trace *tr, lmc_run_summary *s)
         }
     }
     const double n = (double)tr->n;
-    /* A non-finite record (a diverged run) makes no minimum finite. */
-    s->gap_min = isinf(gap_min) && gap_min > 0 ? NAN : gap_min;
-    s->gdual_min = gd_min;
+    /* No finite record (f* unknown, or divergence at x0): NaN. */
+    s->gap_min = isinf(gap_min) ? NAN : gap_min;
+    s->gdual_min = isinf(gd_min) ? NAN : gd_min;
     s->gdual_avg = gd_sum / n;
     s->gfrob2_avg = gf2 / n;
     s->merr_avg = m_n ? m_sum / (double)m_n : NAN;
@@ -353,6 +540,7 @@ lmc_run_config_exec(const lmc_run_config *c, const char *trace_path,
 {
     memset(s, 0, sizeof *s);
     s->stop = LMC_STOP_NONE;
+    lmc_gsl_handler_install();
     lmc_problem_params pp = c->pp;
     pp.init = c->init[0] ? c->init : c->pp.init;
     pp.variant = c->variant[0] ? c->variant : c->pp.variant;
@@ -485,6 +673,12 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
         if ((c->round = lmc_round_mode_parse(a)) == -2)
             BAD(key, a, LMC_ROUND_NAMES);
     }
+    else if (strcmp(key, "max-memory") == 0)
+    {
+        if (lmc_parse_bytes(a, &c->max_memory))
+            BAD(key, a, "sizes > 0 with an optional K, M, G or T suffix, "
+                "e.g. 2G");
+    }
     else
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
                   lmc_oracle_config_keys);
@@ -529,6 +723,7 @@ lmc_oracle_eval(const lmc_inexact_type *T, const lmc_oracle_type *E,
 {
     o->delta_pred = o->delta_meas = o->frob_err = o->orth_err = NAN;
     o->seconds = NAN;
+    lmc_gsl_handler_install();
     lmc_inexact *q = lmc_inexact_alloc(T, E, m->size1, m->size2, p);
     if (!q)
         return LMC_ENOMEM;
@@ -565,11 +760,41 @@ lmc_oracle_eval(const lmc_inexact_type *T, const lmc_oracle_type *E,
     return status;
 }
 
+double
+lmc_oracle_workspace(size_t rows, size_t cols, long mp_bits)
+{
+    const double m = (double)rows, n = (double)cols;
+    const double k = rows < cols ? m : n, N = m * n, K2 = k * k;
+    const double w = (double)sizeof(double);
+    const double svd = lmc_svd_bytes(rows, cols);
+    const double make = w * (N + 2 * k + m * k + n * k); /* M, factors */
+    const double row = w * N                     /* S~ */
+                       + svd + w * 2 * N         /* exact LMO, ref, diff */
+                       + w * (2 * N + 2 * K2) + svd /* poly */
+                       + w * K2;                 /* orthogonality error */
+    double mp = 0;
+    if (mp_bits > 0)
+    {
+        /* An mpfr_t is a 32-byte header plus its limbs; lmc_mp_polar
+         * keeps a few iterates and products of M's shape. */
+        const double limbs = 8.0 * ceil(((double)mp_bits + 64) / 64);
+        mp = 8 * N * (32 + limbs) + svd;
+    }
+    return make + row + mp;
+}
+
 int
 lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
 {
     o->delta_pred = o->delta_meas = o->frob_err = o->orth_err = NAN;
     o->seconds = 0;
+    lmc_gsl_handler_install();
+    {
+        char shape[64];
+        snprintf(shape, sizeof shape, "%zux%zu", c->rows, c->cols);
+        LMC_TRY(lmc_memory_check(lmc_oracle_workspace(c->rows, c->cols, 0),
+                                 c->max_memory, "shape", shape));
+    }
     const lmc_inexact_type *T = c->source;
     if (T->spectral_only && c->norm != &lmc_oracle_spectral)
         LMC_ERROR(LMC_EINVAL, "oracle: %s approximates the spectral LMO "

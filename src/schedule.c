@@ -11,6 +11,7 @@
 #include "schedule.h"
 #include "fpio.h"
 #include "status.h"
+#include "textin.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -81,30 +82,23 @@ parse_number(const char *tok, double *x)
     return (end == tok || *end != '\0' || errno == ERANGE || !isfinite(*x));
 }
 
+#define SCHEDULE_ACCEPTED "one 'a b c' per line, 'divisor D', 'eps E'"
+
 int
 lmc_schedule_read(const char *path, lmc_schedule *out)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        LMC_ERROR(LMC_EIO, "schedule file '%s': %s", path, strerror(errno));
     memset(out, 0, sizeof *out);
+    lmc_textin in;
+    LMC_TRY(lmc_textin_open(&in, "schedule file", path, SCHEDULE_ACCEPTED));
     const char *base = strrchr(path, '/');
     snprintf(out->name, sizeof out->name, "file:%s", base ? base + 1 : path);
     out->divisor = 1.0;
     out->eps = 0.0;
-    char line[1024];
-    int lineno = 0, status = LMC_SUCCESS;
-    while (fgets(line, sizeof line, f))
+    char *line;
+    int status;
+    while ((status = lmc_textin_next(&in, &line)) == LMC_SUCCESS && line)
     {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f))
-        {
-            lmc_error(__FILE__, __LINE__, LMC_EPARSE,
-                      "%s:%d: line longer than %zu characters", path, lineno,
-                      sizeof line - 2);
-            status = LMC_EPARSE;
-            goto done;
-        }
+        const int lineno = in.lineno;
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
@@ -131,9 +125,9 @@ lmc_schedule_read(const char *path, lmc_schedule *out)
                 (is_div && v[0] == 0))
             {
                 lmc_error(__FILE__, __LINE__, LMC_EPARSE,
-                          "%s:%d: %s needs a %s number, got '%s'", path,
-                          lineno, tok[0], is_div ? "positive" : "non-negative",
-                          tok[1]);
+                          "%s:%d: %s needs a finite %s number, got '%.40s'",
+                          path, lineno, tok[0],
+                          is_div ? "positive" : "non-negative", tok[1]);
                 status = LMC_EPARSE;
                 goto done;
             }
@@ -147,8 +141,8 @@ lmc_schedule_read(const char *path, lmc_schedule *out)
             parse_number(tok[1], &v[1]) || parse_number(tok[2], &v[2]))
         {
             lmc_error(__FILE__, __LINE__, LMC_EPARSE,
-                      "%s:%d: expected three finite numbers 'a b c' (or "
-                      "'divisor D', 'eps E')",
+                      "%s:%d: not a schedule line (accepted: three finite "
+                      "numbers 'a b c', 'divisor D', 'eps E', '#' comments)",
                       path, lineno);
             status = LMC_EPARSE;
             goto done;
@@ -156,20 +150,15 @@ lmc_schedule_read(const char *path, lmc_schedule *out)
         if (out->len == LMC_SCHEDULE_MAX_LEN)
         {
             lmc_error(__FILE__, __LINE__, LMC_EPARSE,
-                      "%s:%d: more than %d steps", path, lineno,
+                      "%s:%d: more than %d steps (accepted: up to %d "
+                      "triples)", path, lineno, LMC_SCHEDULE_MAX_LEN,
                       LMC_SCHEDULE_MAX_LEN);
             status = LMC_EPARSE;
             goto done;
         }
         memcpy(out->coef[out->len++], v, sizeof v);
     }
-    if (ferror(f))
-    {
-        lmc_error(__FILE__, __LINE__, LMC_EIO, "schedule file '%s': read "
-                  "error", path);
-        status = LMC_EIO;
-    }
-    else if (out->len == 0)
+    if (status == LMC_SUCCESS && out->len == 0)
     {
         lmc_error(__FILE__, __LINE__, LMC_EPARSE,
                   "%s: no coefficient triples (want one 'a b c' per line)",
@@ -178,7 +167,7 @@ lmc_schedule_read(const char *path, lmc_schedule *out)
     }
     out->steps = out->len;
 done:
-    fclose(f);
+    lmc_textin_close(&in);
     return status;
 }
 

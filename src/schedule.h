@@ -34,7 +34,9 @@ int lmc_schedule_get(const char *name, lmc_schedule *out);
 
 /* Reads a schedule file: one "a b c" triple per line; blank lines and
  * text after '#' are ignored; optional lines "divisor D" and "eps E".
- * Errors: LMC_EIO (unreadable), LMC_EPARSE (file:line: what was wrong). */
+ * Bounded (textin.h): files up to 4 MiB, lines up to 1024 characters, no
+ * NUL bytes, at most LMC_SCHEDULE_MAX_LEN triples.  Errors: LMC_EIO
+ * (unreadable, a directory), LMC_EPARSE (file:line: what was wrong). */
 int lmc_schedule_read(const char *path, lmc_schedule *out);
 
 /* Triple used at step j (0-based); NULL if j is beyond a non-cyclic

@@ -3,6 +3,7 @@
 #include "linalg.h"
 #include "fpio.h"
 #include "status.h"
+#include "textin.h"
 
 #include <errno.h>
 #include <gsl/gsl_cblas.h>
@@ -24,34 +25,34 @@ lmc_matrix_gaussian(gsl_matrix *m, gsl_rng *r)
 static int
 read_values(const char *path, size_t k, double *sv)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        LMC_ERROR(LMC_EIO, "spectrum file '%s': %s", path, strerror(errno));
-    char line[512];
+    lmc_textin in;
+    LMC_TRY(lmc_textin_open(&in, "spectrum file", path,
+                            "one finite number >= 0 per line"));
     size_t count = 0;
-    int lineno = 0, status = LMC_SUCCESS;
-    while (fgets(line, sizeof line, f))
+    char *line;
+    int status;
+    while ((status = lmc_textin_next(&in, &line)) == LMC_SUCCESS && line)
     {
-        lineno++;
         char *hash = strchr(line, '#');
         if (hash)
             *hash = '\0';
         char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
-        if (*p == '\n' || *p == '\r' || *p == '\0')
+        if (*p == '\0')
             continue;
         char *end;
         errno = 0;
         const double v = lmc_strtod(p, &end);
-        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+        while (*end == ' ' || *end == '\t')
             end++;
         if (end == p || *end != '\0' || errno == ERANGE || !isfinite(v) ||
             v < 0)
         {
             lmc_error(__FILE__, __LINE__, LMC_EPARSE,
-                      "%s:%d: expected one finite non-negative number per "
-                      "line", path, lineno);
+                      "%s:%d: not a finite number >= 0 (accepted: one "
+                      "finite number >= 0 per line, '#' comments)", path,
+                      in.lineno);
             status = LMC_EPARSE;
             goto done;
         }
@@ -59,13 +60,13 @@ read_values(const char *path, size_t k, double *sv)
         {
             lmc_error(__FILE__, __LINE__, LMC_EBADLEN,
                       "%s:%d: more than the %zu values min(m, n) needs", path,
-                      lineno, k);
+                      in.lineno, k);
             status = LMC_EBADLEN;
             goto done;
         }
         sv[count++] = v;
     }
-    if (count != k)
+    if (status == LMC_SUCCESS && count != k)
     {
         lmc_error(__FILE__, __LINE__, LMC_EBADLEN,
                   "%s: %zu values, the shape needs min(m, n) = %zu", path,
@@ -73,7 +74,7 @@ read_values(const char *path, size_t k, double *sv)
         status = LMC_EBADLEN;
     }
 done:
-    fclose(f);
+    lmc_textin_close(&in);
     return status;
 }
 

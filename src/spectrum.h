@@ -17,8 +17,11 @@
 #include <gsl/gsl_rng.h>
 
 /* Fills sv[0..k-1] (descending) for an m x n matrix (k = min(m, n)).
- * kappa >= 1 (ignored for file:).  Errors: LMC_EINVAL (kappa), LMC_EIO,
- * LMC_EPARSE (file:line), LMC_EBADLEN (file has a wrong count),
+ * kappa >= 1 (ignored for file:).  A file is read with the bounds of
+ * textin.h (4 MiB, lines up to 1024 characters, no NUL bytes) and must
+ * hold exactly k values.  Errors: LMC_EINVAL (kappa), LMC_EIO (unreadable,
+ * a directory), LMC_EPARSE (file:line: a bad value, a bound exceeded),
+ * LMC_EBADLEN (file has a wrong count),
  * LMC_ENOTFOUND (unknown kind). */
 int lmc_spectrum_values(const char *kind, double kappa, size_t m, size_t n,
                         gsl_rng *r, double *sv);

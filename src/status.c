@@ -1,6 +1,8 @@
 /* status.c -- error codes, the replaceable handler and the last message. */
 #include "status.h"
 
+#include <gsl/gsl_errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -68,4 +70,45 @@ lmc_error(const char *file, int line, int status, const char *fmt, ...)
     vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     va_end(ap);
     handler(file, line, status, last_msg);
+}
+
+/* GSL's error numbers as lmocheck status codes. */
+static int
+from_gsl(int gsl_errno)
+{
+    switch (gsl_errno)
+    {
+    case GSL_ENOMEM: return LMC_ENOMEM;
+    case GSL_EBADLEN:
+    case GSL_ENOTSQR: return LMC_EBADLEN;
+    case GSL_EDOM: return LMC_EDOM;
+    case GSL_ERANGE:
+    case GSL_EOVRFLW:
+    case GSL_EUNDRFLW: return LMC_ENONFINITE;
+    case GSL_EMAXITER: return LMC_ENOCONV;
+    default: return LMC_EINVAL;
+    }
+}
+
+static void
+gsl_handler(const char *reason, const char *file, int line, int gsl_errno)
+{
+    lmc_error(file, line, from_gsl(gsl_errno), "GSL: %s (%s)", reason,
+              gsl_strerror(gsl_errno));
+}
+
+static void
+install_once(void)
+{
+    gsl_error_handler_t *old = gsl_set_error_handler(gsl_handler);
+    /* NULL is GSL's aborting default; anything else is the program's. */
+    if (old)
+        gsl_set_error_handler(old);
+}
+
+void
+lmc_gsl_handler_install(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, install_once);
 }

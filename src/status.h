@@ -43,6 +43,17 @@ lmc_error_handler *lmc_set_error_handler(lmc_error_handler *handler);
 void lmc_error_handler_quiet(const char *file, int line, int status,
                              const char *msg);
 
+/* Routes GSL's errors through lmc_error (so lmc_last_error() holds
+ * "GSL: REASON") and lets the failing GSL call return its error value,
+ * instead of GSL's default handler, which prints and aborts: an
+ * allocation failure inside gsl_matrix_alloc becomes a NULL the caller
+ * reports as LMC_ENOMEM.  A handler the program installed itself is left
+ * in place.  Called by the library's entry points (lmc_method_alloc,
+ * lmc_trace_alloc, lmc_run_config_exec, lmc_oracle_config_exec,
+ * lmc_oracle_eval) and by the command line at start; idempotent and
+ * thread-safe (the handler is set once per process). */
+void lmc_gsl_handler_install(void);
+
 /* The message of the last error reported through lmc_error (thread-local
  * copy, empty if none). */
 const char *lmc_last_error(void);

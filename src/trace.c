@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,11 @@ lmc_trace_alloc(size_t iters, size_t nblocks)
     if (nblocks == 0 || nblocks > LMC_MAX_BLOCKS)
         LMC_ERROR_NULL(LMC_EINVAL, "trace: %zu blocks (accepted: 1..%d)",
                        nblocks, LMC_MAX_BLOCKS);
+    lmc_gsl_handler_install();
+    /* The byte counts below must not wrap. */
+    if (iters >= SIZE_MAX / (LMC_MAX_BLOCKS * sizeof(double)))
+        LMC_ERROR_NULL(LMC_ENOMEM, "no memory for a trace of %zu steps",
+                       iters);
     lmc_trace *tr = calloc(1, sizeof *tr);
     if (!tr)
         LMC_ERROR_NULL(LMC_ENOMEM, "no memory for a trace");
@@ -96,34 +102,38 @@ lmc_run_params_default(void)
     return rp;
 }
 
-/* Records the iterate quantities at index k; returns 0, or the stop. */
+/* Records the iterate quantities at index k; returns 0, or the stop.
+ * Every field of record k is written before any return: a quantity that
+ * could not be computed (the run diverged or failed there) is NaN, and f
+ * and gap hold what f evaluated to (+-Inf or NaN at a divergence), so a
+ * summary never reads memory the run did not write. */
 static lmc_stop
 record(lmc_method *M, const gsl_vector *x, gsl_vector *g,
        const lmc_run_params *rp, lmc_trace *tr, size_t k, int *status)
 {
     lmc_problem *P = M->P;
     const lmc_layout *L = &P->layout;
-    double f;
-    *status = lmc_problem_fdf(P, x, &f, g);
-    if (*status != LMC_SUCCESS)
-        return *status == LMC_ENONFINITE ? LMC_STOP_DIVERGED : LMC_STOP_ERROR;
-    tr->f[k] = f;
-    if (tr->xs && tr->total == x->size)
-        memcpy(tr->xs + k * tr->total, x->data, tr->total * sizeof(double));
-    tr->gap[k] = (P->c.known & LMC_HAS_FSTAR) ? f - P->c.fstar : NAN;
-    tr->merr[k] = NAN;
-    tr->delta[k] = NAN;
+    tr->f[k] = tr->gap[k] = tr->gdual[k] = tr->gfrob[k] = NAN;
+    tr->merr[k] = tr->delta[k] = NAN;
     for (size_t i = 0; i < L->nblocks; i++)
     {
+        tr->gdual_block[k * L->nblocks + i] = NAN;
         tr->eta_block[k * L->nblocks + i] = NAN;
         tr->delta_block[k * L->nblocks + i] = NAN;
     }
+    if (tr->xs && tr->total == x->size)
+        memcpy(tr->xs + k * tr->total, x->data, tr->total * sizeof(double));
+    double f = NAN;
+    *status = lmc_problem_fdf(P, x, &f, g);
+    if (*status != LMC_SUCCESS && *status != LMC_ENONFINITE)
+        return LMC_STOP_ERROR;
+    tr->f[k] = f;
+    tr->gap[k] = (P->c.known & LMC_HAS_FSTAR) ? f - P->c.fstar : NAN;
+    if (*status == LMC_ENONFINITE)
+        return LMC_STOP_DIVERGED;
     for (size_t j = 0; j < g->size; j++)
         if (!lmc_isfinite(g->data[j]))
-        {
-            tr->gdual[k] = tr->gfrob[k] = NAN;
             return LMC_STOP_DIVERGED;
-        }
     if (!lmc_isfinite(f))
         return LMC_STOP_DIVERGED;
     double total = 0, ssq = 0;
@@ -205,9 +215,14 @@ lmc_run(lmc_method *M, gsl_vector *x, const lmc_run_params *rp,
         if (s != LMC_STOP_NONE)
         {
             tr->stop = s;
-            if (s == LMC_STOP_DIVERGED)
+            if (s == LMC_STOP_DIVERGED && k > 0)
                 snprintf(tr->why, sizeof tr->why, "non-finite f or gradient "
-                         "at iterate %zu", k);
+                         "at iterate %zu (f = %g there; last finite record: "
+                         "iterate %zu, f = %.17g)", k, tr->f[k], k - 1,
+                         tr->f[k - 1]);
+            else if (s == LMC_STOP_DIVERGED)
+                snprintf(tr->why, sizeof tr->why, "non-finite f or gradient "
+                         "at iterate 0 (f = %g)", tr->f[0]);
             else if (s == LMC_STOP_CAP)
                 snprintf(tr->why, sizeof tr->why, "f = %g above the cap %g "
                          "at iterate %zu", tr->f[k], rp->f_cap, k);
@@ -243,7 +258,8 @@ lmc_run(lmc_method *M, gsl_vector *x, const lmc_run_params *rp,
         {
             tr->stop = LMC_STOP_DIVERGED;
             snprintf(tr->why, sizeof tr->why, "non-finite iterate after "
-                     "step %zu", k + 1);
+                     "step %zu (last finite record: iterate %zu, f = %.17g)",
+                     k + 1, k, tr->f[k]);
             status = LMC_SUCCESS;
             break;
         }

@@ -4,6 +4,13 @@
  * k < n-1, those of the step X^k -> X^{k+1} (step sizes, realized deltas).
  * Everything is sized at allocation; lmc_run allocates its workspace once
  * before the first iteration and nothing inside the loop.
+ *
+ * Records 0..n-1 are always fully written.  A run that diverges at
+ * iterate k (non-finite f or gradient) ends with record k holding f and
+ * gap as evaluated there (+-Inf or NaN) and NaN for everything else; a
+ * run whose step k produced a non-finite iterate ends with record k, the
+ * last finite one.  Either way stop is LMC_STOP_DIVERGED and why names
+ * the iterate and the last finite f.
  */
 #ifndef LMC_TRACE_H
 #define LMC_TRACE_H

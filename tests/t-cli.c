@@ -37,21 +37,12 @@ run(const char *const *args)
     proc_run(exe, tmpdir, args, &res);
 }
 
-static int
-count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* A usage error: exit 2, one stderr line mentioning `needle`. */
 static void
 usage_error(const char *needle, const char *const *args)
 {
     run(args);
-    const int one = count_lines(res.err) == 1 &&
+    const int one = proc_count_lines(res.err) == 1 &&
                     strncmp(res.err, "lmocheck", 8) == 0;
     tap_ok(res.status == 2 && one && strstr(res.err, needle),
            "usage error names '%s' in one line, exit 2", needle);
@@ -204,7 +195,7 @@ run_tests(void)
                                  "--lr", "0.001", NULL});
             const int ok = fits ? res.status == 0
                                 : res.status == 2 &&
-                                      count_lines(res.err) == 1 &&
+                                      proc_count_lines(res.err) == 1 &&
                                       strstr(res.err, "does not fit");
             if (!ok)
             {
@@ -228,21 +219,10 @@ int
 main(void)
 {
     tap_begin(1);
-    const char *root = getenv("LMC_BUILD_ROOT");
-    const char *path = getenv("LMC_LMOCHECK");
-    if (!path)
-    {
-        printf("1..0 # SKIP LMC_LMOCHECK (the program's path) is not set\n");
-        return 0;
-    }
-    snprintf(exe, sizeof exe, "%s", path);
-    snprintf(tmpdir, sizeof tmpdir, "%s/t-cli.XXXXXX", root ? root : "/tmp");
-    if (access(exe, X_OK) != 0 || !mkdtemp(tmpdir))
-    {
-        /* Set but unusable: the build is broken, which must not pass. */
-        printf("Bail out! lmocheck not executable at %s\n", exe);
-        return 1;
-    }
+    const int ready = proc_setup("t-cli", exe, sizeof exe, tmpdir,
+                                 sizeof tmpdir);
+    if (ready <= 0)
+        return ready < 0;
 
     /* Help on every command. */
     run((const char *[]){"--help", NULL});
@@ -279,7 +259,7 @@ main(void)
                          "--steps", "3,5", "--shape", "24x24,16x40",
                          "--kappa", "10", "--repeat", "1", "--format", "csv",
                          NULL});
-    tap_ok(res.status == 0 && count_lines(res.out) == 1 + 12,
+    tap_ok(res.status == 0 && proc_count_lines(res.out) == 1 + 12,
            "oracle --format csv: header and 3x2x2 rows");
     double worst = 0;
     for (int r = 1; r <= 12; r++)
@@ -379,5 +359,6 @@ main(void)
                                                   NULL});
 
     run_tests();
+    proc_cleanup(tmpdir);
     return tap_end();
 }

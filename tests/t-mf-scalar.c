@@ -103,7 +103,7 @@
 /* Wrong-sign negative control: the deviation after one step is 2 eta;
  * "detected" means the comparison exceeds TOL_P1. */
 
-/* ---- allocation counting: alloccount.h; skipped under valgrind. */
+/* ---- allocation counting: alloccount.h; skipped under valgrind and ASan. */
 static long n_alloc;
 
 static int
@@ -836,7 +836,7 @@ check_noalloc(unsigned long seed)
 {
     if (!alloc_count_available())
     {
-        tap_skip(1, "malloc is interposed by valgrind");
+        tap_skip(1, alloc_count_unavailable());
         return;
     }
     lmc_problem *P = make_mf(&lmc_problem_mf, "aligned", 10, seed);

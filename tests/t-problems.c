@@ -174,7 +174,7 @@ check_fd(lmc_problem *P, const gsl_vector *x, const char *where)
     const double h = FD_STEP * fmax(1.0, vnorm(x) / sqrt((double)n));
     for (int k = 0; status == LMC_SUCCESS && k < FD_NDIRS; k++)
     {
-        double fp, fm, dd;
+        double fp = NAN, fm = NAN, dd;
         gaussian_unit(d);
         gsl_blas_ddot(g, d, &dd);
         gsl_vector_memcpy(y, x);

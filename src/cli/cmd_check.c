@@ -700,7 +700,10 @@ cmd_check(int argc, char **argv)
 out:
     free(cs);
     free(pts);
-    if (jf && fclose(jf) != 0)
+    /* ferror too: a write that failed before the final flush (disk full
+     * halfway) leaves fclose nothing to fail on. */
+    const int jbad = jf && ferror(jf);
+    if (jf && (fclose(jf) != 0 || jbad))
     {
         cli_fail(cmd, "--junit: write to '%s' failed", junit);
         code = LMC_EXIT_FAIL;

@@ -55,6 +55,9 @@ static const char help[] =
     "  --round MODE      IEEE rounding mode of the oracle evaluations:\n"
     "                    ambient, nearest, upward, downward, toward-zero\n"
     "                    (ambient: the process's mode)     [ambient]\n"
+    "  --max-memory SIZE refuse shapes whose workspace (an upper bound)\n"
+    "                    exceeds SIZE, e.g. 512M, 2G  [the memory available:\n"
+    "                    MemAvailable, or what ulimit -v leaves if lower]\n"
     "  -h, --help        this text\n"
     "\n"
     "Columns: predicted and measured delta (spectral norm for the spectral\n"
@@ -72,6 +75,7 @@ typedef struct
     size_t repeat;
     cli_format format;
     int round;
+    double max_memory; /* bytes; 0: available memory */
 } options;
 
 /* Resolved values of the lists. */
@@ -92,7 +96,7 @@ enum
 {
     OPT_ORACLE = 256, OPT_NORM, OPT_SCHEDULE, OPT_STEPS, OPT_PRECISION,
     OPT_DELTA, OPT_SHAPE, OPT_SPECTRUM, OPT_KAPPA, OPT_SEED, OPT_REFERENCE,
-    OPT_REPEAT, OPT_FORMAT, OPT_ROUND
+    OPT_REPEAT, OPT_FORMAT, OPT_ROUND, OPT_MAXMEM
 };
 
 static const char *const cmd = "oracle";
@@ -284,6 +288,16 @@ resolve(const options *o, resolved *r)
         }
         r->mp_bits = (long)bits;
     }
+    /* Before any allocation: a shape that cannot fit is refused, not
+     * met by the OOM killer or an allocation failure halfway through. */
+    for (size_t i = 0; i < o->shape.n; i++)
+        if (lmc_memory_check(lmc_oracle_workspace(r->rows[i], r->cols[i],
+                                                  r->mp_bits),
+                             o->max_memory, "shape", o->shape.v[i]))
+        {
+            cli_fail(cmd, "--%s", lmc_last_error());
+            return -1;
+        }
     return 0;
 }
 
@@ -415,7 +429,11 @@ make_case(const resolved *r, mcase *c)
     c->mat = gsl_matrix_alloc(c->m, c->n);
     int status = LMC_ENOMEM;
     if (!rng || !sv || !c->mat)
+    {
+        lmc_error(__FILE__, __LINE__, status, "no memory for a %zux%zu test "
+                  "matrix (a smaller shape, or more memory)", c->m, c->n);
         goto done;
+    }
     gsl_rng_set(rng, c->seed);
     status = lmc_spectrum_values(c->spectrum, c->kappa, c->m, c->n, rng, sv);
     if (status)
@@ -497,6 +515,7 @@ cmd_oracle(int argc, char **argv)
         {"repeat", required_argument, NULL, OPT_REPEAT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"round", required_argument, NULL, OPT_ROUND},
+        {"max-memory", required_argument, NULL, OPT_MAXMEM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     options o;
@@ -555,6 +574,15 @@ cmd_oracle(int argc, char **argv)
                 goto out;
             }
             break;
+        case OPT_MAXMEM:
+            if (lmc_parse_bytes(optarg, &o.max_memory))
+            {
+                cli_fail(cmd, "--max-memory: '%s' is not a size (accepted: "
+                         "numbers > 0 with an optional K, M, G or T suffix, "
+                         "e.g. 2G)", optarg);
+                goto out;
+            }
+            break;
         case ':':
             cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
                      argv[optind - 1]);
@@ -608,12 +636,20 @@ cmd_oracle(int argc, char **argv)
                                 "seed=%lu%s", ++done, ncase, c.m, c.n,
                                 c.spectrum, c.kappa, c.seed,
                                 r.mp_bits ? " (MPFR reference)" : "");
-                    if (make_case(&r, &c))
+                    const int mst = make_case(&r, &c);
+                    if (mst)
                     {
                         if (progress)
                             fputc('\n', stderr);
-                        cli_fail(cmd, "--spectrum %s: %s", c.spectrum,
-                                 lmc_last_error());
+                        if (mst == LMC_ENOMEM)
+                        {
+                            cli_fail(cmd, "--shape %zux%zu: %s", c.m, c.n,
+                                     lmc_last_error());
+                            exit_code = LMC_EXIT_FAIL;
+                        }
+                        else
+                            cli_fail(cmd, "--spectrum %s: %s", c.spectrum,
+                                     lmc_last_error());
                         gsl_matrix_free(c.mat);
                         lmc_mp_reference_free(c.ref);
                         goto out;

@@ -53,6 +53,9 @@ static const char help[] =
     "  --cap F             stop (diverged) when f > F         [none]\n"
     "  --tol T             stop (converged) when f - f* <= T  [none]\n"
     "  --no-delta          do not measure realized deltas (faster)\n"
+    "  --max-memory SIZE   refuse a run whose workspace (an upper bound)\n"
+    "                      exceeds SIZE, e.g. 512M, 2G  [the memory\n"
+    "                      available: MemAvailable, or ulimit -v if lower]\n"
     "  --trace FILE.csv    write every iterate's record\n"
     "  --format FMT        md, csv or json summary            [md]\n"
     "  -h, --help          this text\n"
@@ -67,7 +70,7 @@ enum
     O_INIT, O_VARIANT, O_METHOD, O_LR, O_STEPRULE, O_MOMENTUM, O_MOMSCHED,
     O_GAMMA, O_BETA2, O_EPS, O_STOCH, O_ORACLE, O_SCHEDULE, O_STEPS,
     O_PRECISION, O_DELTA, O_ITERS, O_SEED, O_CAP, O_TOL, O_NODELTA,
-    O_TRACE, O_FORMAT
+    O_MAXMEM, O_TRACE, O_FORMAT
 };
 
 int
@@ -102,6 +105,7 @@ cmd_run(int argc, char **argv)
         {"cap", required_argument, NULL, O_CAP},
         {"tol", required_argument, NULL, O_TOL},
         {"no-delta", no_argument, NULL, O_NODELTA},
+        {"max-memory", required_argument, NULL, O_MAXMEM},
         {"trace", required_argument, NULL, O_TRACE},
         {"format", required_argument, NULL, O_FORMAT},
         {"help", no_argument, NULL, 'h'},
@@ -133,7 +137,7 @@ cmd_run(int argc, char **argv)
                      argv[optind - 1]);
             return LMC_EXIT_USAGE;
         default:
-            if (ch < O_PROBLEM || ch > O_NODELTA)
+            if (ch < O_PROBLEM || ch > O_MAXMEM)
             {
                 cli_fail(cmd, "unknown option '%s' (see 'lmocheck run "
                          "--help')", argv[optind - 1]);

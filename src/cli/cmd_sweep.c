@@ -14,18 +14,25 @@ static const char *const cmd = "sweep";
 
 static const char help[] =
     "usage: lmocheck sweep SPEC [--db FILE] [--workers N] [--shard I/N]\n"
-    "                      [--dry-run] [--list]\n"
+    "                      [--dry-run] [--list] [--code-version STR]\n"
     "\n"
     "Runs every cell (point of the axes' product) of the spec file SPEC\n"
     "that the store does not hold yet, and stores each cell's outcomes in\n"
     "SQLite.  Stopped sweeps (Ctrl-C, kill) resume where they stopped.\n"
+    "Several sweeps may run on one store at once (other machines: shards,\n"
+    "or one shared store): each cell is leased before it runs, so none\n"
+    "runs twice, and a killed sweep's cells are free again.\n"
     "\n"
     "  --db FILE       the store       [SPEC's directory/NAME.sqlite]\n"
     "  --workers N     threads, 1..1024          [number of cores]\n"
     "  --shard I/N     run the cells with index % N == I-1 (1 <= I <= N);\n"
     "                  combine shard stores with 'lmocheck merge'\n"
-    "  --dry-run       count cells: total, stored, to run\n"
+    "  --dry-run       count cells: total, stored, to run (reads the store\n"
+    "                  read-only; writes nothing)\n"
     "  --list          print every cell's key and canonical configuration\n"
+    "  --code-version STR  the code version in cell keys, to reuse a store\n"
+    "                  made by other code on purpose  [LMC_CODE_VERSION, or\n"
+    "                  VERSION+hash of the sources, changing with the code]\n"
     "  -h, --help      this text\n"
     "\n"
     "Spec (libconfig syntax):\n"
@@ -47,7 +54,9 @@ static const char help[] =
     "Keys: kind run takes 'lmocheck run' option names (flags as 0/1);\n"
     "kind oracle: oracle, norm, schedule, steps, precision, delta, shape,\n"
     "spectrum, kappa, seed; kind check: set (quick|full) and theorems\n"
-    "(a list) in base, seed in base or axes.\n"
+    "(a list) in base, seed in base or axes.  Integers above 2^31 need L\n"
+    "(iters = 5000000000L).  A cell's key hashes its configuration, the\n"
+    "bytes of its file: schedule or spectrum, and the code version.\n"
     "\n"
     "Exit status: 0 done, 1 a store or run failure, 2 bad usage or spec,\n"
     "130 interrupted (resume by running the same command again).\n";
@@ -75,10 +84,11 @@ cmd_sweep(int argc, char **argv)
         {"shard", required_argument, NULL, 's'},
         {"dry-run", no_argument, NULL, 'n'},
         {"list", no_argument, NULL, 'l'},
+        {"code-version", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     lmc_sweep_options o = lmc_sweep_options_default();
-    const char *db = NULL;
+    const char *db = NULL, *version = NULL;
     int list = 0;
     opterr = 0;
     optind = 1;
@@ -119,6 +129,7 @@ cmd_sweep(int argc, char **argv)
         }
         case 'n': o.dry_run = 1; break;
         case 'l': list = 1; break;
+        case 'v': version = optarg; break;
         case ':':
             cli_fail(cmd, "%s needs a value (see 'lmocheck sweep --help')",
                      argv[optind - 1]);
@@ -136,6 +147,15 @@ cmd_sweep(int argc, char **argv)
                                     : "a spec file is required%s (see "
                                       "'lmocheck sweep --help')",
                  optind < argc ? argv[optind + 1] : "");
+        return LMC_EXIT_USAGE;
+    }
+    if (!version)
+        version = getenv("LMC_CODE_VERSION");
+    if (version && lmc_sweep_set_code_version(version))
+    {
+        cli_fail(cmd, "%s%s", getenv("LMC_CODE_VERSION") == version
+                                  ? "LMC_CODE_VERSION: " : "--code-version: ",
+                 lmc_last_error());
         return LMC_EXIT_USAGE;
     }
     const char *path = argv[optind];
@@ -193,10 +213,15 @@ cmd_sweep(int argc, char **argv)
                st.cells - st.done, db);
     else
     {
+        char others[64] = "";
+        if (st.others)
+            snprintf(others, sizeof others, ", %zu by another sweep",
+                     st.others);
         fprintf(stderr, "sweep %s: %zu cells, %zu stored before, %zu run "
-                "(%zu errors) in %.1f s%s -> %s\n", lmc_sweep_spec_name(s),
-                st.cells, st.done, st.ran, st.errors, st.seconds,
-                st.interrupted ? ", interrupted" : "", db);
+                "(%zu errors)%s in %.1f s%s -> %s\n",
+                lmc_sweep_spec_name(s), st.cells, st.done, st.ran, st.errors,
+                others, st.seconds, st.interrupted ? ", interrupted" : "",
+                db);
         if (st.interrupted)
             code = 130;
     }

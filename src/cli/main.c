@@ -2,8 +2,11 @@
 #include "cli.h"
 #include "status.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* OpenBLAS's own prototypes (its cblas.h clashes with GSL's). */
 char *openblas_get_config(void);
@@ -41,11 +44,47 @@ usage(FILE *out)
           out);
 }
 
-int
-main(int argc, char **argv)
+/* A standard descriptor the caller closed (lmocheck run >&-) is opened
+ * on /dev/null in the mode that makes every access fail: the next file
+ * opened cannot take its number (a table would land in the trace or the
+ * store), and a write to stdout fails and is reported at exit. */
+static void
+guard_std_fds(void)
 {
-    /* The command line prints its own one-line errors. */
-    lmc_set_error_handler(lmc_error_handler_quiet);
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+        {
+            const int g = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+            if (g >= 0 && g != fd)
+                close(g); /* a lower number was free: leave it */
+        }
+}
+
+/* Flushes and closes stdout; a write that failed anywhere (full disk,
+ * closed descriptor) becomes one line on stderr and exit status 1 (2
+ * stays 2).  Output the caller did not get is never a success. */
+static int
+close_stdout(int code)
+{
+    errno = 0;
+    const int flush = fflush(stdout);
+    const int err = errno;
+    const int bad = ferror(stdout);
+    const int closed = fclose(stdout);
+    if (flush == 0 && !bad && closed == 0)
+        return code;
+    const int e = flush ? err : closed ? errno : 0;
+    if (e)
+        fprintf(stderr, "lmocheck: writing standard output: %s\n",
+                strerror(e));
+    else
+        fputs("lmocheck: writing standard output failed\n", stderr);
+    return code == LMC_EXIT_OK ? LMC_EXIT_FAIL : code;
+}
+
+static int
+dispatch(int argc, char **argv)
+{
     if (argc < 2)
     {
         usage(stderr);
@@ -83,4 +122,15 @@ main(int argc, char **argv)
     cli_fail(NULL, "unknown command '%s' (accepted: check, oracle, run, "
              "sweep, merge, report, list; see 'lmocheck --help')", cmd);
     return LMC_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+    guard_std_fds();
+    /* The command line prints its own one-line errors; GSL's (an
+     * allocation that failed) come back as statuses, never as abort. */
+    lmc_set_error_handler(lmc_error_handler_quiet);
+    lmc_gsl_handler_install();
+    return close_stdout(dispatch(argc, argv));
 }

@@ -1,6 +1,7 @@
 /* cli/table.c -- result tables printed as Markdown, CSV or JSON. */
 #include "cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,16 @@ json_string(const char *s, FILE *out)
     fputc('"', out);
 }
 
+/* 1 if a numeric cell is a JSON number; "inf" and "nan" (a diverged run's
+ * f) are not, and are printed as strings so the document stays valid. */
+static int
+json_number(const char *c)
+{
+    char *end;
+    const double x = strtod(c, &end);
+    return end != c && *end == '\0' && isfinite(x);
+}
+
 void
 cli_table_print(const cli_table *t, cli_format f, FILE *out)
 {
@@ -132,7 +143,7 @@ cli_table_print(const cli_table *t, cli_format f, FILE *out)
                 fputs(": ", out);
                 if (!*c)
                     fputs("null", out);
-                else if (t->numeric[j])
+                else if (t->numeric[j] && json_number(c))
                     fputs(c, out);
                 else
                     json_string(c, out);

@@ -713,6 +713,36 @@ ctx_free(lmc_report_ctx *c)
     lmc_rbuf_free(&c->notes);
 }
 
+/* Restricts the connection to the cells of the spec (lmc_sweep_select):
+ * "cells" in the analyses' SQL then names them only.  A store without
+ * the sweep schema mark (meta 'schema') was not written by lmocheck sweep
+ * (tests/t-report.c builds such stores by hand, with keys of its own):
+ * there are no keys to select by and every cell is read. */
+static int
+select_spec_cells(const char *spec_path, const char *db, sqlite3 *h)
+{
+    sqlite3_stmt *q = NULL;
+    const int marked =
+        sqlite3_prepare_v2(h, "SELECT 1 FROM main.meta WHERE key = "
+                           "'schema'", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    if (!marked)
+        return LMC_SUCCESS;
+    lmc_sweep_spec *s = lmc_sweep_spec_read(spec_path);
+    if (!s)
+        LMC_ERROR(LMC_EPARSE, "%s", lmc_last_error());
+    const int st = lmc_sweep_select(s, h);
+    lmc_sweep_spec_free(s);
+    if (st)
+    {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lmc_last_error());
+        LMC_ERROR(st, "%s: %s", db, msg);
+    }
+    return LMC_SUCCESS;
+}
+
 static int
 run_sweep(const char *spec_path, const char *db, const lmc_report_options *o)
 {
@@ -900,6 +930,11 @@ lmc_report_make(const char *name, const lmc_report_options *o,
                   c.db ? sqlite3_errmsg(c.db) : "cannot open");
         goto fail;
     }
+    /* The analysis reads the spec's cells only (a store keeps the cells
+     * of every spec, cut axis and code version run into it), in the
+     * caller's rounding mode, which placed the refined cells. */
+    if ((status = select_spec_cells(spec, db, c.db)))
+        goto fail;
     c.name = name;
     /* The cells ran in the caller's rounding mode; the analysis and the
      * written numbers do not depend on it (fpio.h). */

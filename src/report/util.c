@@ -398,8 +398,9 @@ lmc_report_count(lmc_report_ctx *c, const char *kind)
     }
     sqlite3_finalize(st);
     if (n == 0)
-        LMC_ERROR(LMC_EINVAL, "report.analysis: the store has no %s cells "
-                  "(accepted: a store whose sweep has kind = \"%s\"; run "
+        LMC_ERROR(LMC_EINVAL, "report.analysis: the store has none of the "
+                  "spec's %s cells (accepted: a store whose sweep has kind = "
+                  "\"%s\", run with this spec and code version; run "
                   "without --no-run?)", kind, kind);
     lmc_rbuf_printf(&c->notes, "Store: %ld %s cells, %ld errored.\n\n", n,
                     kind, e);
