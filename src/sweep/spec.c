@@ -330,6 +330,90 @@ read_variants(lmc_sweep_spec *s, const config_setting_t *vars, sw_axis *a)
     return LMC_SUCCESS;
 }
 
+/* An axis "values = [v1, v2, ...]": each value as written. */
+static int
+read_values(lmc_sweep_spec *s, const config_setting_t *vals, sw_axis *a)
+{
+    const char *key = a->key;
+    char buf[LMC_RUN_CONFIG_TEXT];
+    if (!config_setting_is_aggregate(vals) ||
+        config_setting_length(vals) == 0)
+        SPEC_ERR(s, line_of(vals), "%s: values is empty (accepted: a "
+                 "non-empty list [v1, v2, ...])", key);
+    a->n = (size_t)config_setting_length(vals);
+    if (!(a->vals = calloc(a->n, sizeof *a->vals)))
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < a->n; j++)
+    {
+        const config_setting_t *e =
+            config_setting_get_elem(vals, (unsigned)j);
+        if (scalar_text(e, buf, sizeof buf))
+            SPEC_ERR(s, line_of(e), "%s: a value is not a number or "
+                     "string", key);
+        if (!(a->vals[j] = dup_str(buf)))
+            LMC_ERROR(LMC_ENOMEM, "out of memory");
+        LMC_TRY(lmc_sweep_file_hash(s, key, buf, line_of(e)));
+    }
+    return LMC_SUCCESS;
+}
+
+/* An axis "log = [lo, hi]; points = N;" (or linear): N values from lo
+ * to hi, evenly spaced in log10 or linearly. */
+static int
+read_grid(lmc_sweep_spec *s, const config_setting_t *grid,
+          const config_setting_t *pts, int is_log, sw_axis *a)
+{
+    const char *key = a->key;
+    char buf[LMC_RUN_CONFIG_TEXT];
+    const char *gn = is_log ? "log" : "linear";
+    double lo, hi;
+    if (config_setting_length(grid) != 2 ||
+        !config_setting_is_number(config_setting_get_elem(grid, 0)) ||
+        !config_setting_is_number(config_setting_get_elem(grid, 1)))
+        SPEC_ERR(s, line_of(grid), "%s: %s is not [lo, hi] (accepted: two "
+                 "numbers)", key, gn);
+    lo = config_setting_get_float_elem(grid, 0);
+    hi = config_setting_get_float_elem(grid, 1);
+    if (config_setting_type(config_setting_get_elem(grid, 0)) !=
+        CONFIG_TYPE_FLOAT)
+        lo = (double)config_setting_get_int64_elem(grid, 0);
+    if (config_setting_type(config_setting_get_elem(grid, 1)) !=
+        CONFIG_TYPE_FLOAT)
+        hi = (double)config_setting_get_int64_elem(grid, 1);
+    if (is_log && !(lo > 0 && hi > 0))
+        SPEC_ERR(s, line_of(grid), "%s: log = [%g, %g] (accepted: lo > 0 "
+                 "and hi > 0)", key, lo, hi);
+    if (!(isfinite(lo) && isfinite(hi)) || lo == hi)
+        SPEC_ERR(s, line_of(grid), "%s: %s = [%g, %g] (accepted: finite, "
+                 "lo != hi)", key, gn, lo, hi);
+    if (!pts || (config_setting_type(pts) != CONFIG_TYPE_INT &&
+                 config_setting_type(pts) != CONFIG_TYPE_INT64))
+        SPEC_ERR(s, pts ? line_of(pts) : a->line, "%s: points missing or "
+                 "not an integer (accepted: integers 2..100000)", key);
+    const long long np = config_setting_get_int64(pts);
+    if (np < 2 || np > 100000)
+        SPEC_ERR(s, line_of(pts), "%s: points = %lld (accepted: integers "
+                 "2..100000)", key, np);
+    a->n = (size_t)np;
+    if (!(a->vals = calloc(a->n, sizeof *a->vals)))
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    for (size_t j = 0; j < a->n; j++)
+    {
+        /* Endpoints exactly as written. */
+        const double u = (double)j / (double)(a->n - 1);
+        const double llo = is_log ? log10(lo) : lo;
+        const double lhi = is_log ? log10(hi) : hi;
+        const double x = j == 0            ? lo
+                         : j + 1 == a->n ? hi
+                         : is_log        ? pow(10, llo + u * (lhi - llo))
+                                         : lo + u * (hi - lo);
+        lmc_snprintf(buf, sizeof buf, "%.17g", x);
+        if (!(a->vals[j] = dup_str(buf)))
+            LMC_ERROR(LMC_ENOMEM, "out of memory");
+    }
+    return LMC_SUCCESS;
+}
+
 static int
 read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
 {
@@ -388,79 +472,14 @@ read_axis(lmc_sweep_spec *s, const config_setting_t *g, sw_axis *a)
         SPEC_ERR(s, a->line, "%s: give exactly one of values, log, linear "
                  "(accepted: values = [...]; log = [lo, hi]; linear = [lo, "
                  "hi])", key);
-    char buf[LMC_RUN_CONFIG_TEXT];
     if (vals)
     {
         if (pts)
             SPEC_ERR(s, line_of(pts), "%s: points goes with log or linear, "
                      "not values", key);
-        if (!config_setting_is_aggregate(vals) ||
-            config_setting_length(vals) == 0)
-            SPEC_ERR(s, line_of(vals), "%s: values is empty (accepted: a "
-                     "non-empty list [v1, v2, ...])", key);
-        a->n = (size_t)config_setting_length(vals);
-        if (!(a->vals = calloc(a->n, sizeof *a->vals)))
-            LMC_ERROR(LMC_ENOMEM, "out of memory");
-        for (size_t j = 0; j < a->n; j++)
-        {
-            const config_setting_t *e =
-                config_setting_get_elem(vals, (unsigned)j);
-            if (scalar_text(e, buf, sizeof buf))
-                SPEC_ERR(s, line_of(e), "%s: a value is not a number or "
-                         "string", key);
-            if (!(a->vals[j] = dup_str(buf)))
-                LMC_ERROR(LMC_ENOMEM, "out of memory");
-            LMC_TRY(lmc_sweep_file_hash(s, key, buf, line_of(e)));
-        }
-        return LMC_SUCCESS;
+        return read_values(s, vals, a);
     }
-    const char *gn = is_log ? "log" : "linear";
-    double lo, hi;
-    if (config_setting_length(grid) != 2 ||
-        !config_setting_is_number(config_setting_get_elem(grid, 0)) ||
-        !config_setting_is_number(config_setting_get_elem(grid, 1)))
-        SPEC_ERR(s, line_of(grid), "%s: %s is not [lo, hi] (accepted: two "
-                 "numbers)", key, gn);
-    lo = config_setting_get_float_elem(grid, 0);
-    hi = config_setting_get_float_elem(grid, 1);
-    if (config_setting_type(config_setting_get_elem(grid, 0)) !=
-        CONFIG_TYPE_FLOAT)
-        lo = (double)config_setting_get_int64_elem(grid, 0);
-    if (config_setting_type(config_setting_get_elem(grid, 1)) !=
-        CONFIG_TYPE_FLOAT)
-        hi = (double)config_setting_get_int64_elem(grid, 1);
-    if (is_log && !(lo > 0 && hi > 0))
-        SPEC_ERR(s, line_of(grid), "%s: log = [%g, %g] (accepted: lo > 0 "
-                 "and hi > 0)", key, lo, hi);
-    if (!(isfinite(lo) && isfinite(hi)) || lo == hi)
-        SPEC_ERR(s, line_of(grid), "%s: %s = [%g, %g] (accepted: finite, "
-                 "lo != hi)", key, gn, lo, hi);
-    if (!pts || (config_setting_type(pts) != CONFIG_TYPE_INT &&
-                 config_setting_type(pts) != CONFIG_TYPE_INT64))
-        SPEC_ERR(s, pts ? line_of(pts) : a->line, "%s: points missing or "
-                 "not an integer (accepted: integers 2..100000)", key);
-    const long long np = config_setting_get_int64(pts);
-    if (np < 2 || np > 100000)
-        SPEC_ERR(s, line_of(pts), "%s: points = %lld (accepted: integers "
-                 "2..100000)", key, np);
-    a->n = (size_t)np;
-    if (!(a->vals = calloc(a->n, sizeof *a->vals)))
-        LMC_ERROR(LMC_ENOMEM, "out of memory");
-    for (size_t j = 0; j < a->n; j++)
-    {
-        /* Endpoints exactly as written. */
-        const double u = (double)j / (double)(a->n - 1);
-        const double llo = is_log ? log10(lo) : lo;
-        const double lhi = is_log ? log10(hi) : hi;
-        const double x = j == 0            ? lo
-                         : j + 1 == a->n ? hi
-                         : is_log        ? pow(10, llo + u * (lhi - llo))
-                                         : lo + u * (hi - lo);
-        lmc_snprintf(buf, sizeof buf, "%.17g", x);
-        if (!(a->vals[j] = dup_str(buf)))
-            LMC_ERROR(LMC_ENOMEM, "out of memory");
-    }
-    return LMC_SUCCESS;
+    return read_grid(s, grid, pts, is_log, a);
 }
 
 static int
@@ -483,6 +502,78 @@ axis_find(const lmc_sweep_spec *s, const char *key)
         if (strcmp(s->axes[i].key, key) == 0)
             return (long)i;
     return -1;
+}
+
+/* refine.key: a numeric axis whose key takes values between its grid
+ * points (g: the refine group, for the line of an error). */
+static int
+check_refine_key(lmc_sweep_spec *s, const config_setting_t *g,
+                 const char *key)
+{
+    const sw_axis *A = &s->axes[s->ref_axis];
+    if (A->vn)
+        SPEC_ERR(s, line_of(g), "refine.key: '%s' is a variants axis "
+                 "(accepted: the key of a numeric axis)", key);
+    for (size_t j = 0; j < A->n; j++)
+    {
+        char *end;
+        const double x = lmc_strtod(A->vals[j], &end);
+        if (*end || !isfinite(x))
+            SPEC_ERR(s, A->line, "refine.key: axis %s has the non-numeric "
+                     "value '%s' (accepted: a numeric axis)", key,
+                     A->vals[j]);
+    }
+    /* Refined values lie between grid values: the key must take them
+     * (an integer key such as seed or steps cannot be refined). */
+    if (A->n >= 2)
+    {
+        const double a0 = lmc_strtod(A->vals[0], NULL);
+        const double a1 = lmc_strtod(A->vals[1], NULL);
+        char mid[64];
+        lmc_snprintf(mid, sizeof mid, "%.17g",
+                 a0 > 0 && a1 > 0 ? sqrt(a0 * a1) : 0.5 * (a0 + a1));
+        scratch w;
+        lmc_run_config_init(&w.run);
+        lmc_oracle_config_init(&w.oracle);
+        if (scratch_set(s->kind, &w, key, mid))
+            SPEC_ERR(s, line_of(g), "refine.key: '%s' does not take values "
+                     "between its grid points (%s) (accepted: a key with "
+                     "real values, e.g. lr)", key, lmc_last_error());
+    }
+    return LMC_SUCCESS;
+}
+
+/* refine.by: distinct axis keys other than refine.key (axis ka). */
+static int
+read_refine_by(lmc_sweep_spec *s, const config_setting_t *by, long ka)
+{
+    if (!config_setting_is_aggregate(by))
+        SPEC_ERR(s, line_of(by), "refine.by: not a list (accepted: "
+                 "[\"axis key\", ...])");
+    const int nb = config_setting_length(by);
+    for (int j = 0; j < nb; j++)
+    {
+        const config_setting_t *e =
+            config_setting_get_elem(by, (unsigned)j);
+        const char *b = config_setting_get_string(e);
+        const long ib = b ? axis_find(s, b) : -1;
+        if (ib < 0 || ib == ka)
+            SPEC_ERR(s, line_of(e), "refine.by: '%s' is not accepted "
+                     "(accepted: axis keys other than refine.key)",
+                     b ? b : "");
+        /* Distinct axes other than the key: fewer than naxes <=
+         * MAX_PAIRS / 2 entries, so ref_by cannot overflow. */
+        for (size_t k = 0; k < s->ref_nby; k++)
+            if (s->ref_by[k] == (size_t)ib)
+                SPEC_ERR(s, line_of(e), "refine.by: '%s' is listed "
+                         "twice (accepted: distinct axis keys other "
+                         "than refine.key)", b);
+        if (s->ref_nby == MAX_PAIRS)
+            SPEC_ERR(s, line_of(e), "refine.by: more than %d keys "
+                     "(accepted: distinct axis keys)", MAX_PAIRS);
+        s->ref_by[s->ref_nby++] = (size_t)ib;
+    }
+    return LMC_SUCCESS;
 }
 
 static int
@@ -518,70 +609,14 @@ read_refine(lmc_sweep_spec *s, const config_setting_t *g)
         SPEC_ERR(s, line_of(g), "refine.key: '%s' is not an axis key "
                  "(accepted: the key of a numeric axis)", key ? key : "");
     s->ref_axis = (size_t)ka;
-    const sw_axis *A = &s->axes[ka];
-    if (A->vn)
-        SPEC_ERR(s, line_of(g), "refine.key: '%s' is a variants axis "
-                 "(accepted: the key of a numeric axis)", key);
-    for (size_t j = 0; j < A->n; j++)
-    {
-        char *end;
-        const double x = lmc_strtod(A->vals[j], &end);
-        if (*end || !isfinite(x))
-            SPEC_ERR(s, A->line, "refine.key: axis %s has the non-numeric "
-                     "value '%s' (accepted: a numeric axis)", key,
-                     A->vals[j]);
-    }
-    /* Refined values lie between grid values: the key must take them
-     * (an integer key such as seed or steps cannot be refined). */
-    if (A->n >= 2)
-    {
-        const double a0 = lmc_strtod(A->vals[0], NULL);
-        const double a1 = lmc_strtod(A->vals[1], NULL);
-        char mid[64];
-        lmc_snprintf(mid, sizeof mid, "%.17g",
-                 a0 > 0 && a1 > 0 ? sqrt(a0 * a1) : 0.5 * (a0 + a1));
-        scratch w;
-        lmc_run_config_init(&w.run);
-        lmc_oracle_config_init(&w.oracle);
-        if (scratch_set(s->kind, &w, key, mid))
-            SPEC_ERR(s, line_of(g), "refine.key: '%s' does not take values "
-                     "between its grid points (%s) (accepted: a key with "
-                     "real values, e.g. lr)", key, lmc_last_error());
-    }
+    LMC_TRY(check_refine_key(s, g, key));
     if (!outcome || !outcome_known(s->kind, outcome))
         SPEC_ERR(s, line_of(g), "refine.outcome: '%s' is not accepted "
                  "(accepted: %s)", outcome ? outcome : "",
                  s->kind == KIND_RUN ? run_outcomes : oracle_outcomes);
     snprintf(s->ref_outcome, sizeof s->ref_outcome, "%s", outcome);
     if (by)
-    {
-        if (!config_setting_is_aggregate(by))
-            SPEC_ERR(s, line_of(by), "refine.by: not a list (accepted: "
-                     "[\"axis key\", ...])");
-        const int nb = config_setting_length(by);
-        for (int j = 0; j < nb; j++)
-        {
-            const config_setting_t *e =
-                config_setting_get_elem(by, (unsigned)j);
-            const char *b = config_setting_get_string(e);
-            const long ib = b ? axis_find(s, b) : -1;
-            if (ib < 0 || ib == ka)
-                SPEC_ERR(s, line_of(e), "refine.by: '%s' is not accepted "
-                         "(accepted: axis keys other than refine.key)",
-                         b ? b : "");
-            /* Distinct axes other than the key: fewer than naxes <=
-             * MAX_PAIRS / 2 entries, so ref_by cannot overflow. */
-            for (size_t k = 0; k < s->ref_nby; k++)
-                if (s->ref_by[k] == (size_t)ib)
-                    SPEC_ERR(s, line_of(e), "refine.by: '%s' is listed "
-                             "twice (accepted: distinct axis keys other "
-                             "than refine.key)", b);
-            if (s->ref_nby == MAX_PAIRS)
-                SPEC_ERR(s, line_of(e), "refine.by: more than %d keys "
-                         "(accepted: distinct axis keys)", MAX_PAIRS);
-            s->ref_by[s->ref_nby++] = (size_t)ib;
-        }
-    }
+        LMC_TRY(read_refine_by(s, by, ka));
     if (!pts || config_setting_type(pts) != CONFIG_TYPE_INT ||
         config_setting_get_int(pts) < 1 || config_setting_get_int(pts) > 1000)
         SPEC_ERR(s, pts ? line_of(pts) : line_of(g), "refine.points: "
@@ -671,11 +706,14 @@ axis_sets(const sw_axis *a, const char *k)
     return 0;
 }
 
+/* The top-level settings: name and kind read into s, base, axes and
+ * refine returned (NULL when absent), anything else refused. */
 static int
-spec_parse(lmc_sweep_spec *s)
+read_root(lmc_sweep_spec *s, const config_setting_t **base,
+          const config_setting_t **axes, const config_setting_t **refine)
 {
     const config_setting_t *root = config_root_setting(&s->cfg);
-    const config_setting_t *base = NULL, *axes = NULL, *refine = NULL;
+    *base = *axes = *refine = NULL;
     const config_setting_t *name = NULL, *kind = NULL;
     const int n = config_setting_length(root);
     for (int i = 0; i < n; i++)
@@ -688,11 +726,11 @@ spec_parse(lmc_sweep_spec *s)
         else if (strcmp(nm, "kind") == 0)
             kind = e;
         else if (strcmp(nm, "base") == 0)
-            base = e;
+            *base = e;
         else if (strcmp(nm, "axes") == 0)
-            axes = e;
+            *axes = e;
         else if (strcmp(nm, "refine") == 0)
-            refine = e;
+            *refine = e;
         else if (strcmp(nm, "report") != 0)
             SPEC_ERR(s, line_of(e), "%s: unknown setting (accepted: name, "
                      "kind, base, axes, refine, report)", nm);
@@ -714,106 +752,129 @@ spec_parse(lmc_sweep_spec *s)
         SPEC_ERR(s, line_of(kind), "kind: %s%s%s (accepted: run, oracle, "
                  "check)", kv ? "'" : "", kv ? kv : "missing or not a string",
                  kv ? "' is not accepted" : "");
+    return LMC_SUCCESS;
+}
 
-    scratch w;
-    lmc_run_config_init(&w.run);
-    lmc_oracle_config_init(&w.oracle);
-    if (base)
-        LMC_TRY(read_base(s, base, &w));
-
-    if (axes)
-    {
-        if (config_setting_type(axes) != CONFIG_TYPE_LIST &&
-            config_setting_type(axes) != CONFIG_TYPE_ARRAY)
-            SPEC_ERR(s, line_of(axes), "axes: not a list (accepted: ( { key "
-                     "= \"K\"; values = [...]; }, ... ))");
-        const int na = config_setting_length(axes);
-        if (na == 0)
-            SPEC_ERR(s, line_of(axes), "axes: empty (accepted: one or more "
-                     "axes)");
-        if (na > MAX_PAIRS / 2)
-            SPEC_ERR(s, line_of(axes), "axes: %d axes (accepted: up to %d)",
-                     na, MAX_PAIRS / 2);
-        if (!(s->axes = calloc((size_t)na, sizeof *s->axes)))
-            LMC_ERROR(LMC_ENOMEM, "out of memory");
-        for (int i = 0; i < na; i++)
+/* Axis i (read): every key it sets is set nowhere else (base, axes
+ * before it), it is an axis its kind accepts, and each of its values
+ * (or variants) is accepted on top of the base configuration w. */
+static int
+check_axis(lmc_sweep_spec *s, size_t i, const scratch *w)
+{
+    const sw_axis *a = &s->axes[i];
+    /* Every key this axis sets must be set nowhere else. */
+    const size_t nk = a->vn ? a->n : 1;
+    for (size_t v = 0; v < nk; v++)
+        for (size_t m = 0; m < (a->vn ? a->vn[v] : 1); m++)
         {
-            sw_axis *a = &s->axes[i];
-            /* Counted before it is read, so that lmc_sweep_spec_free
-             * frees what a failed read_axis allocated. */
-            s->naxes++;
-            LMC_TRY(read_axis(s, config_setting_get_elem(axes, (unsigned)i),
-                              a));
-            /* Every key this axis sets must be set nowhere else. */
-            const size_t nk = a->vn ? a->n : 1;
-            for (size_t v = 0; v < nk; v++)
-                for (size_t m = 0; m < (a->vn ? a->vn[v] : 1); m++)
-                {
-                    const char *k = a->vn ? a->vk[v][m] : a->key;
-                    if (a->vn && strcmp(k, a->key) == 0)
-                        SPEC_ERR(s, a->line, "%s: a variant sets the "
-                                 "axis's own key", k);
-                    for (size_t j = 0; j < s->nbase; j++)
-                        if (strcmp(s->bkey[j], k) == 0)
-                            SPEC_ERR(s, a->line, "%s: set both in base and "
-                                     "in axes (accepted: one of them)", k);
-                    for (int j = 0; j < i; j++)
-                        if (axis_sets(&s->axes[j], k))
-                            SPEC_ERR(s, a->line, "%s: set by two axes", k);
-                }
-            for (int j = 0; j < i; j++)
-                if (strcmp(s->axes[j].key, a->key) == 0)
-                    SPEC_ERR(s, a->line, "%s: two axes with the same key",
-                             a->key);
-            /* The configurations (labels) depend on set: base only. */
-            if (s->kind == KIND_CHECK && (a->vn || strcmp(a->key, "seed")))
-                SPEC_ERR(s, a->line, "%s: not an axis of kind check "
-                         "(accepted: seed)", a->key);
-            for (size_t j = 0; j < a->n; j++)
+            const char *k = a->vn ? a->vk[v][m] : a->key;
+            if (a->vn && strcmp(k, a->key) == 0)
+                SPEC_ERR(s, a->line, "%s: a variant sets the "
+                         "axis's own key", k);
+            for (size_t j = 0; j < s->nbase; j++)
+                if (strcmp(s->bkey[j], k) == 0)
+                    SPEC_ERR(s, a->line, "%s: set both in base and "
+                             "in axes (accepted: one of them)", k);
+            for (size_t j = 0; j < i; j++)
+                if (axis_sets(&s->axes[j], k))
+                    SPEC_ERR(s, a->line, "%s: set by two axes", k);
+        }
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->axes[j].key, a->key) == 0)
+            SPEC_ERR(s, a->line, "%s: two axes with the same key",
+                     a->key);
+    /* The configurations (labels) depend on set: base only. */
+    if (s->kind == KIND_CHECK && (a->vn || strcmp(a->key, "seed")))
+        SPEC_ERR(s, a->line, "%s: not an axis of kind check "
+                 "(accepted: seed)", a->key);
+    for (size_t j = 0; j < a->n; j++)
+    {
+        scratch w1 = *w;
+        for (size_t m = 0; a->vn && m < a->vn[j]; m++)
+            if (scratch_set(s->kind, &w1, a->vk[j][m], a->vv[j][m]))
+                SPEC_ERR(s, a->line, "%s: variant '%s': %s", a->key,
+                         a->vals[j], lmc_last_error());
+        if (!a->vn && scratch_set(s->kind, &w1, a->key, a->vals[j]))
+            SPEC_ERR(s, a->line, "%s", lmc_last_error());
+    }
+    return LMC_SUCCESS;
+}
+
+/* The axes list: every axis read (check_axis), at most MAX_PAIRS / 2
+ * of them. */
+static int
+read_axes(lmc_sweep_spec *s, const config_setting_t *axes, const scratch *w)
+{
+    if (config_setting_type(axes) != CONFIG_TYPE_LIST &&
+        config_setting_type(axes) != CONFIG_TYPE_ARRAY)
+        SPEC_ERR(s, line_of(axes), "axes: not a list (accepted: ( { key "
+                 "= \"K\"; values = [...]; }, ... ))");
+    const int na = config_setting_length(axes);
+    if (na == 0)
+        SPEC_ERR(s, line_of(axes), "axes: empty (accepted: one or more "
+                 "axes)");
+    if (na > MAX_PAIRS / 2)
+        SPEC_ERR(s, line_of(axes), "axes: %d axes (accepted: up to %d)",
+                 na, MAX_PAIRS / 2);
+    if (!(s->axes = calloc((size_t)na, sizeof *s->axes)))
+        LMC_ERROR(LMC_ENOMEM, "out of memory");
+    for (int i = 0; i < na; i++)
+    {
+        sw_axis *a = &s->axes[i];
+        /* Counted before it is read, so that lmc_sweep_spec_free
+         * frees what a failed read_axis allocated. */
+        s->naxes++;
+        LMC_TRY(read_axis(s, config_setting_get_elem(axes, (unsigned)i),
+                          a));
+        LMC_TRY(check_axis(s, (size_t)i, w));
+    }
+    return LMC_SUCCESS;
+}
+
+/* Kind run: what needs several keys (lmc_run_config_finish), on the
+ * first cell and on the first cell with each variant. */
+static int
+check_first_cells(lmc_sweep_spec *s, const config_setting_t *base,
+                  const scratch *w)
+{
+    /* the first cell, and the first cell with each variant */
+    for (size_t v = 0; v <= s->naxes; v++)
+    {
+        const size_t nj = v < s->naxes && s->axes[v].vn ? s->axes[v].n
+                                                        : 1;
+        for (size_t j = 0; j < nj; j++)
+        {
+            scratch w1 = *w;
+            for (size_t i = 0; i < s->naxes; i++)
             {
-                scratch w1 = w;
-                for (size_t m = 0; a->vn && m < a->vn[j]; m++)
-                    if (scratch_set(s->kind, &w1, a->vk[j][m], a->vv[j][m]))
-                        SPEC_ERR(s, a->line, "%s: variant '%s': %s", a->key,
-                                 a->vals[j], lmc_last_error());
-                if (!a->vn && scratch_set(s->kind, &w1, a->key, a->vals[j]))
-                    SPEC_ERR(s, a->line, "%s", lmc_last_error());
+                const sw_axis *a = &s->axes[i];
+                const size_t d = i == v ? j : 0;
+                for (size_t m = 0; a->vn && m < a->vn[d]; m++)
+                    (void)lmc_run_config_set(&w1.run, a->vk[d][m],
+                                             a->vv[d][m]);
+                if (!a->vn)
+                    (void)lmc_run_config_set(&w1.run, a->key,
+                                             a->vals[0]);
             }
+            if (lmc_run_config_finish(&w1.run))
+                SPEC_ERR(s, line_of(base), "base: %s%s%s%s",
+                         v < s->naxes && s->axes[v].vn ? "variant '"
+                                                       : "",
+                         v < s->naxes && s->axes[v].vn
+                             ? s->axes[v].vals[j] : "",
+                         v < s->naxes && s->axes[v].vn ? "': " : "",
+                         lmc_last_error());
         }
     }
-    /* What needs several keys, on the first cell. */
-    if (s->kind == KIND_RUN)
-    {
-        /* the first cell, and the first cell with each variant */
-        for (size_t v = 0; v <= s->naxes; v++)
-        {
-            const size_t nj = v < s->naxes && s->axes[v].vn ? s->axes[v].n
-                                                            : 1;
-            for (size_t j = 0; j < nj; j++)
-            {
-                scratch w1 = w;
-                for (size_t i = 0; i < s->naxes; i++)
-                {
-                    const sw_axis *a = &s->axes[i];
-                    const size_t d = i == v ? j : 0;
-                    for (size_t m = 0; a->vn && m < a->vn[d]; m++)
-                        (void)lmc_run_config_set(&w1.run, a->vk[d][m],
-                                                 a->vv[d][m]);
-                    if (!a->vn)
-                        (void)lmc_run_config_set(&w1.run, a->key,
-                                                 a->vals[0]);
-                }
-                if (lmc_run_config_finish(&w1.run))
-                    SPEC_ERR(s, line_of(base), "base: %s%s%s%s",
-                             v < s->naxes && s->axes[v].vn ? "variant '"
-                                                           : "",
-                             v < s->naxes && s->axes[v].vn
-                                 ? s->axes[v].vals[j] : "",
-                             v < s->naxes && s->axes[v].vn ? "': " : "",
-                             lmc_last_error());
-            }
-        }
-    }
+    return LMC_SUCCESS;
+}
+
+/* The keys a cell sets (base, the most of each axis, theorem and label)
+ * are at most MAX_PAIRS. */
+static int
+check_pairs(lmc_sweep_spec *s, const config_setting_t *base,
+            const config_setting_t *axes)
+{
     size_t npairs = s->nbase + 2; /* + theorem, label of kind check */
     for (size_t i = 0; i < s->naxes; i++)
     {
@@ -825,6 +886,24 @@ spec_parse(lmc_sweep_spec *s)
     if (npairs > MAX_PAIRS)
         SPEC_ERR(s, line_of(axes ? axes : base), "axes: a cell would set "
                  "%zu keys (accepted: up to %d)", npairs, MAX_PAIRS);
+    return LMC_SUCCESS;
+}
+
+static int
+spec_parse(lmc_sweep_spec *s)
+{
+    const config_setting_t *base, *axes, *refine;
+    LMC_TRY(read_root(s, &base, &axes, &refine));
+    scratch w;
+    lmc_run_config_init(&w.run);
+    lmc_oracle_config_init(&w.oracle);
+    if (base)
+        LMC_TRY(read_base(s, base, &w));
+    if (axes)
+        LMC_TRY(read_axes(s, axes, &w));
+    if (s->kind == KIND_RUN)
+        LMC_TRY(check_first_cells(s, base, &w));
+    LMC_TRY(check_pairs(s, base, axes));
     if (s->kind == KIND_CHECK)
         LMC_TRY(read_points(s, base));
     if (refine)

@@ -1,20 +1,7 @@
-/* sweep/sweep.c -- declarative sweeps: spec files (libconfig), cells and
- * their keys, the SQLite store, the parallel runner, refinement, merge.
- *
- * A cell is a list of key/value pairs (base settings, axis values and,
- * for kind check, the theorem and configuration label).  Its canonical
- * text is "kind=K k1=v1 k2=v2 ..." with keys sorted (values with blanks
- * are quoted), numbers from the spec printed with %.17g, and after a
- * "file:PATH" value "k.fnv1a=H", H the FNV-1a 64 of the file's bytes; its
- * key is the FNV-1a 64-bit hash of that text + "\n" + the code version
- * (a hash of the sources, lmc_sweep_code_version), as 16 hex digits.
- * Results depend only on the cell's pairs, never on the number of
- * workers or the order cells run in.
- *
- * Threads: `workers` threads compute cells; the calling thread alone
- * owns the SQLite handle, leases cells to this process before the
- * workers take them, and writes each finished cell in one transaction
- * (cells + params + outcomes, and the lease's removal).
+/* sweep/sweep.c -- declarative sweeps: the code version in cell keys,
+ * stop requests, and the entry points that tie the modules (impl.h)
+ * together: lmc_sweep_run (the grid, then its refinement) and
+ * lmc_sweep_select (a store restricted to a spec's cells).
  */
 #include "impl.h"
 
