@@ -167,7 +167,7 @@ lmc_sweep_cell_finish(const lmc_sweep_spec *s, sw_cell *c)
             t[o++] = '"';
             t[o] = '\0';
         }
-        /* A file input is keyed by its content too (file_hash). */
+        /* A file input is keyed by its content too (lmc_sweep_file_hash). */
         const char *fh = file_hash_of(s, p.v[i]);
         if (fh)
             o += (size_t)sprintf(t + o, " %s.fnv1a=%s", p.k[i], fh);

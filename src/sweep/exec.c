@@ -4,7 +4,6 @@
  */
 #include "impl.h"
 
-#include "reference.h"
 #include "runconfig.h"
 #include "theorem.h"
 

@@ -4,7 +4,6 @@
  */
 #include "impl.h"
 
-#include "reference.h"
 #include "runconfig.h"
 #include "fpio.h"
 #include "theorem.h"
@@ -260,7 +259,7 @@ read_base(lmc_sweep_spec *s, const config_setting_t *g, scratch *w)
 /* A variants axis: each element is a group { name = "N"; k = v; ... }
  * whose pairs all go into the cell (several keys moving together, e.g.
  * a method with its own step rule).  The pairs are validated with the
- * rest of the spec in spec_parse. */
+ * rest of the spec in check_axis. */
 static int
 read_variants(lmc_sweep_spec *s, const config_setting_t *vars, sw_axis *a)
 {
@@ -889,6 +888,9 @@ check_pairs(lmc_sweep_spec *s, const config_setting_t *base,
     return LMC_SUCCESS;
 }
 
+/* Validates the parsed spec into s.  The steps run in this order, so a
+ * spec with several errors reports the same first one whatever else it
+ * holds. */
 static int
 spec_parse(lmc_sweep_spec *s)
 {
