@@ -45,6 +45,14 @@ typedef enum
 
 int cli_parse_format(const char *s, cli_format *f);
 
+/* One option of a --help text: "  OPT" padded to column indent, then
+ * text word-wrapped at 70 columns with continuation lines indented to
+ * indent, then "[dflt]" (unless NULL) at column dcol, on a line of its
+ * own if the text reaches that column.  For texts that name a registry's
+ * members, so the help cannot miss one. */
+void cli_help_option(FILE *out, const char *opt, int indent,
+                     const char *text, int dcol, const char *dflt);
+
 typedef struct
 {
     size_t ncol;
