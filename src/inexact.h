@@ -80,9 +80,11 @@ extern const lmc_inexact_type *const lmc_inexact_types[];
 const lmc_inexact_type *lmc_inexact_find(const char *name);
 
 /* The registry's names joined by ", " into buf (truncated to len, always
- * terminated), the last one after last_sep (", " or " or "); with
- * any_norm, only the sources that work with every exact oracle. */
-void lmc_inexact_names(char *buf, size_t len, int any_norm,
+ * terminated), the last one after last_sep (", " or " or "): the sources
+ * that read any of the parameters in uses (LMC_INEXACT_USES_* bits; 0:
+ * every source), and with any_norm only those that work with every
+ * exact oracle. */
+void lmc_inexact_names(char *buf, size_t len, unsigned uses, int any_norm,
                        const char *last_sep);
 
 /* Allocates an inexact oracle of type T around the exact oracle E for

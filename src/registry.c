@@ -37,14 +37,18 @@ append_name(char *buf, size_t len, size_t *used, const char *sep,
 }
 
 void
-lmc_inexact_names(char *buf, size_t len, int any_norm, const char *last_sep)
+lmc_inexact_names(char *buf, size_t len, unsigned uses, int any_norm,
+                  const char *last_sep)
 {
     const lmc_inexact_type *pick[sizeof lmc_inexact_types /
                                  sizeof lmc_inexact_types[0]];
     size_t n = 0, used = 0;
     for (size_t i = 0; lmc_inexact_types[i]; i++)
-        if (!any_norm || !lmc_inexact_types[i]->spectral_only)
-            pick[n++] = lmc_inexact_types[i];
+    {
+        const lmc_inexact_type *T = lmc_inexact_types[i];
+        if ((!uses || (T->uses & uses)) && (!any_norm || !T->spectral_only))
+            pick[n++] = T;
+    }
     if (len)
         buf[0] = '\0';
     for (size_t i = 0; i < n; i++)

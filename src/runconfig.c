@@ -401,7 +401,7 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
     else if (strcmp(key, "oracle") == 0)
     {
         char names[256];
-        lmc_inexact_names(names, sizeof names, 0, ", ");
+        lmc_inexact_names(names, sizeof names, 0, 0, ", ");
         if (!(mp->oracle = lmc_inexact_find(a)))
             BAD(key, a, names);
     }
@@ -620,7 +620,7 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
     if (strcmp(key, "oracle") == 0)
     {
         char names[256];
-        lmc_inexact_names(names, sizeof names, 0, ", ");
+        lmc_inexact_names(names, sizeof names, 0, 0, ", ");
         if (!(c->source = lmc_inexact_find(a)))
             BAD(key, a, names);
     }
@@ -803,7 +803,7 @@ lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
     if (T->spectral_only && c->norm != &lmc_oracle_spectral)
     {
         char names[256];
-        lmc_inexact_names(names, sizeof names, 1, " or ");
+        lmc_inexact_names(names, sizeof names, 0, 1, " or ");
         LMC_ERROR(LMC_EINVAL, "oracle: %s approximates the spectral LMO "
                   "only; with norm %s use %s", T->name, c->norm->name, names);
     }

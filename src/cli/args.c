@@ -126,3 +126,11 @@ cli_help_option(FILE *out, const char *opt, int indent, const char *text,
     }
     fputc('\n', out);
 }
+
+void
+cli_names_add(char *buf, size_t len, const char *name)
+{
+    const size_t used = strlen(buf);
+    if (used + 1 < len)
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}

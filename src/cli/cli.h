@@ -53,6 +53,10 @@ int cli_parse_format(const char *s, cli_format *f);
 void cli_help_option(FILE *out, const char *opt, int indent,
                      const char *text, int dcol, const char *dflt);
 
+/* Appends name to the list in buf (a string of len bytes), after ", "
+ * unless the list is empty; truncates, always terminated. */
+void cli_names_add(char *buf, size_t len, const char *name);
+
 typedef struct
 {
     size_t ncol;

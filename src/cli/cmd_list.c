@@ -157,11 +157,9 @@ cmd_list(int argc, char **argv)
         }
     if (!any)
     {
-        char names[256];
-        size_t used = 0;
-        for (size_t i = 0; i < NGROUP && used < sizeof names; i++)
-            used += (size_t)snprintf(names + used, sizeof names - used,
-                                     "%s%s", i ? ", " : "", groups[i].name);
+        char names[256] = "";
+        for (size_t i = 0; i < NGROUP; i++)
+            cli_names_add(names, sizeof names, groups[i].name);
         cli_fail("list", "unknown group '%s' (accepted: %s)", what, names);
         return LMC_EXIT_USAGE;
     }

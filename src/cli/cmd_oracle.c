@@ -36,10 +36,6 @@ static const char help_head[] =
     "\n";
 
 static const char help_tail[] =
-    "  --schedule LIST   poly: cubic, jordan, polar-express, file:PATH\n"
-    "                                                      [jordan]\n"
-    "  --steps LIST      poly: number of steps  [the schedule's default]\n"
-    "  --precision LIST  poly, lowprec: fp64, fp32, bf16   [fp64]\n"
     "  --delta LIST      inject-*: error size in [0, 1)    [0.1]\n"
     "  --shape LIST      ROWSxCOLS, e.g. 64x64,64x256      [64x64]\n"
     "  --spectrum LIST   log, linear, gauss, file:PATH     [log]\n"
@@ -64,17 +60,38 @@ static const char help_tail[] =
     "  lmocheck oracle --schedule cubic,jordan,polar-express --steps 3,5 \\\n"
     "      --kappa 10,1e3 --shape 128x512\n";
 
+/* The option lines that name registry members: the error sources and
+ * the norms, the schedules and precisions and which sources read them. */
 static void
 print_help(void)
 {
-    char names[256], text[320];
+    char names[256], users[128], text[400];
     fputs(help_head, stdout);
-    lmc_inexact_names(names, sizeof names, 0, ", ");
+    lmc_inexact_names(names, sizeof names, 0, 0, ", ");
     snprintf(text, sizeof text, "error source: %s", names);
     cli_help_option(stdout, "--oracle LIST", 20, text, 54, "poly");
     lmc_oracle_names(names, sizeof names);
     snprintf(text, sizeof text, "exact oracle / ball: %s", names);
     cli_help_option(stdout, "--norm LIST", 20, text, 54, "spectral");
+    lmc_inexact_names(users, sizeof users, LMC_INEXACT_USES_SCHEDULE, 0,
+                      ", ");
+    names[0] = '\0';
+    for (size_t i = 0; lmc_schedules[i]; i++)
+        cli_names_add(names, sizeof names, lmc_schedules[i]->name);
+    cli_names_add(names, sizeof names, "file:PATH");
+    snprintf(text, sizeof text, "%s: %s", users, names);
+    cli_help_option(stdout, "--schedule LIST", 20, text, 54, "jordan");
+    snprintf(text, sizeof text, "%s: number of steps", users);
+    cli_help_option(stdout, "--steps LIST", 20, text, 43,
+                    "the schedule's default");
+    lmc_inexact_names(users, sizeof users, LMC_INEXACT_USES_PRECISION, 0,
+                      ", ");
+    names[0] = '\0';
+    for (int p = LMC_FP64; p <= LMC_BF16; p++)
+        cli_names_add(names, sizeof names,
+                      lmc_precision_name((lmc_precision)p));
+    snprintf(text, sizeof text, "%s: %s", users, names);
+    cli_help_option(stdout, "--precision LIST", 20, text, 54, "fp64");
     fputs(help_tail, stdout);
 }
 
@@ -187,7 +204,7 @@ resolve_sources(const options *o, resolved *r, lmc_oracle_config *c,
     {
         if (lmc_oracle_config_set(c, "oracle", o->oracle.v[i]))
         {
-            lmc_inexact_names(names, sizeof names, 0, ", ");
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
             cli_fail(cmd, "--oracle: unknown error source '%s' (accepted: "
                      "%s)", o->oracle.v[i], names);
             return -1;
@@ -211,7 +228,7 @@ resolve_sources(const options *o, resolved *r, lmc_oracle_config *c,
     }
     if (spectral_only && *non_spectral)
     {
-        lmc_inexact_names(names, sizeof names, 1, " or ");
+        lmc_inexact_names(names, sizeof names, 0, 1, " or ");
         cli_fail(cmd, "--oracle %s approximates the spectral LMO only; "
                  "with a non-spectral --norm use %s", spectral_only->name,
                  names);

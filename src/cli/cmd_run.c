@@ -70,7 +70,7 @@ print_help(void)
 {
     char names[256];
     fputs(help_head, stdout);
-    lmc_inexact_names(names, sizeof names, 0, ", ");
+    lmc_inexact_names(names, sizeof names, 0, 0, ", ");
     cli_help_option(stdout, "--oracle SRC", 22, names, 57, "exact");
     fputs(help_tail, stdout);
 }

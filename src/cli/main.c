@@ -120,11 +120,9 @@ dispatch(int argc, char **argv)
     for (size_t i = 0; i < NCOMMAND; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    char names[128];
-    size_t used = 0;
-    for (size_t i = 0; i < NCOMMAND && used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                 i ? ", " : "", commands[i].name);
+    char names[128] = "";
+    for (size_t i = 0; i < NCOMMAND; i++)
+        cli_names_add(names, sizeof names, commands[i].name);
     cli_fail(NULL, "unknown command '%s' (accepted: %s; see 'lmocheck "
              "--help')", cmd, names);
     return LMC_EXIT_USAGE;
