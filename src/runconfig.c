@@ -400,10 +400,12 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
         return flag(key, a, &mp->stochastic);
     else if (strcmp(key, "oracle") == 0)
     {
-        char names[256];
-        lmc_inexact_names(names, sizeof names, 0, 0, ", ");
         if (!(mp->oracle = lmc_inexact_find(a)))
+        {
+            char names[256];
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
             BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "schedule") == 0)
         return copy_text(c->schedule, key, a);
@@ -619,17 +621,21 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
 {
     if (strcmp(key, "oracle") == 0)
     {
-        char names[256];
-        lmc_inexact_names(names, sizeof names, 0, 0, ", ");
         if (!(c->source = lmc_inexact_find(a)))
+        {
+            char names[256];
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
             BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "norm") == 0)
     {
-        char names[256];
-        lmc_oracle_names(names, sizeof names);
         if (!(c->norm = lmc_oracle_find(a)))
+        {
+            char names[256];
+            lmc_oracle_names(names, sizeof names);
             BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "schedule") == 0)
     {
