@@ -37,11 +37,19 @@ lmc_inexact_params lmc_inexact_params_default(void);
 
 struct lmc_inexact;
 
+/* The members of lmc_inexact_params a source reads, as data: the command
+ * line and sweeps vary only these, and show only these in a table. */
+#define LMC_INEXACT_USES_DELTA 1u     /* delta */
+#define LMC_INEXACT_USES_SEED 2u      /* seed: a fresh draw per call */
+#define LMC_INEXACT_USES_SCHEDULE 4u  /* schedule and steps */
+#define LMC_INEXACT_USES_PRECISION 8u /* precision */
+
 typedef struct lmc_inexact_type
 {
     const char *name;
     const char *summary;
     int spectral_only; /* 1 if it needs the spectral-norm oracle */
+    unsigned uses;     /* LMC_INEXACT_USES_* bits */
     size_t size;       /* bytes of private state */
     int (*alloc)(void *state, const struct lmc_inexact *q);
     /* s = S~(m); m finite (m = 0 allowed: LMO(0) = 0, so S~ = E), shapes
@@ -70,6 +78,14 @@ extern const lmc_inexact_type lmc_inexact_exact, lmc_inexact_inject_random,
 
 extern const lmc_inexact_type *const lmc_inexact_types[];
 const lmc_inexact_type *lmc_inexact_find(const char *name);
+
+/* The registry's names joined by ", " into buf (truncated to len, always
+ * terminated), the last one after last_sep (", " or " or "): the sources
+ * that read any of the parameters in uses (LMC_INEXACT_USES_* bits; 0:
+ * every source), and with any_norm only those that work with every
+ * exact oracle. */
+void lmc_inexact_names(char *buf, size_t len, unsigned uses, int any_norm,
+                       const char *last_sep);
 
 /* Allocates an inexact oracle of type T around the exact oracle E for
  * size1 x size2 blocks.  Refuses (NULL, reported): delta outside [0, 1),

@@ -45,6 +45,10 @@ extern const lmc_oracle_type lmc_oracle_spectral, lmc_oracle_linf,
 extern const lmc_oracle_type *const lmc_oracle_types[];
 const lmc_oracle_type *lmc_oracle_find(const char *name);
 
+/* The registry's names joined by ", " into buf (truncated to len, always
+ * terminated), for messages that say what is accepted. */
+void lmc_oracle_names(char *buf, size_t len);
+
 /* Allocates an oracle for size1 x size2 blocks.  NULL (reported) on zero
  * sizes or no memory. */
 lmc_oracle *lmc_oracle_alloc(const lmc_oracle_type *T, size_t size1,

@@ -401,8 +401,11 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
     else if (strcmp(key, "oracle") == 0)
     {
         if (!(mp->oracle = lmc_inexact_find(a)))
-            BAD(key, a, "exact, poly, inject-random, inject-adversarial, "
-                "lowprec");
+        {
+            char names[256];
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
+            BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "schedule") == 0)
         return copy_text(c->schedule, key, a);
@@ -619,13 +622,20 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
     if (strcmp(key, "oracle") == 0)
     {
         if (!(c->source = lmc_inexact_find(a)))
-            BAD(key, a, "exact, poly, inject-random, inject-adversarial, "
-                "lowprec");
+        {
+            char names[256];
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
+            BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "norm") == 0)
     {
         if (!(c->norm = lmc_oracle_find(a)))
-            BAD(key, a, "spectral, linf, frobenius, l1, rowl2");
+        {
+            char names[256];
+            lmc_oracle_names(names, sizeof names);
+            BAD(key, a, names);
+        }
     }
     else if (strcmp(key, "schedule") == 0)
     {
@@ -731,9 +741,9 @@ lmc_oracle_eval(const lmc_inexact_type *T, const lmc_oracle_type *E,
     double best = INFINITY;
     for (size_t i = 0; status == LMC_SUCCESS && i < repeat; i++)
     {
-        /* inject-random draws a fresh error per call; reset it so the
-         * reported S~ is the first draw of the seed. */
-        if (i + 1 == repeat && T == &lmc_inexact_inject_random)
+        /* A seeded source (inject-random) draws a fresh error per call;
+         * reset it so the reported S~ is the first draw of the seed. */
+        if (i + 1 == repeat && (T->uses & LMC_INEXACT_USES_SEED))
         {
             lmc_inexact_free(q);
             if (!(q = lmc_inexact_alloc(T, E, m->size1, m->size2, p)))
@@ -797,9 +807,12 @@ lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
     }
     const lmc_inexact_type *T = c->source;
     if (T->spectral_only && c->norm != &lmc_oracle_spectral)
+    {
+        char names[256];
+        lmc_inexact_names(names, sizeof names, 0, 1, " or ");
         LMC_ERROR(LMC_EINVAL, "oracle: %s approximates the spectral LMO "
-                  "only; with norm %s use exact, inject-random, "
-                  "inject-adversarial or lowprec", T->name, c->norm->name);
+                  "only; with norm %s use %s", T->name, c->norm->name, names);
+    }
     lmc_inexact_params p = lmc_inexact_params_default();
     if (lmc_schedule_get(c->schedule, &p.schedule))
         return prefixed("schedule");
@@ -807,10 +820,7 @@ lmc_oracle_config_exec(const lmc_oracle_config *c, lmc_oracle_outcome *o)
     if (lmc_schedule_check_steps(&p.schedule, p.steps))
         return prefixed("steps");
     p.precision = c->precision;
-    p.delta = T == &lmc_inexact_inject_random ||
-                      T == &lmc_inexact_inject_adversarial
-                  ? c->delta
-                  : 0;
+    p.delta = T->uses & LMC_INEXACT_USES_DELTA ? c->delta : 0;
     p.seed = c->seed;
 
     const size_t k = c->rows < c->cols ? c->rows : c->cols;

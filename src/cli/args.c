@@ -97,3 +97,40 @@ cli_parse_format(const char *s, cli_format *f)
         return 1;
     return 0;
 }
+
+/* Help text wraps at this column (the hand-set lines of the help texts
+ * keep to it too). */
+#define HELP_WIDTH 70
+
+void
+cli_help_option(FILE *out, const char *opt, int indent, const char *text,
+                int dcol, const char *dflt)
+{
+    int col = fprintf(out, "  %-*s", indent - 2, opt);
+    for (const char *w = text; *w;)
+    {
+        const size_t len = strcspn(w, " ");
+        if (col > indent && col + 1 + (int)len > HELP_WIDTH)
+            col = fprintf(out, "\n%*s", indent, "") - 1;
+        else if (col > indent)
+            col += fprintf(out, " ");
+        col += fprintf(out, "%.*s", (int)len, w);
+        w += len;
+        w += strspn(w, " ");
+    }
+    if (dflt)
+    {
+        if (col >= dcol)
+            col = fprintf(out, "\n") - 1;
+        fprintf(out, "%*s[%s]", dcol - col, "", dflt);
+    }
+    fputc('\n', out);
+}
+
+void
+cli_names_add(char *buf, size_t len, const char *name)
+{
+    const size_t used = strlen(buf);
+    if (used + 1 < len)
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}

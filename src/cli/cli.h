@@ -45,6 +45,18 @@ typedef enum
 
 int cli_parse_format(const char *s, cli_format *f);
 
+/* One option of a --help text: "  OPT" padded to column indent, then
+ * text word-wrapped at 70 columns with continuation lines indented to
+ * indent, then "[dflt]" (unless NULL) at column dcol, on a line of its
+ * own if the text reaches that column.  For texts that name a registry's
+ * members, so the help cannot miss one. */
+void cli_help_option(FILE *out, const char *opt, int indent,
+                     const char *text, int dcol, const char *dflt);
+
+/* Appends name to the list in buf (a string of len bytes), after ", "
+ * unless the list is empty; truncates, always terminated. */
+void cli_names_add(char *buf, size_t len, const char *name);
+
 typedef struct
 {
     size_t ncol;

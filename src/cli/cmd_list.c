@@ -119,6 +119,19 @@ list_spectra(void)
     puts("  file:PATH      one value per line, min(m,n) values, used as is");
 }
 
+/* The groups, in the order 'lmocheck list' prints them. */
+static const struct
+{
+    const char *name;
+    void (*print)(void);
+} groups[] = {
+    {"problems", list_problems},     {"methods", list_methods},
+    {"oracles", list_oracles},       {"sources", list_sources},
+    {"schedules", list_schedules},   {"precisions", list_precisions},
+    {"spectra", list_spectra},
+};
+#define NGROUP (sizeof groups / sizeof groups[0])
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -136,24 +149,18 @@ cmd_list(int argc, char **argv)
     }
     const int all = strcmp(what, "all") == 0;
     int any = 0;
-    if (all || strcmp(what, "problems") == 0)
-        list_problems(), any = 1;
-    if (all || strcmp(what, "methods") == 0)
-        list_methods(), any = 1;
-    if (all || strcmp(what, "oracles") == 0)
-        list_oracles(), any = 1;
-    if (all || strcmp(what, "sources") == 0)
-        list_sources(), any = 1;
-    if (all || strcmp(what, "schedules") == 0)
-        list_schedules(), any = 1;
-    if (all || strcmp(what, "precisions") == 0)
-        list_precisions(), any = 1;
-    if (all || strcmp(what, "spectra") == 0)
-        list_spectra(), any = 1;
+    for (size_t i = 0; i < NGROUP; i++)
+        if (all || strcmp(what, groups[i].name) == 0)
+        {
+            groups[i].print();
+            any = 1;
+        }
     if (!any)
     {
-        cli_fail("list", "unknown group '%s' (accepted: problems, methods, "
-                 "oracles, sources, schedules, precisions, spectra)", what);
+        char names[256] = "";
+        for (size_t i = 0; i < NGROUP; i++)
+            cli_names_add(names, sizeof names, groups[i].name);
+        cli_fail("list", "unknown group '%s' (accepted: %s)", what, names);
         return LMC_EXIT_USAGE;
     }
     return LMC_EXIT_OK;

@@ -25,24 +25,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SIDE 16384
-
-static const char help[] =
+/* The help text around the lines generated from the registries. */
+static const char help_head[] =
     "usage: lmocheck oracle [OPTIONS]\n"
     "\n"
     "Measures the error delta = ||S~ - LMO(M)|| of an oracle on test\n"
     "matrices and compares it with the prediction.  Every option takes a\n"
     "comma-separated list (or may be repeated); the table covers the\n"
     "product of all lists.\n"
-    "\n"
-    "  --oracle LIST     error source: exact, poly, inject-random,\n"
-    "                    inject-adversarial, lowprec      [poly]\n"
-    "  --norm LIST       exact oracle / ball: spectral, linf, frobenius,\n"
-    "                    l1, rowl2                         [spectral]\n"
-    "  --schedule LIST   poly: cubic, jordan, polar-express, file:PATH\n"
-    "                                                      [jordan]\n"
-    "  --steps LIST      poly: number of steps  [the schedule's default]\n"
-    "  --precision LIST  poly, lowprec: fp64, fp32, bf16   [fp64]\n"
+    "\n";
+
+static const char help_tail[] =
     "  --delta LIST      inject-*: error size in [0, 1)    [0.1]\n"
     "  --shape LIST      ROWSxCOLS, e.g. 64x64,64x256      [64x64]\n"
     "  --spectrum LIST   log, linear, gauss, file:PATH     [log]\n"
@@ -66,6 +59,41 @@ static const char help[] =
     "Example:\n"
     "  lmocheck oracle --schedule cubic,jordan,polar-express --steps 3,5 \\\n"
     "      --kappa 10,1e3 --shape 128x512\n";
+
+/* The option lines that name registry members: the error sources and
+ * the norms, the schedules and precisions and which sources read them. */
+static void
+print_help(void)
+{
+    char names[256], users[128], text[400];
+    fputs(help_head, stdout);
+    lmc_inexact_names(names, sizeof names, 0, 0, ", ");
+    snprintf(text, sizeof text, "error source: %s", names);
+    cli_help_option(stdout, "--oracle LIST", 20, text, 54, "poly");
+    lmc_oracle_names(names, sizeof names);
+    snprintf(text, sizeof text, "exact oracle / ball: %s", names);
+    cli_help_option(stdout, "--norm LIST", 20, text, 54, "spectral");
+    lmc_inexact_names(users, sizeof users, LMC_INEXACT_USES_SCHEDULE, 0,
+                      ", ");
+    names[0] = '\0';
+    for (size_t i = 0; lmc_schedules[i]; i++)
+        cli_names_add(names, sizeof names, lmc_schedules[i]->name);
+    cli_names_add(names, sizeof names, "file:PATH");
+    snprintf(text, sizeof text, "%s: %s", users, names);
+    cli_help_option(stdout, "--schedule LIST", 20, text, 54, "jordan");
+    snprintf(text, sizeof text, "%s: number of steps", users);
+    cli_help_option(stdout, "--steps LIST", 20, text, 43,
+                    "the schedule's default");
+    lmc_inexact_names(users, sizeof users, LMC_INEXACT_USES_PRECISION, 0,
+                      ", ");
+    names[0] = '\0';
+    for (int p = LMC_FP64; p <= LMC_BF16; p++)
+        cli_names_add(names, sizeof names,
+                      lmc_precision_name((lmc_precision)p));
+    snprintf(text, sizeof text, "%s: %s", users, names);
+    cli_help_option(stdout, "--precision LIST", 20, text, 54, "fp64");
+    fputs(help_tail, stdout);
+}
 
 typedef struct
 {
@@ -125,10 +153,8 @@ set_default(cli_list *l, const char *val)
         (void)cli_list_add(l, val);
 }
 
-/* Resolves and validates every list; prints one line and returns -1 on
- * the first bad value. */
 static int
-resolve(const options *o, resolved *r)
+resolve_alloc(const options *o, resolved *r)
 {
     memset(r, 0, sizeof *r);
     r->src = calloc(o->oracle.n, sizeof *r->src);
@@ -148,37 +174,73 @@ resolve(const options *o, resolved *r)
         cli_fail(cmd, "out of memory");
         return -1;
     }
-    int spectral_only = 0, non_spectral = 0;
+    return 0;
+}
+
+/* Sets key of the scratch configuration c to val, with the checks of
+ * lmc_oracle_config_set; if refused, prints "--KEY: 'VAL' why" and
+ * returns -1. */
+static int
+config_set(lmc_oracle_config *c, const char *key, const char *val,
+           const char *why)
+{
+    if (lmc_oracle_config_set(c, key, val) == LMC_SUCCESS)
+        return 0;
+    cli_fail(cmd, "--%s: '%s' %s", key, val, why);
+    return -1;
+}
+
+/* Error sources and exact oracles, and whether they fit each other;
+ * *non_spectral is set if a norm other than the spectral one is listed.
+ * The checks are lmc_oracle_config_set's (c is scratch); the messages
+ * name the option as typed. */
+static int
+resolve_sources(const options *o, resolved *r, lmc_oracle_config *c,
+                int *non_spectral)
+{
+    char names[256];
+    const lmc_inexact_type *spectral_only = NULL;
     for (size_t i = 0; i < o->oracle.n; i++)
     {
-        r->src[i] = lmc_inexact_find(o->oracle.v[i]);
-        if (!r->src[i])
+        if (lmc_oracle_config_set(c, "oracle", o->oracle.v[i]))
         {
+            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
             cli_fail(cmd, "--oracle: unknown error source '%s' (accepted: "
-                     "exact, poly, inject-random, inject-adversarial, "
-                     "lowprec)", o->oracle.v[i]);
+                     "%s)", o->oracle.v[i], names);
             return -1;
         }
-        spectral_only |= r->src[i]->spectral_only;
+        r->src[i] = c->source;
+        if (c->source->spectral_only && !spectral_only)
+            spectral_only = c->source;
     }
+    *non_spectral = 0;
     for (size_t i = 0; i < o->norm.n; i++)
     {
-        r->norm[i] = lmc_oracle_find(o->norm.v[i]);
-        if (!r->norm[i])
+        if (lmc_oracle_config_set(c, "norm", o->norm.v[i]))
         {
-            cli_fail(cmd, "--norm: unknown norm '%s' (accepted: spectral, "
-                     "linf, frobenius, l1, rowl2)", o->norm.v[i]);
+            lmc_oracle_names(names, sizeof names);
+            cli_fail(cmd, "--norm: unknown norm '%s' (accepted: %s)",
+                     o->norm.v[i], names);
             return -1;
         }
-        non_spectral |= r->norm[i] != &lmc_oracle_spectral;
+        r->norm[i] = c->norm;
+        *non_spectral |= c->norm != &lmc_oracle_spectral;
     }
-    if (spectral_only && non_spectral)
+    if (spectral_only && *non_spectral)
     {
-        cli_fail(cmd, "--oracle poly approximates the spectral LMO only; "
-                 "with a non-spectral --norm use exact, inject-random, "
-                 "inject-adversarial or lowprec");
+        lmc_inexact_names(names, sizeof names, 0, 1, " or ");
+        cli_fail(cmd, "--oracle %s approximates the spectral LMO only; "
+                 "with a non-spectral --norm use %s", spectral_only->name,
+                 names);
         return -1;
     }
+    return 0;
+}
+
+/* Schedules, and step counts every listed schedule can run. */
+static int
+resolve_schedules(const options *o, resolved *r, lmc_oracle_config *c)
+{
     for (size_t i = 0; i < o->schedule.n; i++)
         if (lmc_schedule_get(o->schedule.v[i], &r->sched[i]))
         {
@@ -187,13 +249,11 @@ resolve(const options *o, resolved *r)
         }
     for (size_t i = 0; i < o->steps.n; i++)
     {
-        if (cli_parse_size(o->steps.v[i], &r->steps[i]) ||
-            r->steps[i] > 100000)
-        {
-            cli_fail(cmd, "--steps: '%s' is not a step count (accepted: "
-                     "integers 0..100000)", o->steps.v[i]);
+        if (config_set(c, "steps", o->steps.v[i],
+                       "is not a step count (accepted: integers "
+                       "0..100000)"))
             return -1;
-        }
+        r->steps[i] = c->steps;
         for (size_t j = 0; j < o->schedule.n; j++)
             if (lmc_schedule_check_steps(&r->sched[j], r->steps[i]))
             {
@@ -201,6 +261,13 @@ resolve(const options *o, resolved *r)
                 return -1;
             }
     }
+    return 0;
+}
+
+/* Precisions, deltas, condition numbers, shapes and seeds. */
+static int
+resolve_values(const options *o, resolved *r, lmc_oracle_config *c)
+{
     for (size_t i = 0; i < o->precision.n; i++)
         if (lmc_precision_parse(o->precision.v[i], &r->prec[i]))
         {
@@ -208,42 +275,44 @@ resolve(const options *o, resolved *r)
             return -1;
         }
     for (size_t i = 0; i < o->delta.n; i++)
-        if (cli_parse_double(o->delta.v[i], &r->delta[i]) ||
-            !(r->delta[i] >= 0 && r->delta[i] < 1))
-        {
-            cli_fail(cmd, "--delta: '%s' is not in [0, 1) (at delta >= 1 "
-                     "the oracle may return 0 and no bound holds)",
-                     o->delta.v[i]);
+    {
+        if (config_set(c, "delta", o->delta.v[i],
+                       "is not in [0, 1) (at delta >= 1 the oracle "
+                       "may return 0 and no bound holds)"))
             return -1;
-        }
+        r->delta[i] = c->delta;
+    }
     for (size_t i = 0; i < o->kappa.n; i++)
-        if (cli_parse_double(o->kappa.v[i], &r->kappa[i]) ||
-            !(r->kappa[i] >= 1))
-        {
-            cli_fail(cmd, "--kappa: '%s' is not a condition number "
-                     "(accepted: finite numbers >= 1)", o->kappa.v[i]);
+    {
+        if (config_set(c, "kappa", o->kappa.v[i],
+                       "is not a condition number (accepted: finite "
+                       "numbers >= 1)"))
             return -1;
-        }
+        r->kappa[i] = c->kappa;
+    }
     for (size_t i = 0; i < o->shape.n; i++)
     {
-        const char *s = o->shape.v[i];
-        const char *x = strchr(s, 'x');
-        char rows[32];
-        if (!x || (size_t)(x - s) >= sizeof rows)
-            goto bad_shape;
-        memcpy(rows, s, (size_t)(x - s));
-        rows[x - s] = '\0';
-        if (cli_parse_size(rows, &r->rows[i]) ||
-            cli_parse_size(x + 1, &r->cols[i]) || r->rows[i] == 0 ||
-            r->cols[i] == 0 || r->rows[i] > MAX_SIDE ||
-            r->cols[i] > MAX_SIDE)
-            goto bad_shape;
-        continue;
-    bad_shape:
-        cli_fail(cmd, "--shape: '%s' is not ROWSxCOLS with sides 1..%d "
-                 "(e.g. 64x256)", s, MAX_SIDE);
-        return -1;
+        if (config_set(c, "shape", o->shape.v[i],
+                       "is not ROWSxCOLS with sides 1..16384 (e.g. "
+                       "64x256)"))
+            return -1;
+        r->rows[i] = c->rows;
+        r->cols[i] = c->cols;
     }
+    for (size_t i = 0; i < o->seed.n; i++)
+    {
+        if (config_set(c, "seed", o->seed.v[i],
+                       "is not a seed (accepted: integers >= 0)"))
+            return -1;
+        r->seed[i] = c->seed;
+    }
+    return 0;
+}
+
+/* Spectrum names, and files that can be read. */
+static int
+resolve_spectra(const options *o)
+{
     for (size_t i = 0; i < o->spectrum.n; i++)
     {
         const char *s = o->spectrum.v[i];
@@ -260,34 +329,49 @@ resolve(const options *o, resolved *r)
             return -1;
         }
     }
-    for (size_t i = 0; i < o->seed.n; i++)
-        if (cli_parse_ulong(o->seed.v[i], &r->seed[i]))
-        {
-            cli_fail(cmd, "--seed: '%s' is not a seed (accepted: integers "
-                     ">= 0)", o->seed.v[i]);
-            return -1;
-        }
+    return 0;
+}
+
+/* --reference: lapack (mp_bits 0) or mpfr:BITS, spectral norms only. */
+static int
+resolve_reference(const options *o, int non_spectral, resolved *r)
+{
     if (strcmp(o->reference, "lapack") == 0)
-        r->mp_bits = 0;
-    else
     {
-        unsigned long bits;
-        if (strncmp(o->reference, "mpfr:", 5) ||
-            cli_parse_ulong(o->reference + 5, &bits) || bits < 53 ||
-            bits > 65536)
-        {
-            cli_fail(cmd, "--reference: '%s' is not lapack or mpfr:BITS with "
-                     "BITS in 53..65536", o->reference);
-            return -1;
-        }
-        if (non_spectral)
-        {
-            cli_fail(cmd, "--reference mpfr:BITS certifies the spectral LMO "
-                     "only; use --reference lapack with other norms");
-            return -1;
-        }
-        r->mp_bits = (long)bits;
+        r->mp_bits = 0;
+        return 0;
     }
+    unsigned long bits;
+    if (strncmp(o->reference, "mpfr:", 5) ||
+        cli_parse_ulong(o->reference + 5, &bits) || bits < 53 ||
+        bits > 65536)
+    {
+        cli_fail(cmd, "--reference: '%s' is not lapack or mpfr:BITS with "
+                 "BITS in 53..65536", o->reference);
+        return -1;
+    }
+    if (non_spectral)
+    {
+        cli_fail(cmd, "--reference mpfr:BITS certifies the spectral LMO "
+                 "only; use --reference lapack with other norms");
+        return -1;
+    }
+    r->mp_bits = (long)bits;
+    return 0;
+}
+
+/* Resolves and validates every list; prints one line and returns -1 on
+ * the first bad value. */
+static int
+resolve(const options *o, resolved *r)
+{
+    lmc_oracle_config c;
+    lmc_oracle_config_init(&c);
+    int non_spectral;
+    if (resolve_alloc(o, r) || resolve_sources(o, r, &c, &non_spectral) ||
+        resolve_schedules(o, r, &c) || resolve_values(o, r, &c) ||
+        resolve_spectra(o) || resolve_reference(o, non_spectral, r))
+        return -1;
     /* Before any allocation: a shape that cannot fit is refused, not
      * met by the OOM killer or an allocation failure halfway through. */
     for (size_t i = 0; i < o->shape.n; i++)
@@ -460,8 +544,8 @@ done:
 }
 
 /* Every row of one matrix case: norms x sources x the options each source
- * uses (schedule, steps and precision for poly, precision for lowprec,
- * delta for inject-*).  Returns -1 only when the table cannot grow. */
+ * declares it uses (schedule, steps and precision for poly, precision for
+ * lowprec, delta for inject-*).  Returns -1 only when the table cannot grow. */
 static int
 run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
          int *failed)
@@ -470,12 +554,11 @@ run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
         for (size_t io = 0; io < o->oracle.n; io++)
         {
             const lmc_inexact_type *T = r->src[io];
-            const int is_poly = T == &lmc_inexact_poly;
-            const int uses_prec = is_poly || T == &lmc_inexact_lowprec;
-            const int uses_delta = T == &lmc_inexact_inject_random ||
-                                   T == &lmc_inexact_inject_adversarial;
-            const size_t nsch = is_poly ? o->schedule.n : 1;
-            const size_t nst = is_poly && o->steps.n ? o->steps.n : 1;
+            const int uses_sched = !!(T->uses & LMC_INEXACT_USES_SCHEDULE);
+            const int uses_prec = !!(T->uses & LMC_INEXACT_USES_PRECISION);
+            const int uses_delta = !!(T->uses & LMC_INEXACT_USES_DELTA);
+            const size_t nsch = uses_sched ? o->schedule.n : 1;
+            const size_t nst = uses_sched && o->steps.n ? o->steps.n : 1;
             const size_t nprec = uses_prec ? o->precision.n : 1;
             const size_t ndel = uses_delta ? o->delta.n : 1;
             for (size_t row = 0; row < nsch * nst * nprec * ndel; row++)
@@ -489,7 +572,7 @@ run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
                 p.precision = r->prec[ip];
                 p.delta = uses_delta ? r->delta[id] : 0;
                 p.seed = c->seed;
-                if (run_row(o, c, T, r->norm[in], &p, is_poly, uses_prec,
+                if (run_row(o, c, T, r->norm[in], &p, uses_sched, uses_prec,
                             uses_delta, t, failed))
                     return -1;
             }
@@ -497,189 +580,240 @@ run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
     return 0;
 }
 
+static const struct option longopts[] = {
+    {"oracle", required_argument, NULL, OPT_ORACLE},
+    {"norm", required_argument, NULL, OPT_NORM},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"steps", required_argument, NULL, OPT_STEPS},
+    {"precision", required_argument, NULL, OPT_PRECISION},
+    {"delta", required_argument, NULL, OPT_DELTA},
+    {"shape", required_argument, NULL, OPT_SHAPE},
+    {"spectrum", required_argument, NULL, OPT_SPECTRUM},
+    {"kappa", required_argument, NULL, OPT_KAPPA},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"reference", required_argument, NULL, OPT_REFERENCE},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"round", required_argument, NULL, OPT_ROUND},
+    {"max-memory", required_argument, NULL, OPT_MAXMEM},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* The options that take one value, not a list; -1 after printing why a
+ * value is refused (round and max-memory by lmc_oracle_config_set). */
+static int
+parse_single(options *o, int ch, const char *a)
+{
+    lmc_oracle_config c;
+    lmc_oracle_config_init(&c);
+    switch (ch)
+    {
+    case OPT_REFERENCE: o->reference = a; return 0;
+    case OPT_REPEAT:
+        if (cli_parse_size(a, &o->repeat) || o->repeat < 1 ||
+            o->repeat > 1000)
+        {
+            cli_fail(cmd, "--repeat: '%s' is not a count (accepted: "
+                     "1..1000)", a);
+            return -1;
+        }
+        return 0;
+    case OPT_FORMAT:
+        if (cli_parse_format(a, &o->format))
+        {
+            cli_fail(cmd, "--format: '%s' is not md, csv or json", a);
+            return -1;
+        }
+        return 0;
+    case OPT_ROUND:
+        if (config_set(&c, "round", a,
+                       "is not accepted (accepted: " LMC_ROUND_NAMES ")"))
+            return -1;
+        o->round = c.round;
+        return 0;
+    default: /* OPT_MAXMEM */
+        if (config_set(&c, "max-memory", a,
+                       "is not a size (accepted: numbers > 0 with an "
+                       "optional K, M, G or T suffix, e.g. 2G)"))
+            return -1;
+        o->max_memory = c.max_memory;
+        return 0;
+    }
+}
+
+/* Reads the command line into o; 1 after printing the help, -1 after
+ * printing why it is refused. */
+static int
+parse_options(int argc, char **argv, options *o)
+{
+    opterr = 0;
+    optind = 1;
+    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    {
+        if (ch == 'h')
+        {
+            print_help();
+            return 1;
+        }
+        if (ch == ':')
+        {
+            cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
+                     argv[optind - 1]);
+            return -1;
+        }
+        if (ch < OPT_ORACLE || ch > OPT_MAXMEM)
+        {
+            cli_fail(cmd, "unknown option '%s' (see 'lmocheck oracle "
+                     "--help')", argv[optind - 1]);
+            return -1;
+        }
+        /* The list options come first, in the order of options' lists. */
+        cli_list *const lists[] = {
+            &o->oracle, &o->norm, &o->schedule, &o->steps, &o->precision,
+            &o->delta, &o->shape, &o->spectrum, &o->kappa, &o->seed};
+        const size_t k = (size_t)(ch - OPT_ORACLE);
+        if (k < sizeof lists / sizeof lists[0]
+                ? add(lists[k], longopts[k].name, optarg)
+                : parse_single(o, ch, optarg))
+            return -1;
+    }
+    if (optind < argc)
+    {
+        cli_fail(cmd, "unexpected argument '%s' (options only; see "
+                 "'lmocheck oracle --help')", argv[optind]);
+        return -1;
+    }
+    set_default(&o->oracle, "poly");
+    set_default(&o->norm, "spectral");
+    set_default(&o->schedule, "jordan");
+    set_default(&o->precision, "fp64");
+    set_default(&o->delta, "0.1");
+    set_default(&o->shape, "64x64");
+    set_default(&o->spectrum, "log");
+    set_default(&o->kappa, "1e3");
+    set_default(&o->seed, "1");
+    return 0;
+}
+
+static void
+options_free(options *o)
+{
+    cli_list_free(&o->oracle);
+    cli_list_free(&o->norm);
+    cli_list_free(&o->schedule);
+    cli_list_free(&o->steps);
+    cli_list_free(&o->precision);
+    cli_list_free(&o->delta);
+    cli_list_free(&o->shape);
+    cli_list_free(&o->spectrum);
+    cli_list_free(&o->kappa);
+    cli_list_free(&o->seed);
+}
+
+/* Makes matrix case c and adds its rows to t; 0, or the exit code that
+ * stops the command (a matrix that cannot be made, a table that cannot
+ * grow). */
+static int
+run_matrix(const options *o, const resolved *r, mcase *c, int progress,
+           cli_table *t, int *failed)
+{
+    const int mst = make_case(r, c);
+    int code = 0;
+    if (mst)
+    {
+        if (progress)
+            fputc('\n', stderr);
+        if (mst == LMC_ENOMEM)
+        {
+            cli_fail(cmd, "--shape %zux%zu: %s", c->m, c->n,
+                     lmc_last_error());
+            code = LMC_EXIT_FAIL;
+        }
+        else
+        {
+            cli_fail(cmd, "--spectrum %s: %s", c->spectrum,
+                     lmc_last_error());
+            code = LMC_EXIT_USAGE;
+        }
+    }
+    else
+    {
+        const int saved = lmc_fe_set(o->round);
+        if (run_case(o, r, c, t, failed))
+            code = LMC_EXIT_USAGE;
+        lmc_fe_restore(saved);
+    }
+    gsl_matrix_free(c->mat);
+    lmc_mp_reference_free(c->ref);
+    return code;
+}
+
+/* Every matrix case (shape x spectrum x kappa x seed) into t; 0, or the
+ * exit code that stops the command. */
+static int
+run_all(const options *o, const resolved *r, cli_table *t, int *failed)
+{
+    const int progress = isatty(STDERR_FILENO);
+    size_t ncase = o->shape.n * o->spectrum.n * o->kappa.n * o->seed.n;
+    size_t done = 0;
+    for (size_t ish = 0; ish < o->shape.n; ish++)
+        for (size_t isp = 0; isp < o->spectrum.n; isp++)
+            for (size_t ik = 0; ik < o->kappa.n; ik++)
+                for (size_t ise = 0; ise < o->seed.n; ise++)
+                {
+                    /* kappa does not apply to file spectra: one case. */
+                    if (ik > 0 && !strncmp(o->spectrum.v[isp], "file:", 5))
+                        continue;
+                    mcase c;
+                    memset(&c, 0, sizeof c);
+                    c.m = r->rows[ish];
+                    c.n = r->cols[ish];
+                    c.spectrum = o->spectrum.v[isp];
+                    c.kappa = r->kappa[ik];
+                    c.seed = r->seed[ise];
+                    if (progress)
+                        fprintf(stderr, "\r[%zu/%zu] %zux%zu %s kappa=%g "
+                                "seed=%lu%s", ++done, ncase, c.m, c.n,
+                                c.spectrum, c.kappa, c.seed,
+                                r->mp_bits ? " (MPFR reference)" : "");
+                    const int code = run_matrix(o, r, &c, progress, t,
+                                                failed);
+                    if (code)
+                        return code;
+                }
+    if (progress)
+        fputs("\r\033[K", stderr);
+    return 0;
+}
+
 int
 cmd_oracle(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"oracle", required_argument, NULL, OPT_ORACLE},
-        {"norm", required_argument, NULL, OPT_NORM},
-        {"schedule", required_argument, NULL, OPT_SCHEDULE},
-        {"steps", required_argument, NULL, OPT_STEPS},
-        {"precision", required_argument, NULL, OPT_PRECISION},
-        {"delta", required_argument, NULL, OPT_DELTA},
-        {"shape", required_argument, NULL, OPT_SHAPE},
-        {"spectrum", required_argument, NULL, OPT_SPECTRUM},
-        {"kappa", required_argument, NULL, OPT_KAPPA},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"reference", required_argument, NULL, OPT_REFERENCE},
-        {"repeat", required_argument, NULL, OPT_REPEAT},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"round", required_argument, NULL, OPT_ROUND},
-        {"max-memory", required_argument, NULL, OPT_MAXMEM},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     options o;
     memset(&o, 0, sizeof o);
     o.reference = "lapack";
     o.repeat = 3;
     o.format = CLI_MD;
     o.round = LMC_ROUND_AMBIENT;
-    int exit_code = LMC_EXIT_USAGE;
     resolved r;
     memset(&r, 0, sizeof r);
     cli_table t;
     cli_table_init(&t, NCOL, head, numeric);
-
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    int failed = 0, exit_code;
+    const int parsed = parse_options(argc, argv, &o);
+    if (parsed)
+        exit_code = parsed > 0 ? LMC_EXIT_OK : LMC_EXIT_USAGE;
+    else if (resolve(&o, &r))
+        exit_code = LMC_EXIT_USAGE;
+    else if (!(exit_code = run_all(&o, &r, &t, &failed)))
     {
-        cli_list *l = NULL;
-        switch (ch)
-        {
-        case 'h': fputs(help, stdout); exit_code = LMC_EXIT_OK; goto out;
-        case OPT_ORACLE: l = &o.oracle; break;
-        case OPT_NORM: l = &o.norm; break;
-        case OPT_SCHEDULE: l = &o.schedule; break;
-        case OPT_STEPS: l = &o.steps; break;
-        case OPT_PRECISION: l = &o.precision; break;
-        case OPT_DELTA: l = &o.delta; break;
-        case OPT_SHAPE: l = &o.shape; break;
-        case OPT_SPECTRUM: l = &o.spectrum; break;
-        case OPT_KAPPA: l = &o.kappa; break;
-        case OPT_SEED: l = &o.seed; break;
-        case OPT_REFERENCE: o.reference = optarg; break;
-        case OPT_REPEAT:
-            if (cli_parse_size(optarg, &o.repeat) || o.repeat < 1 ||
-                o.repeat > 1000)
-            {
-                cli_fail(cmd, "--repeat: '%s' is not a count (accepted: "
-                         "1..1000)", optarg);
-                goto out;
-            }
-            break;
-        case OPT_FORMAT:
-            if (cli_parse_format(optarg, &o.format))
-            {
-                cli_fail(cmd, "--format: '%s' is not md, csv or json",
-                         optarg);
-                goto out;
-            }
-            break;
-        case OPT_ROUND:
-            if ((o.round = lmc_round_mode_parse(optarg)) == -2)
-            {
-                cli_fail(cmd, "--round: '%s' is not accepted (accepted: %s)",
-                         optarg, LMC_ROUND_NAMES);
-                goto out;
-            }
-            break;
-        case OPT_MAXMEM:
-            if (lmc_parse_bytes(optarg, &o.max_memory))
-            {
-                cli_fail(cmd, "--max-memory: '%s' is not a size (accepted: "
-                         "numbers > 0 with an optional K, M, G or T suffix, "
-                         "e.g. 2G)", optarg);
-                goto out;
-            }
-            break;
-        case ':':
-            cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
-                     argv[optind - 1]);
-            goto out;
-        default:
-            cli_fail(cmd, "unknown option '%s' (see 'lmocheck oracle "
-                     "--help')", argv[optind - 1]);
-            goto out;
-        }
-        if (l && add(l, longopts[ch - OPT_ORACLE].name, optarg))
-            goto out;
+        cli_table_print(&t, o.format, stdout);
+        exit_code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+        if (failed)
+            cli_fail(cmd, "some rows failed: see their status column");
     }
-    if (optind < argc)
-    {
-        cli_fail(cmd, "unexpected argument '%s' (options only; see "
-                 "'lmocheck oracle --help')", argv[optind]);
-        goto out;
-    }
-    set_default(&o.oracle, "poly");
-    set_default(&o.norm, "spectral");
-    set_default(&o.schedule, "jordan");
-    set_default(&o.precision, "fp64");
-    set_default(&o.delta, "0.1");
-    set_default(&o.shape, "64x64");
-    set_default(&o.spectrum, "log");
-    set_default(&o.kappa, "1e3");
-    set_default(&o.seed, "1");
-    if (resolve(&o, &r))
-        goto out;
-
-    const int progress = isatty(STDERR_FILENO);
-    size_t ncase = o.shape.n * o.spectrum.n * o.kappa.n * o.seed.n, done = 0;
-    int failed = 0;
-    for (size_t ish = 0; ish < o.shape.n; ish++)
-        for (size_t isp = 0; isp < o.spectrum.n; isp++)
-            for (size_t ik = 0; ik < o.kappa.n; ik++)
-                for (size_t ise = 0; ise < o.seed.n; ise++)
-                {
-                    /* kappa does not apply to file spectra: one case. */
-                    if (ik > 0 && !strncmp(o.spectrum.v[isp], "file:", 5))
-                        continue;
-                    mcase c;
-                    memset(&c, 0, sizeof c);
-                    c.m = r.rows[ish];
-                    c.n = r.cols[ish];
-                    c.spectrum = o.spectrum.v[isp];
-                    c.kappa = r.kappa[ik];
-                    c.seed = r.seed[ise];
-                    if (progress)
-                        fprintf(stderr, "\r[%zu/%zu] %zux%zu %s kappa=%g "
-                                "seed=%lu%s", ++done, ncase, c.m, c.n,
-                                c.spectrum, c.kappa, c.seed,
-                                r.mp_bits ? " (MPFR reference)" : "");
-                    const int mst = make_case(&r, &c);
-                    if (mst)
-                    {
-                        if (progress)
-                            fputc('\n', stderr);
-                        if (mst == LMC_ENOMEM)
-                        {
-                            cli_fail(cmd, "--shape %zux%zu: %s", c.m, c.n,
-                                     lmc_last_error());
-                            exit_code = LMC_EXIT_FAIL;
-                        }
-                        else
-                            cli_fail(cmd, "--spectrum %s: %s", c.spectrum,
-                                     lmc_last_error());
-                        gsl_matrix_free(c.mat);
-                        lmc_mp_reference_free(c.ref);
-                        goto out;
-                    }
-                    const int saved = lmc_fe_set(o.round);
-                    const int rc = run_case(&o, &r, &c, &t, &failed);
-                    lmc_fe_restore(saved);
-                    gsl_matrix_free(c.mat);
-                    lmc_mp_reference_free(c.ref);
-                    if (rc)
-                        goto out;
-                }
-    if (progress)
-        fputs("\r\033[K", stderr);
-    cli_table_print(&t, o.format, stdout);
-    exit_code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
-    if (failed)
-        cli_fail(cmd, "some rows failed: see their status column");
-out:
     cli_table_free(&t);
     resolved_free(&r);
-    cli_list_free(&o.oracle);
-    cli_list_free(&o.norm);
-    cli_list_free(&o.schedule);
-    cli_list_free(&o.steps);
-    cli_list_free(&o.precision);
-    cli_list_free(&o.delta);
-    cli_list_free(&o.shape);
-    cli_list_free(&o.spectrum);
-    cli_list_free(&o.kappa);
-    cli_list_free(&o.seed);
+    options_free(&o);
     return exit_code;
 }

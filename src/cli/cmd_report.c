@@ -162,8 +162,18 @@ exit_of(int status)
                                                         : LMC_EXIT_FAIL;
 }
 
-int
-cmd_report(int argc, char **argv)
+/* The command line, read. */
+typedef struct
+{
+    lmc_report_options o;
+    int all, check;
+    const char *cmp_a; /* --compare A, or NULL */
+} report_args;
+
+/* Reads the options into a (optind then indexes the first name); 1 after
+ * printing the help, -1 after printing why it is refused. */
+static int
+parse_options(int argc, char **argv, report_args *a)
 {
     enum
     {
@@ -181,89 +191,145 @@ cmd_report(int argc, char **argv)
         {"compare", required_argument, NULL, O_COMPARE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    lmc_report_options o = lmc_report_options_default();
-    o.log = stderr;
-    int all = 0, check = 0, opt;
-    const char *cmp_a = NULL;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1)
+    for (int opt; (opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
     {
         switch (opt)
         {
-        case O_ALL: all = 1; break;
-        case O_DIR: o.reports_dir = optarg; break;
-        case O_DB: o.db_path = optarg; break;
-        case O_NORUN: o.run = 0; break;
-        case O_OUT: o.out_dir = optarg; break;
-        case O_CHECK: check = 1; break;
-        case O_COMPARE: cmp_a = optarg; break;
+        case O_ALL: a->all = 1; break;
+        case O_DIR: a->o.reports_dir = optarg; break;
+        case O_DB: a->o.db_path = optarg; break;
+        case O_NORUN: a->o.run = 0; break;
+        case O_OUT: a->o.out_dir = optarg; break;
+        case O_CHECK: a->check = 1; break;
+        case O_COMPARE: a->cmp_a = optarg; break;
         case O_WORKERS:
-            if (cli_parse_size(optarg, &o.workers))
+            if (cli_parse_size(optarg, &a->o.workers))
             {
                 cli_fail(cmd, "--workers '%s': not a count (accepted: an "
                          "integer >= 0, 0 = all cores)", optarg);
-                return LMC_EXIT_USAGE;
+                return -1;
             }
             break;
         case 'h':
             fputs(help, stdout);
             lmc_report_help(stdout);
-            return LMC_EXIT_OK;
+            return 1;
         case ':':
             cli_fail(cmd, "option '%s' needs a value", argv[optind - 1]);
-            return LMC_EXIT_USAGE;
+            return -1;
         default:
             cli_fail(cmd, "unknown option '%s' (see lmocheck report --help)",
                      argv[optind - 1]);
-            return LMC_EXIT_USAGE;
+            return -1;
         }
     }
-    if (cmp_a && (check || o.out_dir || o.db_path))
+    if (a->cmp_a && (a->check || a->o.out_dir || a->o.db_path))
     {
         cli_fail(cmd, "--compare compares two directories as they are; "
                  "give it without --check, --out or --db");
-        return LMC_EXIT_USAGE;
+        return -1;
     }
-    if (cmp_a)
-        return compare_dirs(cmp_a, argc, argv, all);
-    char **names = NULL;
+    return 0;
+}
+
+/* The reports to make: with --all every report directory (*names, owned),
+ * else the names after the options; *count of them.  -1 after printing
+ * why none can be made. */
+static int
+select_reports(int argc, const report_args *a, char ***names,
+               size_t *count)
+{
+    *names = NULL;
     size_t n = 0;
-    if (all)
+    if (a->all)
     {
         if (optind < argc)
         {
             cli_fail(cmd, "give report names or --all, not both");
-            return LMC_EXIT_USAGE;
+            return -1;
         }
-        if (lmc_report_names(o.reports_dir, &names, &n))
+        if (lmc_report_names(a->o.reports_dir, names, &n))
         {
             cli_fail(cmd, "%s", lmc_last_error());
-            return LMC_EXIT_USAGE;
+            return -1;
         }
         if (n == 0)
         {
             cli_fail(cmd, "%s: no report directories (a report is a "
-                     "directory holding spec.cfg)", o.reports_dir);
-            lmc_report_names_free(names);
-            return LMC_EXIT_USAGE;
+                     "directory holding spec.cfg)", a->o.reports_dir);
+            lmc_report_names_free(*names);
+            return -1;
         }
     }
     else if (optind == argc)
     {
         cli_fail(cmd, "name a report or give --all (accepted: directories "
-                 "of %s holding spec.cfg)", o.reports_dir);
-        return LMC_EXIT_USAGE;
+                 "of %s holding spec.cfg)", a->o.reports_dir);
+        return -1;
     }
-    const size_t count = all ? n : (size_t)(argc - optind);
-    if (o.db_path && count != 1)
+    *count = a->all ? n : (size_t)(argc - optind);
+    if (a->o.db_path && *count != 1)
     {
         cli_fail(cmd, "--db names one store: give exactly one report name");
-        lmc_report_names_free(names);
-        return LMC_EXIT_USAGE;
+        lmc_report_names_free(*names);
+        return -1;
     }
+    return 0;
+}
+
+/* Makes one report and, with --check, compares it; updates the exit code
+ * *rc and the counts of reports checked and outside their tolerances. */
+static void
+make_report(const char *name, const report_args *a, int *rc,
+            size_t *checked, size_t *outside)
+{
+    lmc_report_result r;
+    const int st = lmc_report_make(name, &a->o, &r);
+    if (st)
+    {
+        cli_fail(cmd, "%s", lmc_last_error());
+        const int e = exit_of(st);
+        if (e > *rc)
+            *rc = e;
+        return;
+    }
+    fprintf(stderr, "report %s: %zu table%s, %zu figure%s%s\n", name,
+            r.tables, r.tables == 1 ? "" : "s", r.figures,
+            r.figures == 1 ? "" : "s",
+            r.figures && r.rendered ? " (rendered)" : "");
+    if (!a->check)
+        return;
+    size_t bad = 0;
+    (*checked)++;
+    const int failed = lmc_report_compare(a->o.reports_dir, a->o.out_dir,
+                                          name, stdout, &bad);
+    if (failed)
+        cli_fail(cmd, "%s", lmc_last_error());
+    if (failed || bad)
+    {
+        (*outside)++;
+        *rc = *rc > LMC_EXIT_FAIL ? *rc : LMC_EXIT_FAIL;
+    }
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+    report_args a = {.o = lmc_report_options_default()};
+    a.o.log = stderr;
+    const int parsed = parse_options(argc, argv, &a);
+    if (parsed)
+        return parsed > 0 ? LMC_EXIT_OK : LMC_EXIT_USAGE;
+    if (a.cmp_a)
+        return compare_dirs(a.cmp_a, argc, argv, a.all);
+    char **names;
+    size_t count;
+    if (select_reports(argc, &a, &names, &count))
+        return LMC_EXIT_USAGE;
     char scratch[4096] = "";
-    if (check && !o.out_dir)
+    if (a.check && !a.o.out_dir)
     {
         const char *tmp = getenv("TMPDIR");
         snprintf(scratch, sizeof scratch, "%s/lmocheck-report-XXXXXX",
@@ -275,54 +341,23 @@ cmd_report(int argc, char **argv)
             lmc_report_names_free(names);
             return LMC_EXIT_FAIL;
         }
-        o.out_dir = scratch;
+        a.o.out_dir = scratch;
     }
     int rc = LMC_EXIT_OK;
     size_t checked = 0, outside = 0;
     for (size_t i = 0; i < count; i++)
-    {
-        const char *name = all ? names[i] : argv[optind + (int)i];
-        lmc_report_result r;
-        const int st = lmc_report_make(name, &o, &r);
-        if (st)
-        {
-            cli_fail(cmd, "%s", lmc_last_error());
-            const int e = exit_of(st);
-            if (e > rc)
-                rc = e;
-            continue;
-        }
-        fprintf(stderr, "report %s: %zu table%s, %zu figure%s%s\n", name,
-                r.tables, r.tables == 1 ? "" : "s", r.figures,
-                r.figures == 1 ? "" : "s",
-                r.figures && r.rendered ? " (rendered)" : "");
-        if (!check)
-            continue;
-        size_t bad = 0;
-        checked++;
-        if (lmc_report_compare(o.reports_dir, o.out_dir, name, stdout, &bad))
-        {
-            cli_fail(cmd, "%s", lmc_last_error());
-            rc = rc > LMC_EXIT_FAIL ? rc : LMC_EXIT_FAIL;
-            outside++;
-            continue;
-        }
-        if (bad)
-        {
-            outside++;
-            rc = rc > LMC_EXIT_FAIL ? rc : LMC_EXIT_FAIL;
-        }
-    }
+        make_report(a.all ? names[i] : argv[optind + (int)i], &a, &rc,
+                    &checked, &outside);
     lmc_report_names_free(names);
-    if (lmc_report_index(o.out_dir ? o.out_dir : o.reports_dir))
+    if (lmc_report_index(a.o.out_dir ? a.o.out_dir : a.o.reports_dir))
     {
         cli_fail(cmd, "%s", lmc_last_error());
         rc = LMC_EXIT_FAIL;
     }
-    if (check)
+    if (a.check)
         printf("report --check: %zu of %zu reports within their stated "
                "tolerances of %s\n", checked - outside, count,
-               o.reports_dir);
+               a.o.reports_dir);
     if (scratch[0])
         remove_tree(scratch);
     return rc;

@@ -16,7 +16,8 @@
 
 static const char *const cmd = "run";
 
-static const char help[] =
+/* The help text around the line generated from the registry. */
+static const char help_head[] =
     "usage: lmocheck run --problem P --method M [OPTIONS]\n"
     "\n"
     "Runs one method on one problem and prints a summary: final f - f*,\n"
@@ -43,9 +44,9 @@ static const char help[] =
     "  --gamma G           MVR correction weight in [0, 1]   [0]\n"
     "  --beta2 B --eps E   Adam second moment and epsilon\n"
     "  --stochastic        use stochastic gradients\n"
-    "oracle (methods that call the LMO):\n"
-    "  --oracle SRC        exact, poly, inject-random, inject-adversarial,\n"
-    "                      lowprec                            [exact]\n"
+    "oracle (methods that call the LMO):\n";
+
+static const char help_tail[] =
     "  --schedule S --steps Q --precision P --delta D   as in 'oracle'\n"
     "run:\n"
     "  --iters K           step budget                        [100]\n"
@@ -64,6 +65,16 @@ static const char help[] =
     "  lmocheck run --problem lsq --method muon --lr 0.05 --momentum 0.9 \\\n"
     "      --oracle poly --schedule jordan --iters 200\n";
 
+static void
+print_help(void)
+{
+    char names[256];
+    fputs(help_head, stdout);
+    lmc_inexact_names(names, sizeof names, 0, 0, ", ");
+    cli_help_option(stdout, "--oracle SRC", 22, names, 57, "exact");
+    fputs(help_tail, stdout);
+}
+
 enum
 {
     O_PROBLEM = 256, O_SIZE, O_RANK, O_DIM, O_PROMPTS, O_KAPPA, O_SIGMA,
@@ -73,83 +84,83 @@ enum
     O_MAXMEM, O_TRACE, O_FORMAT
 };
 
-int
-cmd_run(int argc, char **argv)
-{
-    static const struct option lo[] = {
-        {"problem", required_argument, NULL, O_PROBLEM},
-        {"size", required_argument, NULL, O_SIZE},
-        {"rank", required_argument, NULL, O_RANK},
-        {"dim", required_argument, NULL, O_DIM},
-        {"prompts", required_argument, NULL, O_PROMPTS},
-        {"kappa", required_argument, NULL, O_KAPPA},
-        {"sigma", required_argument, NULL, O_SIGMA},
-        {"init", required_argument, NULL, O_INIT},
-        {"variant", required_argument, NULL, O_VARIANT},
-        {"method", required_argument, NULL, O_METHOD},
-        {"lr", required_argument, NULL, O_LR},
-        {"step-rule", required_argument, NULL, O_STEPRULE},
-        {"momentum", required_argument, NULL, O_MOMENTUM},
-        {"momentum-schedule", required_argument, NULL, O_MOMSCHED},
-        {"gamma", required_argument, NULL, O_GAMMA},
-        {"beta2", required_argument, NULL, O_BETA2},
-        {"eps", required_argument, NULL, O_EPS},
-        {"stochastic", no_argument, NULL, O_STOCH},
-        {"oracle", required_argument, NULL, O_ORACLE},
-        {"schedule", required_argument, NULL, O_SCHEDULE},
-        {"steps", required_argument, NULL, O_STEPS},
-        {"precision", required_argument, NULL, O_PRECISION},
-        {"delta", required_argument, NULL, O_DELTA},
-        {"iters", required_argument, NULL, O_ITERS},
-        {"seed", required_argument, NULL, O_SEED},
-        {"cap", required_argument, NULL, O_CAP},
-        {"tol", required_argument, NULL, O_TOL},
-        {"no-delta", no_argument, NULL, O_NODELTA},
-        {"max-memory", required_argument, NULL, O_MAXMEM},
-        {"trace", required_argument, NULL, O_TRACE},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    lmc_run_config rc;
-    const char *trace_path = NULL;
-    cli_format fmt = CLI_MD;
+static const struct option longopts[] = {
+    {"problem", required_argument, NULL, O_PROBLEM},
+    {"size", required_argument, NULL, O_SIZE},
+    {"rank", required_argument, NULL, O_RANK},
+    {"dim", required_argument, NULL, O_DIM},
+    {"prompts", required_argument, NULL, O_PROMPTS},
+    {"kappa", required_argument, NULL, O_KAPPA},
+    {"sigma", required_argument, NULL, O_SIGMA},
+    {"init", required_argument, NULL, O_INIT},
+    {"variant", required_argument, NULL, O_VARIANT},
+    {"method", required_argument, NULL, O_METHOD},
+    {"lr", required_argument, NULL, O_LR},
+    {"step-rule", required_argument, NULL, O_STEPRULE},
+    {"momentum", required_argument, NULL, O_MOMENTUM},
+    {"momentum-schedule", required_argument, NULL, O_MOMSCHED},
+    {"gamma", required_argument, NULL, O_GAMMA},
+    {"beta2", required_argument, NULL, O_BETA2},
+    {"eps", required_argument, NULL, O_EPS},
+    {"stochastic", no_argument, NULL, O_STOCH},
+    {"oracle", required_argument, NULL, O_ORACLE},
+    {"schedule", required_argument, NULL, O_SCHEDULE},
+    {"steps", required_argument, NULL, O_STEPS},
+    {"precision", required_argument, NULL, O_PRECISION},
+    {"delta", required_argument, NULL, O_DELTA},
+    {"iters", required_argument, NULL, O_ITERS},
+    {"seed", required_argument, NULL, O_SEED},
+    {"cap", required_argument, NULL, O_CAP},
+    {"tol", required_argument, NULL, O_TOL},
+    {"no-delta", no_argument, NULL, O_NODELTA},
+    {"max-memory", required_argument, NULL, O_MAXMEM},
+    {"trace", required_argument, NULL, O_TRACE},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
-    lmc_run_config_init(&rc);
+/* Reads the command line into rc (finished: schedule, steps and memory
+ * checked), the trace path and the format; 1 after printing the help,
+ * -1 after printing why it is refused. */
+static int
+parse_options(int argc, char **argv, lmc_run_config *rc,
+              const char **trace_path, cli_format *fmt)
+{
     opterr = 0;
     optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
+    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
     {
         const char *a = optarg;
         switch (ch)
         {
-        case 'h': fputs(help, stdout); return LMC_EXIT_OK;
-        case O_TRACE: trace_path = a; break;
+        case 'h': print_help(); return 1;
+        case O_TRACE: *trace_path = a; break;
         case O_FORMAT:
-            if (cli_parse_format(a, &fmt))
+            if (cli_parse_format(a, fmt))
             {
                 cli_fail(cmd, "--format: '%s' is not accepted (accepted: "
                          "md, csv, json)", a);
-                return LMC_EXIT_USAGE;
+                return -1;
             }
             break;
         case ':':
             cli_fail(cmd, "%s needs a value (see 'lmocheck run --help')",
                      argv[optind - 1]);
-            return LMC_EXIT_USAGE;
+            return -1;
         default:
             if (ch < O_PROBLEM || ch > O_MAXMEM)
             {
                 cli_fail(cmd, "unknown option '%s' (see 'lmocheck run "
                          "--help')", argv[optind - 1]);
-                return LMC_EXIT_USAGE;
+                return -1;
             }
             /* Every other option is a key of the run configuration; the
              * flags are keys with value 1. */
-            if (lmc_run_config_set(&rc, lo[ch - O_PROBLEM].name,
+            if (lmc_run_config_set(rc, longopts[ch - O_PROBLEM].name,
                                    a ? a : "1"))
             {
                 cli_fail(cmd, "--%s", lmc_last_error());
-                return LMC_EXIT_USAGE;
+                return -1;
             }
         }
     }
@@ -157,19 +168,73 @@ cmd_run(int argc, char **argv)
     {
         cli_fail(cmd, "unexpected argument '%s' (see 'lmocheck run --help')",
                  argv[optind]);
-        return LMC_EXIT_USAGE;
+        return -1;
     }
-    if (!rc.problem || !rc.method)
+    if (!rc->problem || !rc->method)
     {
         cli_fail(cmd, "--problem and --method are required (see 'lmocheck "
                  "list problems', 'lmocheck list methods')");
-        return LMC_EXIT_USAGE;
+        return -1;
     }
-    if (lmc_run_config_finish(&rc))
+    if (lmc_run_config_finish(rc))
     {
         cli_fail(cmd, "--%s", lmc_last_error());
-        return LMC_EXIT_USAGE;
+        return -1;
     }
+    return 0;
+}
+
+/* The one-row summary table of a finished run. */
+static void
+print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
+              cli_format fmt)
+{
+    static const char *const head[] = {
+        "problem", "method", "oracle", "iters", "f", "gap", "best_gdual",
+        "mean_delta", "ngrad", "seconds", "stop", "why"};
+    static const int numeric[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+    char c[12][320];
+    char *cells[12];
+    const char *ef = fmt == CLI_MD ? "%.6e" : "%.17g";
+    snprintf(c[0], 320, "%s", rc->problem->name);
+    snprintf(c[1], 320, "%s", rc->method->name);
+    snprintf(c[2], 320, "%s",
+             rc->method->uses_oracle ? rc->mp.oracle->name : "-");
+    snprintf(c[3], 320, "%zu", s->iters);
+    snprintf(c[4], 320, ef, s->f_final);
+    if (isnan(s->gap_final))
+        c[5][0] = '\0';
+    else
+        snprintf(c[5], 320, ef, s->gap_final);
+    snprintf(c[6], 320, ef, s->gdual_min);
+    if (!isnan(s->delta_mean))
+        snprintf(c[7], 320, ef, s->delta_mean);
+    else
+        c[7][0] = '\0';
+    snprintf(c[8], 320, "%zu", s->ngrad);
+    snprintf(c[9], 320, "%.3e", s->seconds);
+    snprintf(c[10], 320, "%s", lmc_stop_name(s->stop));
+    snprintf(c[11], 320, "%s", s->why);
+    for (int j = 0; j < 12; j++)
+        cells[j] = c[j];
+    cli_table t;
+    cli_table_init(&t, 12, head, numeric);
+    if (cli_table_add(&t, cells) == 0)
+        cli_table_print(&t, fmt, stdout);
+    cli_table_free(&t);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+    lmc_run_config rc;
+    const char *trace_path = NULL;
+    cli_format fmt = CLI_MD;
+
+    lmc_run_config_init(&rc);
+    const int parsed = parse_options(argc, argv, &rc, &trace_path, &fmt);
+    if (parsed)
+        return parsed > 0 ? LMC_EXIT_OK : LMC_EXIT_USAGE;
 
     lmc_run_summary s;
     if (lmc_run_config_exec(&rc, trace_path, &s))
@@ -186,39 +251,7 @@ cmd_run(int argc, char **argv)
             cli_fail(cmd, "%s", lmc_last_error());
         return s.failed_at <= 2 ? LMC_EXIT_USAGE : LMC_EXIT_FAIL;
     }
-    static const char *const head[] = {
-        "problem", "method", "oracle", "iters", "f", "gap", "best_gdual",
-        "mean_delta", "ngrad", "seconds", "stop", "why"};
-    static const int numeric[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0};
-    char c[12][320];
-    char *cells[12];
-    const char *ef = fmt == CLI_MD ? "%.6e" : "%.17g";
-    snprintf(c[0], 320, "%s", rc.problem->name);
-    snprintf(c[1], 320, "%s", rc.method->name);
-    snprintf(c[2], 320, "%s",
-             rc.method->uses_oracle ? rc.mp.oracle->name : "-");
-    snprintf(c[3], 320, "%zu", s.iters);
-    snprintf(c[4], 320, ef, s.f_final);
-    if (isnan(s.gap_final))
-        c[5][0] = '\0';
-    else
-        snprintf(c[5], 320, ef, s.gap_final);
-    snprintf(c[6], 320, ef, s.gdual_min);
-    if (!isnan(s.delta_mean))
-        snprintf(c[7], 320, ef, s.delta_mean);
-    else
-        c[7][0] = '\0';
-    snprintf(c[8], 320, "%zu", s.ngrad);
-    snprintf(c[9], 320, "%.3e", s.seconds);
-    snprintf(c[10], 320, "%s", lmc_stop_name(s.stop));
-    snprintf(c[11], 320, "%s", s.why);
-    for (int j = 0; j < 12; j++)
-        cells[j] = c[j];
-    cli_table t;
-    cli_table_init(&t, 12, head, numeric);
-    if (cli_table_add(&t, cells) == 0)
-        cli_table_print(&t, fmt, stdout);
-    cli_table_free(&t);
+    print_summary(&rc, &s, fmt);
     /* Divergence is a result, reported in the table; an error is not. */
     return s.stop == LMC_STOP_ERROR ? LMC_EXIT_FAIL : LMC_EXIT_OK;
 }

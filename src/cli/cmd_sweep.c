@@ -75,8 +75,37 @@ print_cell(void *arg, const char *key, const char *config)
     printf("%s %s\n", key, config);
 }
 
-int
-cmd_sweep(int argc, char **argv)
+/* --shard I/N into o (shard I-1 of N); nonzero if refused. */
+static int
+parse_shard(const char *a, lmc_sweep_options *o)
+{
+    const char *sl = strchr(a, '/');
+    char is[32];
+    size_t i = 0, n = 0;
+    if (!sl || (size_t)(sl - a) >= sizeof is)
+        return 1;
+    memcpy(is, a, (size_t)(sl - a));
+    is[sl - a] = '\0';
+    if (cli_parse_size(is, &i) || cli_parse_size(sl + 1, &n) || n < 1 ||
+        n > 1000000 || i < 1 || i > n)
+        return 1;
+    o->shard = i - 1;
+    o->nshards = n;
+    return 0;
+}
+
+/* The command line, read. */
+typedef struct
+{
+    lmc_sweep_options o;
+    const char *db, *version, *path;
+    int list;
+} sweep_args;
+
+/* Reads the command line into a; 1 after printing the help, -1 after
+ * printing why it is refused. */
+static int
+parse_options(int argc, char **argv, sweep_args *a)
 {
     static const struct option lo[] = {
         {"db", required_argument, NULL, 'd'},
@@ -87,57 +116,42 @@ cmd_sweep(int argc, char **argv)
         {"code-version", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    lmc_sweep_options o = lmc_sweep_options_default();
-    const char *db = NULL, *version = NULL;
-    int list = 0;
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
     {
         switch (ch)
         {
-        case 'h': fputs(help, stdout); return LMC_EXIT_OK;
-        case 'd': db = optarg; break;
+        case 'h': fputs(help, stdout); return 1;
+        case 'd': a->db = optarg; break;
         case 'w':
-            if (cli_parse_size(optarg, &o.workers) || o.workers < 1 ||
-                o.workers > 1024)
+            if (cli_parse_size(optarg, &a->o.workers) || a->o.workers < 1 ||
+                a->o.workers > 1024)
             {
                 cli_fail(cmd, "--workers: '%s' is not accepted (accepted: "
                          "integers 1..1024)", optarg);
-                return LMC_EXIT_USAGE;
+                return -1;
             }
             break;
         case 's':
-        {
-            const char *sl = strchr(optarg, '/');
-            char is[32];
-            size_t i = 0, n = 0;
-            if (!sl || (size_t)(sl - optarg) >= sizeof is)
-                goto bad_shard;
-            memcpy(is, optarg, (size_t)(sl - optarg));
-            is[sl - optarg] = '\0';
-            if (cli_parse_size(is, &i) || cli_parse_size(sl + 1, &n) ||
-                n < 1 || n > 1000000 || i < 1 || i > n)
-                goto bad_shard;
-            o.shard = i - 1;
-            o.nshards = n;
+            if (parse_shard(optarg, &a->o))
+            {
+                cli_fail(cmd, "--shard: '%s' is not accepted (accepted: I/N "
+                         "with 1 <= I <= N, e.g. 2/3)", optarg);
+                return -1;
+            }
             break;
-        bad_shard:
-            cli_fail(cmd, "--shard: '%s' is not accepted (accepted: I/N with "
-                     "1 <= I <= N, e.g. 2/3)", optarg);
-            return LMC_EXIT_USAGE;
-        }
-        case 'n': o.dry_run = 1; break;
-        case 'l': list = 1; break;
-        case 'v': version = optarg; break;
+        case 'n': a->o.dry_run = 1; break;
+        case 'l': a->list = 1; break;
+        case 'v': a->version = optarg; break;
         case ':':
             cli_fail(cmd, "%s needs a value (see 'lmocheck sweep --help')",
                      argv[optind - 1]);
-            return LMC_EXIT_USAGE;
+            return -1;
         default:
             cli_fail(cmd, "unknown option '%s' (see 'lmocheck sweep --help')",
                      argv[optind - 1]);
-            return LMC_EXIT_USAGE;
+            return -1;
         }
     }
     if (optind + 1 != argc)
@@ -147,49 +161,30 @@ cmd_sweep(int argc, char **argv)
                                     : "a spec file is required%s (see "
                                       "'lmocheck sweep --help')",
                  optind < argc ? argv[optind + 1] : "");
-        return LMC_EXIT_USAGE;
+        return -1;
     }
-    if (!version)
-        version = getenv("LMC_CODE_VERSION");
-    if (version && lmc_sweep_set_code_version(version))
-    {
-        cli_fail(cmd, "%s%s", getenv("LMC_CODE_VERSION") == version
-                                  ? "LMC_CODE_VERSION: " : "--code-version: ",
-                 lmc_last_error());
-        return LMC_EXIT_USAGE;
-    }
-    const char *path = argv[optind];
-    lmc_sweep_spec *s = lmc_sweep_spec_read(path);
-    if (!s)
-    {
-        fprintf(stderr, "lmocheck sweep: %s\n", lmc_last_error());
-        return LMC_EXIT_USAGE;
-    }
-    if (list)
-    {
-        const int st = lmc_sweep_list(s, o.shard, o.nshards, print_cell,
-                                      NULL);
-        lmc_sweep_spec_free(s);
-        if (st)
-            cli_fail(cmd, "%s", lmc_last_error());
-        return st ? LMC_EXIT_FAIL : LMC_EXIT_OK;
-    }
-    char *dbpath = NULL;
-    if (!db)
-    {
-        const char *sl = strrchr(path, '/');
-        const size_t dl = sl ? (size_t)(sl - path) : 1;
-        const size_t len = dl + strlen(lmc_sweep_spec_name(s)) + 16;
-        if (!(dbpath = malloc(len)))
-        {
-            lmc_sweep_spec_free(s);
-            cli_fail(cmd, "out of memory");
-            return LMC_EXIT_FAIL;
-        }
+    a->path = argv[optind];
+    return 0;
+}
+
+/* SPEC's directory/NAME.sqlite, allocated; NULL if out of memory. */
+static char *
+default_db_path(const char *path, const lmc_sweep_spec *s)
+{
+    const char *sl = strrchr(path, '/');
+    const size_t dl = sl ? (size_t)(sl - path) : 1;
+    const size_t len = dl + strlen(lmc_sweep_spec_name(s)) + 16;
+    char *dbpath = malloc(len);
+    if (dbpath)
         snprintf(dbpath, len, "%.*s/%s.sqlite", (int)dl, sl ? path : ".",
                  lmc_sweep_spec_name(s));
-        db = dbpath;
-    }
+    return dbpath;
+}
+
+/* SIGINT and SIGTERM ask the sweep to stop after the cells in flight. */
+static void
+catch_stop_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -198,33 +193,76 @@ cmd_sweep(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    o.progress = isatty(STDERR_FILENO) && !o.dry_run;
+}
+
+/* Runs (or counts) the cells into store db and prints the outcome;
+ * returns the exit code. */
+static int
+run_sweep(const lmc_sweep_spec *s, const char *db, lmc_sweep_options *o)
+{
+    catch_stop_signals();
+    o->progress = isatty(STDERR_FILENO) && !o->dry_run;
     lmc_sweep_stats st;
-    const int status = lmc_sweep_run(s, db, &o, &st);
-    int code = LMC_EXIT_OK;
-    if (status)
+    if (lmc_sweep_run(s, db, o, &st))
     {
         cli_fail(cmd, "%s", lmc_last_error());
-        code = LMC_EXIT_FAIL;
+        return LMC_EXIT_FAIL;
     }
-    else if (o.dry_run)
+    if (o->dry_run)
+    {
         printf("sweep %s: %zu cells, %zu stored, %zu to run (store %s)\n",
                lmc_sweep_spec_name(s), st.cells, st.done,
                st.cells - st.done, db);
-    else
-    {
-        char others[64] = "";
-        if (st.others)
-            snprintf(others, sizeof others, ", %zu by another sweep",
-                     st.others);
-        fprintf(stderr, "sweep %s: %zu cells, %zu stored before, %zu run "
-                "(%zu errors)%s in %.1f s%s -> %s\n",
-                lmc_sweep_spec_name(s), st.cells, st.done, st.ran, st.errors,
-                others, st.seconds, st.interrupted ? ", interrupted" : "",
-                db);
-        if (st.interrupted)
-            code = 130;
+        return LMC_EXIT_OK;
     }
+    char others[64] = "";
+    if (st.others)
+        snprintf(others, sizeof others, ", %zu by another sweep", st.others);
+    fprintf(stderr, "sweep %s: %zu cells, %zu stored before, %zu run "
+            "(%zu errors)%s in %.1f s%s -> %s\n",
+            lmc_sweep_spec_name(s), st.cells, st.done, st.ran, st.errors,
+            others, st.seconds, st.interrupted ? ", interrupted" : "", db);
+    return st.interrupted ? 130 : LMC_EXIT_OK;
+}
+
+int
+cmd_sweep(int argc, char **argv)
+{
+    sweep_args a = {.o = lmc_sweep_options_default()};
+    const int parsed = parse_options(argc, argv, &a);
+    if (parsed)
+        return parsed > 0 ? LMC_EXIT_OK : LMC_EXIT_USAGE;
+    const char *version = a.version ? a.version : getenv("LMC_CODE_VERSION");
+    if (version && lmc_sweep_set_code_version(version))
+    {
+        cli_fail(cmd, "%s%s", getenv("LMC_CODE_VERSION") == version
+                                  ? "LMC_CODE_VERSION: " : "--code-version: ",
+                 lmc_last_error());
+        return LMC_EXIT_USAGE;
+    }
+    lmc_sweep_spec *s = lmc_sweep_spec_read(a.path);
+    if (!s)
+    {
+        fprintf(stderr, "lmocheck sweep: %s\n", lmc_last_error());
+        return LMC_EXIT_USAGE;
+    }
+    if (a.list)
+    {
+        const int st = lmc_sweep_list(s, a.o.shard, a.o.nshards, print_cell,
+                                      NULL);
+        lmc_sweep_spec_free(s);
+        if (st)
+            cli_fail(cmd, "%s", lmc_last_error());
+        return st ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+    }
+    char *dbpath = a.db ? NULL : default_db_path(a.path, s);
+    if (!a.db && !dbpath)
+    {
+        lmc_sweep_spec_free(s);
+        cli_fail(cmd, "out of memory");
+        return LMC_EXIT_FAIL;
+    }
+    const int code = run_sweep(s, a.db ? a.db : dbpath, &a.o);
     free(dbpath);
     lmc_sweep_spec_free(s);
     return code;

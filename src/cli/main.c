@@ -82,6 +82,18 @@ close_stdout(int code)
     return code == LMC_EXIT_OK ? LMC_EXIT_FAIL : code;
 }
 
+/* The subcommands, in the order an unknown one's message names them. */
+static const struct
+{
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"check", cmd_check}, {"oracle", cmd_oracle}, {"run", cmd_run},
+    {"sweep", cmd_sweep}, {"merge", cmd_merge},   {"report", cmd_report},
+    {"list", cmd_list},
+};
+#define NCOMMAND (sizeof commands / sizeof commands[0])
+
 static int
 dispatch(int argc, char **argv)
 {
@@ -105,22 +117,14 @@ dispatch(int argc, char **argv)
                openblas_get_config(), openblas_get_corename());
         return LMC_EXIT_OK;
     }
-    if (strcmp(cmd, "oracle") == 0)
-        return cmd_oracle(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return cmd_check(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list(argc - 1, argv + 1);
-    if (strcmp(cmd, "sweep") == 0)
-        return cmd_sweep(argc - 1, argv + 1);
-    if (strcmp(cmd, "merge") == 0)
-        return cmd_merge(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return cmd_report(argc - 1, argv + 1);
-    cli_fail(NULL, "unknown command '%s' (accepted: check, oracle, run, "
-             "sweep, merge, report, list; see 'lmocheck --help')", cmd);
+    for (size_t i = 0; i < NCOMMAND; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    char names[128] = "";
+    for (size_t i = 0; i < NCOMMAND; i++)
+        cli_names_add(names, sizeof names, commands[i].name);
+    cli_fail(NULL, "unknown command '%s' (accepted: %s; see 'lmocheck "
+             "--help')", cmd, names);
     return LMC_EXIT_USAGE;
 }
 

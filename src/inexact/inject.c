@@ -76,6 +76,7 @@ random_free(void *vstate)
 const lmc_inexact_type lmc_inexact_inject_random = {
     .name = "inject-random",
     .summary = "LMO(M) + delta G/||G||, G seeded Gaussian",
+    .uses = LMC_INEXACT_USES_DELTA | LMC_INEXACT_USES_SEED,
     .size = sizeof(random_state),
     .alloc = random_alloc,
     .apply = random_apply,
@@ -96,6 +97,7 @@ adversarial_apply(void *vstate, lmc_inexact *q, const gsl_matrix *m,
 const lmc_inexact_type lmc_inexact_inject_adversarial = {
     .name = "inject-adversarial",
     .summary = "LMO(M) + delta LMO(-M): makes (L1) tight",
+    .uses = LMC_INEXACT_USES_DELTA,
     .apply = adversarial_apply,
     .predict = inject_predict,
 };

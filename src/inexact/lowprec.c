@@ -123,6 +123,7 @@ lowprec_apply(void *vstate, lmc_inexact *q, const gsl_matrix *m,
 const lmc_inexact_type lmc_inexact_lowprec = {
     .name = "lowprec",
     .summary = "exact LMO on fp32/bf16-rounded input, in that precision",
+    .uses = LMC_INEXACT_USES_PRECISION,
     .size = sizeof(lowprec_state),
     .alloc = lowprec_alloc,
     .apply = lowprec_apply,

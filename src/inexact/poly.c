@@ -343,6 +343,7 @@ const lmc_inexact_type lmc_inexact_poly = {
     .name = "poly",
     .summary = "polynomial orthogonalizer (schedule, steps, precision)",
     .spectral_only = 1,
+    .uses = LMC_INEXACT_USES_SCHEDULE | LMC_INEXACT_USES_PRECISION,
     .size = sizeof(poly_state),
     .alloc = poly_alloc,
     .apply = poly_apply,
