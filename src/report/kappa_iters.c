@@ -241,8 +241,8 @@ read_keys(lmc_report_ctx *c, kstate *s)
     LMC_TRY(lmc_report_key_number(c, "flat", 0.1, &s->flat));
     LMC_TRY(lmc_report_count(c, "run"));
     LMC_TRY(lmc_report_need_param(c, "run", s->kname, "kappa"));
-    LMC_TRY(lmc_report_need_outcome(c, "run", "iters", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "run", "stop", "analysis"));
+    static const char *const need[] = {"iters", "stop"};
+    LMC_TRY(lmc_report_need_outcomes(c, "run", need, 2));
     const char *rows[] = {"problem", "method", s->kname};
     LMC_TRY(lmc_report_check_pooling(c, "run", rows, 3,
                                      "(problem, method, kappa) row"));

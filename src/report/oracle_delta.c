@@ -464,8 +464,8 @@ run(lmc_report_ctx *c)
     LMC_TRY(lmc_report_count(c, "oracle"));
     LMC_TRY(lmc_report_need_param(c, "oracle", "steps", "analysis"));
     LMC_TRY(lmc_report_need_param(c, "oracle", "kappa", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_pred", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_meas", "analysis"));
+    static const char *const need[] = {"delta_pred", "delta_meas"};
+    LMC_TRY(lmc_report_need_outcomes(c, "oracle", need, 2));
     odstate st = {0}, *s = &st;
     memset(s->block, -1, sizeof s->block);
     s->ymin = 1;

@@ -406,15 +406,24 @@ close_out(FILE *f, const char *dir, const char *file)
     return LMC_SUCCESS;
 }
 
+/* Opens dir/file for writing in *f, or reports why it cannot. */
 static int
-write_text(const char *dir, const char *file, const lmc_rbuf *b)
+open_checked(const char *dir, const char *file, FILE **f)
 {
     char *p;
-    FILE *f = open_out(dir, file, &p);
-    if (!f)
+    *f = open_out(dir, file, &p);
+    if (!*f)
         LMC_ERROR(LMC_EIO, "%s/%s: cannot write: %s", dir, file,
                   strerror(errno));
     free(p);
+    return LMC_SUCCESS;
+}
+
+static int
+write_text(const char *dir, const char *file, const lmc_rbuf *b)
+{
+    FILE *f;
+    LMC_TRY(open_checked(dir, file, &f));
     if (b->len)
         fwrite(b->buf, 1, b->len, f);
     return close_out(f, dir, file);
@@ -773,12 +782,8 @@ run_sweep(const char *spec_path, const char *db, const lmc_report_options *o)
 static int
 write_data_csv(const char *dir, const lmc_report_ctx *c)
 {
-    char *p;
-    FILE *f = open_out(dir, "data.csv", &p);
-    if (!f)
-        LMC_ERROR(LMC_EIO, "%s/data.csv: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+    FILE *f;
+    LMC_TRY(open_checked(dir, "data.csv", &f));
     if (c->has_data)
         csv_table(c, &c->data, f);
     return close_out(f, dir, "data.csv");
@@ -788,12 +793,8 @@ write_data_csv(const char *dir, const lmc_report_ctx *c)
 static int
 write_table_tex(const char *dir, const char *name, const lmc_report_ctx *c)
 {
-    char *p;
-    FILE *f = open_out(dir, "table.tex", &p);
-    if (!f)
-        LMC_ERROR(LMC_EIO, "%s/table.tex: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+    FILE *f;
+    LMC_TRY(open_checked(dir, "table.tex", &f));
     fprintf(f, "%% table.tex -- report %s (lmocheck report %s); needs "
             "\\usepackage{booktabs}\n", name, name);
     for (size_t i = 0; i < c->ntable; i++)
@@ -852,12 +853,8 @@ static int
 write_table_md(const char *dir, const char *name, const config_setting_t *g,
                const lmc_report_ctx *c, int rendered, int render_figs)
 {
-    char *p;
-    FILE *f = open_out(dir, "table.md", &p);
-    if (!f)
-        LMC_ERROR(LMC_EIO, "%s/table.md: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+    FILE *f;
+    LMC_TRY(open_checked(dir, "table.md", &f));
     fprintf(f, "# %s\n\n", group_string(g, "title", name));
     const char *summary = group_string(g, "summary", NULL);
     if (summary)

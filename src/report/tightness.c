@@ -291,10 +291,9 @@ figure_script(lmc_rfigure *fg, const tstate *s)
 static int
 run(lmc_report_ctx *c)
 {
+    static const char *const need[] = {"measured", "bound", "verdict"};
     LMC_TRY(lmc_report_count(c, "check"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "measured", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "bound", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "verdict", "analysis"));
+    LMC_TRY(lmc_report_need_outcomes(c, "check", need, 3));
     tstate s = {0};
     s.lo = INFINITY;
     LMC_TRY(open_outputs(c, &s));
