@@ -287,6 +287,168 @@ stat_of(qstat **s, size_t *n, const char *q, int *oom)
     return e;
 }
 
+/* A comparison of data.csv a with b: the columns of value, tol
+ * (SIZE_MAX: none) and quantity, the rows of b paired so far, and the
+ * statistics per quantity. */
+typedef struct
+{
+    const csvfile *a, *b;
+    const char *dir_a, *dir_b;
+    size_t vcol, tcol, qcol;
+    unsigned char *used;
+    qstat *qs;
+    size_t nq;
+    int oom;
+} cmp;
+
+/* Counts row i of f (of dir) as present on one side only; the first
+ * such row names the quantity's example. */
+static void
+note_only(const cmp *m, qstat *s, const csvfile *f, size_t i,
+          const char *dir)
+{
+    s->only++;
+    if (!s->worst[0])
+    {
+        char key[400];
+        key_text(f, i, m->vcol, m->tcol, m->qcol, key, sizeof key);
+        snprintf(s->worst, sizeof s->worst, "row %s only in %s", key, dir);
+    }
+}
+
+/* How far outside: |a - b| over the allowance of a's tolerance t (text
+ * differences score highest). */
+static double
+miss_score(const lmc_rtol *t, const char *va, const char *vb)
+{
+    const double x = lmc_strtod(va, NULL), y = lmc_strtod(vb, NULL);
+    const double d = fabs(x - y), m = fmax(fabs(x), fabs(y));
+    double allow = fmax(t->abs, t->rel * m);
+    if (t->factor >= 1 && m > 0)
+        allow = fmax(allow, m * (1 - 1 / t->factor));
+    return isfinite(d) ? (allow > 0 ? d / allow : d) : HUGE_VAL;
+}
+
+/* Row i of a pairs with the first unused row of b with its key: the k-th
+ * occurrence with the k-th.  Counts it in its quantity: compared and
+ * within tolerance, out of it (keeping the worst), or on a's side only
+ * (unless optional). */
+static void
+pair_row(cmp *m, size_t i)
+{
+    const csvfile *a = m->a, *b = m->b;
+    qstat *s = stat_of(&m->qs, &m->nq, at(a, i, m->qcol), &m->oom);
+    if (!s)
+        return;
+    size_t k = 1;
+    while (k < b->nrow &&
+           (m->used[k] || !same_key(a, i, b, k, m->vcol, m->tcol)))
+        k++;
+    lmc_rtol ta, tb;
+    int oa, ob;
+    row_tol(a, i, m->tcol, &ta, &oa);
+    if (!s->tol[0])
+        lmc_rtol_text(s->tol, &ta);
+    if (k == b->nrow)
+    {
+        if (!oa)
+            note_only(m, s, a, i, m->dir_a);
+        return;
+    }
+    m->used[k] = 1;
+    row_tol(b, k, m->tcol, &tb, &ob);
+    s->rows++;
+    const char *va = at(a, i, m->vcol), *vb = at(b, k, m->vcol);
+    if (lmc_rtol_agree(&ta, va, vb) || lmc_rtol_agree(&tb, va, vb))
+        return;
+    s->bad++;
+    const double score = miss_score(&ta, va, vb);
+    if (score > s->score)
+    {
+        char key[400];
+        key_text(a, i, m->vcol, m->tcol, m->qcol, key, sizeof key);
+        s->score = score;
+        snprintf(s->worst, sizeof s->worst, "worst at %s: %s vs %s",
+                 key[0] ? key : "(no key)", va, vb);
+    }
+}
+
+/* The rows of b no row of a paired with, unless optional. */
+static void
+count_unpaired_b(cmp *m)
+{
+    const csvfile *b = m->b;
+    for (size_t k = 1; k < b->nrow && !m->oom; k++)
+    {
+        if (m->used[k])
+            continue;
+        lmc_rtol tb;
+        int ob;
+        row_tol(b, k, m->tcol, &tb, &ob);
+        if (ob)
+            continue;
+        qstat *s = stat_of(&m->qs, &m->nq, at(b, k, m->qcol), &m->oom);
+        if (!s)
+            break;
+        if (!s->tol[0])
+            lmc_rtol_text(s->tol, &tb);
+        note_only(m, s, b, k, m->dir_b);
+    }
+}
+
+/* One line per quantity out of tolerance or with rows on one side only;
+ * *nbad counts them. */
+static void
+print_misses(FILE *out, const char *name, const qstat *qs, size_t nq,
+             size_t *nbad)
+{
+    for (size_t i = 0; i < nq; i++)
+    {
+        if (!qs[i].bad && !qs[i].only)
+            continue;
+        (*nbad)++;
+        if (!out)
+            continue;
+        fprintf(out, "%s: %s: ", name, qs[i].q);
+        if (qs[i].bad)
+            fprintf(out, "%zu of %zu values out of tolerance (%s)%s",
+                    qs[i].bad, qs[i].rows, qs[i].tol,
+                    qs[i].only ? ", " : "");
+        if (qs[i].only)
+            fprintf(out, "%zu rows on one side only", qs[i].only);
+        fprintf(out, "; %s\n", qs[i].worst);
+    }
+}
+
+/* 1 if a and b have the same columns. */
+static int
+same_columns(const csvfile *a, const csvfile *b)
+{
+    int same = a->ncol == b->ncol;
+    for (size_t j = 0; same && j < a->ncol; j++)
+        same = strcmp(at(a, 0, j), at(b, 0, j)) == 0;
+    return same;
+}
+
+/* Compares the rows of m->a with those of m->b: m's statistics and the
+ * lines of out. */
+static int
+compare_rows(cmp *m, const char *name, FILE *out, size_t *nbad)
+{
+    m->used = calloc(m->b->nrow, 1);
+    m->oom = !m->used;
+    for (size_t i = 1; i < m->a->nrow && !m->oom; i++)
+        pair_row(m, i);
+    count_unpaired_b(m);
+    if (!m->oom)
+        print_misses(out, name, m->qs, m->nq, nbad);
+    free(m->qs);
+    free(m->used);
+    if (m->oom)
+        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory comparing", name);
+    return LMC_SUCCESS;
+}
+
 static int
 compare_dirs(const char *dir_a, const char *dir_b, const char *name,
              FILE *out, size_t *nbad)
@@ -304,126 +466,21 @@ compare_dirs(const char *dir_a, const char *dir_b, const char *name,
         return st;
     }
     /* Same columns, value last or before tol. */
-    int same = a.ncol == b.ncol;
-    for (size_t j = 0; same && j < a.ncol; j++)
-        same = strcmp(at(&a, 0, j), at(&b, 0, j)) == 0;
-    const size_t vcol = column(&a, "value"), tcol = column(&a, "tol"),
-                 qcol = column(&a, "quantity");
-    if (!same || vcol == (size_t)-1 || qcol == (size_t)-1)
+    cmp m = {&a, &b, dir_a, dir_b, column(&a, "value"), column(&a, "tol"),
+             column(&a, "quantity"), NULL, NULL, 0, 0};
+    if (!same_columns(&a, &b) || m.vcol == (size_t)-1 ||
+        m.qcol == (size_t)-1)
     {
         if (out)
             fprintf(out, "%s: data.csv columns differ or lack quantity / "
                     "value (%s, %s)\n", name, pa, pb);
         *nbad = 1;
-        csv_free(&a);
-        csv_free(&b);
-        return LMC_SUCCESS;
     }
-    unsigned char *used = calloc(b.nrow, 1);
-    qstat *qs = NULL;
-    size_t nq = 0;
-    int oom = !used;
-    /* Row i of a pairs with the first unused row of b with its key: the
-     * k-th occurrence with the k-th. */
-    for (size_t i = 1; i < a.nrow && !oom; i++)
-    {
-        qstat *s = stat_of(&qs, &nq, at(&a, i, qcol), &oom);
-        if (!s)
-            break;
-        size_t k = 1;
-        while (k < b.nrow && (used[k] || !same_key(&a, i, &b, k, vcol, tcol)))
-            k++;
-        lmc_rtol ta, tb;
-        int oa, ob;
-        row_tol(&a, i, tcol, &ta, &oa);
-        if (!s->tol[0])
-            lmc_rtol_text(s->tol, &ta);
-        if (k == b.nrow)
-        {
-            if (!oa)
-            {
-                s->only++;
-                if (!s->worst[0])
-                {
-                    char key[400];
-                    key_text(&a, i, vcol, tcol, qcol, key, sizeof key);
-                    snprintf(s->worst, sizeof s->worst,
-                             "row %s only in %s", key, dir_a);
-                }
-            }
-            continue;
-        }
-        used[k] = 1;
-        row_tol(&b, k, tcol, &tb, &ob);
-        s->rows++;
-        const char *va = at(&a, i, vcol), *vb = at(&b, k, vcol);
-        if (lmc_rtol_agree(&ta, va, vb) || lmc_rtol_agree(&tb, va, vb))
-            continue;
-        s->bad++;
-        /* How far outside: |a - b| over the allowance of a's tolerance
-         * (text differences score highest). */
-        const double x = lmc_strtod(va, NULL), y = lmc_strtod(vb, NULL);
-        const double d = fabs(x - y), m = fmax(fabs(x), fabs(y));
-        double allow = fmax(ta.abs, ta.rel * m);
-        if (ta.factor >= 1 && m > 0)
-            allow = fmax(allow, m * (1 - 1 / ta.factor));
-        const double score = isfinite(d) ? (allow > 0 ? d / allow : d) : HUGE_VAL;
-        if (score > s->score)
-        {
-            char key[400];
-            key_text(&a, i, vcol, tcol, qcol, key, sizeof key);
-            s->score = score;
-            snprintf(s->worst, sizeof s->worst, "worst at %s: %s vs %s",
-                     key[0] ? key : "(no key)", va, vb);
-        }
-    }
-    for (size_t k = 1; k < b.nrow && !oom; k++)
-    {
-        if (used[k])
-            continue;
-        lmc_rtol tb;
-        int ob;
-        row_tol(&b, k, tcol, &tb, &ob);
-        if (ob)
-            continue;
-        qstat *s = stat_of(&qs, &nq, at(&b, k, qcol), &oom);
-        if (!s)
-            break;
-        if (!s->tol[0])
-            lmc_rtol_text(s->tol, &tb);
-        s->only++;
-        if (!s->worst[0])
-        {
-            char key[400];
-            key_text(&b, k, vcol, tcol, qcol, key, sizeof key);
-            snprintf(s->worst, sizeof s->worst, "row %s only in %s", key,
-                     dir_b);
-        }
-    }
-    if (!oom)
-        for (size_t i = 0; i < nq; i++)
-        {
-            if (!qs[i].bad && !qs[i].only)
-                continue;
-            (*nbad)++;
-            if (!out)
-                continue;
-            fprintf(out, "%s: %s: ", name, qs[i].q);
-            if (qs[i].bad)
-                fprintf(out, "%zu of %zu values out of tolerance (%s)%s",
-                        qs[i].bad, qs[i].rows, qs[i].tol,
-                        qs[i].only ? ", " : "");
-            if (qs[i].only)
-                fprintf(out, "%zu rows on one side only", qs[i].only);
-            fprintf(out, "; %s\n", qs[i].worst);
-        }
-    free(qs);
-    free(used);
+    else
+        st = compare_rows(&m, name, out, nbad);
     csv_free(&a);
     csv_free(&b);
-    if (oom)
-        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory comparing", name);
-    return LMC_SUCCESS;
+    return st;
 }
 
 /* The comparison reads and prints decimal text: it is bookkeeping, done

@@ -185,6 +185,10 @@ int lmc_report_need_param(lmc_report_ctx *c, const char *kind,
                           const char *name, const char *key);
 int lmc_report_need_outcome(lmc_report_ctx *c, const char *kind,
                             const char *name, const char *key);
+/* The outcomes names[0..n-1] the analysis itself needs, in turn (key
+ * "analysis"). */
+int lmc_report_need_outcomes(lmc_report_ctx *c, const char *kind,
+                             const char *const *names, size_t n);
 /* Cells of kind in the store: total and errored (a notes line). */
 int lmc_report_count(lmc_report_ctx *c, const char *kind);
 

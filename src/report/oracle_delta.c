@@ -165,18 +165,41 @@ declare_tolerances(lmc_report_ctx *c, const lmc_rtable *d,
     return LMC_SUCCESS;
 }
 
-static int
-run(lmc_report_ctx *c)
+/* One row of query: a (schedule, precision, input, steps) group. */
+typedef struct
 {
-    LMC_TRY(lmc_report_count(c, "oracle"));
-    LMC_TRY(lmc_report_need_param(c, "oracle", "steps", "analysis"));
-    LMC_TRY(lmc_report_need_param(c, "oracle", "kappa", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_pred", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "oracle", "delta_meas", "analysis"));
+    const char *sched, *prec;
+    char in[96];  /* the input label: kappa [, spectrum] [, shape] */
+    char steps_text[32];
+    double steps, pred, meas, mx, ratio;
+    long n, ne;
+} orow;
 
-    long nspec = 0, nshape = 0;
-    LMC_TRY(distinct(c, "spectrum", &nspec));
-    LMC_TRY(distinct(c, "shape", &nshape));
+/* What run builds: the outputs, the names met so far (figure blocks) and
+ * the current summary group. */
+typedef struct
+{
+    long nspec, nshape;
+    lmc_rtable *ts, *t, *d;
+    lmc_rfigure *fg;
+    char scheds[MAX_SCHED][96], kappas[MAX_KAPPA][96], precs[MAX_PREC][96];
+    size_t nsched, nkappa, nprec, nblock;
+    int block[MAX_SCHED][MAX_PREC][MAX_KAPPA]; /* data block index of
+                                                  (schedule, precision,
+                                                  kappa), -1: none */
+    double qmax[MAX_SCHED], ymin;
+    group g;
+    int have; /* g holds a group */
+} odstate;
+
+/* The summary table, the table of every group, data.csv and the
+ * figure, with the input columns the store needs. */
+static int
+open_outputs(lmc_report_ctx *c, odstate *s)
+{
+    LMC_TRY(distinct(c, "spectrum", &s->nspec));
+    LMC_TRY(distinct(c, "shape", &s->nshape));
+    const long nspec = s->nspec, nshape = s->nshape;
     const char *input = nspec > 1 && nshape > 1 ? "kappa, spectrum, shape"
                         : nspec > 1             ? "kappa, spectrum"
                         : nshape > 1            ? "kappa, shape"
@@ -187,7 +210,7 @@ run(lmc_report_ctx *c)
         "q: meas <= 0.5", "q: pred <= 1e-6", "q: meas <= 1e-6",
         "floor (min meas)", "at q"};
     const int snum[] = {0, 0, knum, 1, 1, 1, 1, 1, 1};
-    lmc_rtable *ts = lmc_report_table(
+    s->ts = lmc_report_table(
         c, "Steps to delta <= 0.5 and <= 1e-6 (smallest q of the grid; - "
         "if none), predicted and measured, and the measured floor:", 9,
         shead, snum);
@@ -198,142 +221,229 @@ run(lmc_report_ctx *c)
     char caption[128];
     snprintf(caption, sizeof caption, "Every (schedule, precision, %s, "
              "steps):", input);
-    lmc_rtable *t = lmc_report_table(c, caption, 10, head, num);
+    s->t = lmc_report_table(c, caption, 10, head, num);
     const char *dhead[] = {"schedule", "precision", input,
                            "steps", "quantity", "value"};
-    lmc_rtable *d = lmc_report_data(c, 6, dhead);
-    lmc_rfigure *fg = lmc_report_figure(
+    s->d = lmc_report_data(c, 6, dhead);
+    s->fg = lmc_report_figure(
         c, "delta", "oracle error delta vs Newton-Schulz steps, one panel "
         "per schedule: scalar-map prediction (lines, one colour per kappa) "
         "and measured (points, one symbol per precision)");
-    if (!ts || !t || !d || !fg)
+    if (!s->ts || !s->t || !s->d || !s->fg)
         return LMC_ENOMEM;
+    return LMC_SUCCESS;
+}
 
+/* The current row of query into r. */
+static void
+read_row(sqlite3_stmt *st, const odstate *s, orow *r)
+{
+    r->sched = (const char *)sqlite3_column_text(st, 0);
+    r->prec = (const char *)sqlite3_column_text(st, 1);
+    const double kappa = lmc_report_col(st, 2);
+    r->steps = lmc_report_col(st, 3);
+    r->n = (long)sqlite3_column_int64(st, 4);
+    r->ne = (long)sqlite3_column_int64(st, 5);
+    r->pred = lmc_report_col(st, 6);
+    r->meas = lmc_report_col(st, 7);
+    r->mx = lmc_report_col(st, 8);
+    r->ratio = r->pred > 0 ? r->meas / r->pred : NAN;
+    const char *spec = (const char *)sqlite3_column_text(st, 9);
+    const char *shape = (const char *)sqlite3_column_text(st, 10);
+    char k[32];
+    snprintf(r->in, sizeof r->in, "%s%s%s%s%s", lmc_rfmt_g(k, kappa),
+             s->nspec > 1 ? ", " : "", s->nspec > 1 ? spec : "",
+             s->nshape > 1 ? ", " : "", s->nshape > 1 ? shape : "");
+    lmc_rfmt_g(r->steps_text, r->steps);
+}
+
+/* The row of r in the table of every group and its data.csv rows. */
+static int
+add_group_rows(odstate *s, const orow *r)
+{
+    char b[7][32];
+    snprintf(b[0], 32, "%ld", r->n);
+    snprintf(b[1], 32, "%ld", r->ne);
+    const char *row[] = {r->sched, r->prec, r->in, r->steps_text, b[0], b[1],
+                         /* measured: three digits (above the floor
+                          * stable to 3e-4; at it to 28%) */
+                         lmc_rfmt_e(b[2], r->pred),
+                         lmc_rfmt_sig(b[3], r->meas, 3),
+                         r->pred > 0 ? lmc_rfmt_sig(b[4], r->ratio, 2) : "",
+                         lmc_rfmt_sig(b[5], r->mx, 3)};
+    LMC_TRY(lmc_rtable_add(s->t, row));
+    static const char *const qn[] = {"cells", "errors", "delta_pred",
+                                     "delta_meas", "ratio",
+                                     "delta_meas_max"};
+    const double qv[] = {(double)r->n, (double)r->ne, r->pred, r->meas,
+                         r->ratio, r->mx};
+    for (size_t k = 0; k < 6; k++)
+    {
+        const char *dr[] = {r->sched, r->prec, r->in, r->steps_text, qn[k],
+                            lmc_rfmt_g(b[6], qv[k])};
+        LMC_TRY(lmc_rtable_add(s->d, dr));
+    }
+    return LMC_SUCCESS;
+}
+
+/* Summary groups: (schedule, precision, kappa).  A new group writes the
+ * previous one's row; r then updates the smallest q reaching each goal
+ * and the floor. */
+static int
+update_summary(odstate *s, const orow *r)
+{
+    group *g = &s->g;
+    if (!s->have || strcmp(g->sched, r->sched) || strcmp(g->prec, r->prec) ||
+        strcmp(g->kappa, r->in))
+    {
+        if (s->have)
+            LMC_TRY(group_row(s->ts, g));
+        snprintf(g->sched, sizeof g->sched, "%s", r->sched);
+        snprintf(g->prec, sizeof g->prec, "%s", r->prec);
+        snprintf(g->kappa, sizeof g->kappa, "%s", r->in);
+        g->q_pred[0] = g->q_pred[1] = g->q_meas[0] = g->q_meas[1] = NAN;
+        g->q_floor = NAN;
+        g->floor = INFINITY;
+        s->have = 1;
+    }
+    for (int j = 0; j < 2; j++)
+    {
+        if (isnan(g->q_pred[j]) && r->pred <= GOAL[j])
+            g->q_pred[j] = r->steps;
+        if (isnan(g->q_meas[j]) && r->meas <= GOAL[j])
+            g->q_meas[j] = r->steps;
+    }
+    if (r->meas < g->floor)
+        g->floor = r->meas, g->q_floor = r->steps;
+    return LMC_SUCCESS;
+}
+
+/* The figure's data: r in the block of its (schedule, precision,
+ * kappa), opened on first use. */
+static int
+add_figure_point(odstate *s, const orow *r)
+{
+    lmc_rfigure *fg = s->fg;
+    const char *prec = *r->prec ? r->prec : "-";
+    const int is = find(s->scheds, &s->nsched, MAX_SCHED, r->sched);
+    const int ip = find(s->precs, &s->nprec, MAX_PREC, prec);
+    const int ik = find(s->kappas, &s->nkappa, MAX_KAPPA, r->in);
+    if (is < 0 || ip < 0 || ik < 0)
+        LMC_ERROR(LMC_EINVAL, "report oracle-delta: the figure takes "
+                  "at most %d schedules, %d precisions and %d inputs "
+                  "(kappa, spectrum, shape)",
+                  MAX_SCHED, MAX_PREC, MAX_KAPPA);
+    if (s->block[is][ip][ik] < 0)
+    {
+        if (s->nblock)
+            lmc_rbuf_printf(&fg->dat, "\n\n");
+        lmc_rbuf_printf(&fg->dat, "# block %zu: schedule %s precision "
+                        "%s kappa %s\n# steps delta_pred delta_meas\n",
+                        s->nblock, r->sched, prec, r->in);
+        s->block[is][ip][ik] = (int)s->nblock++;
+    }
+    s->qmax[is] = fmax(s->qmax[is], r->steps);
+    char v1[32], v2[32];
+    /* values below the plot's floor are clamped to it (a predicted 1e-70
+     * or an exact 0 would flatten the panel) */
+    const double pred = fmax(r->pred, Y_FLOOR), meas = fmax(r->meas, Y_FLOOR);
+    s->ymin = fmin(s->ymin, fmin(pred, meas));
+    lmc_rbuf_printf(&fg->dat, "%s %s %s\n", r->steps_text,
+                    lmc_rfmt_dat(v1, pred), lmc_rfmt_dat(v2, meas));
+    return LMC_SUCCESS;
+}
+
+/* Every group of the store into the tables, data.csv and the figure's
+ * data. */
+static int
+read_groups(lmc_report_ctx *c, odstate *s)
+{
     sqlite3_stmt *st;
     LMC_TRY(lmc_report_sql(c, &st, query, 0, NULL));
-    char scheds[MAX_SCHED][96], kappas[MAX_KAPPA][96], precs[MAX_PREC][96];
-    size_t nsched = 0, nkappa = 0, nprec = 0, nblock = 0;
-    /* data block index of (schedule, precision, kappa) */
-    int block[MAX_SCHED][MAX_PREC][MAX_KAPPA];
-    memset(block, -1, sizeof block);
-    double qmax[MAX_SCHED] = {0}, ymin = 1;
-    group g = {"", "", "", {NAN, NAN}, {NAN, NAN}, INFINITY, NAN};
-    char b[10][32];
-    int rc, status = LMC_SUCCESS, have = 0;
+    int rc, status = LMC_SUCCESS;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     {
-        const char *sched = (const char *)sqlite3_column_text(st, 0);
-        const char *prec = (const char *)sqlite3_column_text(st, 1);
-        const double kappa = lmc_report_col(st, 2);
-        const double steps = lmc_report_col(st, 3);
-        const long n = (long)sqlite3_column_int64(st, 4);
-        const long ne = (long)sqlite3_column_int64(st, 5);
-        const double pred = lmc_report_col(st, 6);
-        const double meas = lmc_report_col(st, 7);
-        const double mx = lmc_report_col(st, 8);
-        const double ratio = pred > 0 ? meas / pred : NAN;
-        snprintf(b[0], 32, "%ld", n);
-        snprintf(b[1], 32, "%ld", ne);
-        /* the input label: kappa [, spectrum] [, shape] */
-        char in[96];
-        const char *spec = (const char *)sqlite3_column_text(st, 9);
-        const char *shape = (const char *)sqlite3_column_text(st, 10);
-        snprintf(in, sizeof in, "%s%s%s%s%s", lmc_rfmt_g(b[2], kappa),
-                 nspec > 1 ? ", " : "", nspec > 1 ? spec : "",
-                 nshape > 1 ? ", " : "", nshape > 1 ? shape : "");
-        lmc_rfmt_g(b[3], steps);
-        if (ne == n) /* refused cells (e.g. steps beyond a schedule) */
+        orow r;
+        read_row(st, s, &r);
+        if (r.ne == r.n) /* refused cells (e.g. steps beyond a schedule) */
             continue;
-        const char *row[] = {sched, prec, in, b[3], b[0], b[1],
-                             /* measured: three digits (above the floor
-                              * stable to 3e-4; at it to 28%) */
-                             lmc_rfmt_e(b[4], pred),
-                             lmc_rfmt_sig(b[5], meas, 3),
-                             pred > 0 ? lmc_rfmt_sig(b[6], ratio, 2) : "",
-                             lmc_rfmt_sig(b[7], mx, 3)};
-        if ((status = lmc_rtable_add(t, row)))
+        if ((status = add_group_rows(s, &r)) ||
+            (status = update_summary(s, &r)) ||
+            (status = add_figure_point(s, &r)))
             break;
-        static const char *const qn[] = {"cells", "errors", "delta_pred",
-                                         "delta_meas", "ratio",
-                                         "delta_meas_max"};
-        const double qv[] = {(double)n, (double)ne, pred, meas, ratio, mx};
-        for (size_t k = 0; k < 6 && !status; k++)
-        {
-            const char *dr[] = {sched, prec, in, b[3], qn[k],
-                                lmc_rfmt_g(b[8], qv[k])};
-            status = lmc_rtable_add(d, dr);
-        }
-        if (status)
-            break;
-
-        /* Summary groups: (schedule, precision, kappa). */
-        if (!have || strcmp(g.sched, sched) || strcmp(g.prec, prec) ||
-            strcmp(g.kappa, in))
-        {
-            if (have && (status = group_row(ts, &g)))
-                break;
-            snprintf(g.sched, sizeof g.sched, "%s", sched);
-            snprintf(g.prec, sizeof g.prec, "%s", prec);
-            snprintf(g.kappa, sizeof g.kappa, "%s", in);
-            g.q_pred[0] = g.q_pred[1] = g.q_meas[0] = g.q_meas[1] = NAN;
-            g.q_floor = NAN;
-            g.floor = INFINITY;
-            have = 1;
-        }
-        for (int j = 0; j < 2; j++)
-        {
-            if (isnan(g.q_pred[j]) && pred <= GOAL[j])
-                g.q_pred[j] = steps;
-            if (isnan(g.q_meas[j]) && meas <= GOAL[j])
-                g.q_meas[j] = steps;
-        }
-        if (meas < g.floor)
-            g.floor = meas, g.q_floor = steps;
-
-        /* Figure blocks. */
-        const int is = find(scheds, &nsched, MAX_SCHED, sched);
-        const int ip = find(precs, &nprec, MAX_PREC, *prec ? prec : "-");
-        const int ik = find(kappas, &nkappa, MAX_KAPPA, in);
-        if (is < 0 || ip < 0 || ik < 0)
-        {
-            sqlite3_finalize(st);
-            LMC_ERROR(LMC_EINVAL, "report oracle-delta: the figure takes "
-                      "at most %d schedules, %d precisions and %d inputs "
-                      "(kappa, spectrum, shape)",
-                      MAX_SCHED, MAX_PREC, MAX_KAPPA);
-        }
-        if (block[is][ip][ik] < 0)
-        {
-            if (nblock)
-                lmc_rbuf_printf(&fg->dat, "\n\n");
-            lmc_rbuf_printf(&fg->dat, "# block %zu: schedule %s precision "
-                            "%s kappa %s\n# steps delta_pred delta_meas\n",
-                            nblock, sched, *prec ? prec : "-", in);
-            block[is][ip][ik] = (int)nblock++;
-        }
-        qmax[is] = fmax(qmax[is], steps);
-        char v1[32], v2[32];
-        /* values below the plot's floor are clamped to it (a predicted
-         * 1e-70 or an exact 0 would flatten the panel) */
-        ymin = fmin(ymin, fmin(fmax(pred, Y_FLOOR), fmax(meas, Y_FLOOR)));
-        lmc_rbuf_printf(&fg->dat, "%s %s %s\n", b[3],
-                        lmc_rfmt_dat(v1, fmax(pred, Y_FLOOR)),
-                        lmc_rfmt_dat(v2, fmax(meas, Y_FLOOR)));
     }
     sqlite3_finalize(st);
     if (!status && rc != SQLITE_DONE)
         LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
-    if (!status && have)
-        status = group_row(ts, &g);
-    if (!status)
-        status = declare_tolerances(c, d, precs, nprec);
-    if (status)
-        return status;
+    if (!status && s->have)
+        status = group_row(s->ts, &s->g);
+    return status;
+}
 
-    /* One panel per schedule; the last cell of a 2-column layout (or a
-     * panel of its own) holds the key. */
-    static const int ptype[MAX_PREC] = {7, 9, 5, 13};
-    const size_t npanel = nsched + 1, ncol = npanel <= 2 ? npanel : 2;
+static const int ptype[MAX_PREC] = {7, 9, 5, 13}; /* point per precision */
+
+/* The figure's panel of schedule is: a line per kappa (the prediction
+ * does not depend on the precision), points per (precision, kappa). */
+static void
+schedule_panel(lmc_rfigure *fg, const odstate *s, size_t is)
+{
+    lmc_rbuf_printf(&fg->gp, "set title ");
+    lmc_rbuf_gpquote(&fg->gp, s->scheds[is]);
+    lmc_rbuf_printf(&fg->gp, "\nset xrange [0:%g]\nplot ", s->qmax[is] + 1);
+    int first = 1;
+    for (size_t ik = 0; ik < s->nkappa; ik++)
+        for (size_t ip = 0; ip < s->nprec; ip++)
+        {
+            const int k = s->block[is][ip][ik];
+            if (k < 0)
+                continue;
+            if (ip == 0 || s->block[is][0][ik] < 0)
+                lmc_rbuf_printf(&fg->gp, "%s'fig-delta.dat' index %d "
+                                "using 1:2 with lines lw 2 lc %zu",
+                                first ? "" : ", \\\n     ", k, ik + 1);
+            lmc_rbuf_printf(&fg->gp, ", \\\n     'fig-delta.dat' index "
+                            "%d using 1:3 with points pt %d ps 1.1 lc "
+                            "%zu", k, ptype[ip], ik + 1);
+            first = 0;
+        }
+    lmc_rbuf_printf(&fg->gp, "\n");
+}
+
+/* The key panel: invisible data, only the legend. */
+static void
+key_panel(lmc_rfigure *fg, const odstate *s)
+{
+    lmc_rbuf_printf(&fg->gp,
+        "unset title\nunset xlabel\nunset ylabel\nunset tics\nunset grid\n"
+        "unset border\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n"
+        "set key center center vertical Left reverse samplen 3 spacing 1.2\n"
+        "plot ");
+    for (size_t ik = 0; ik < s->nkappa; ik++)
+    {
+        char label[160];
+        snprintf(label, sizeof label, "kappa %.95s (line: predicted)",
+                 s->kappas[ik]);
+        lmc_rbuf_printf(&fg->gp, "%sNaN with lines lw 2 lc %zu title ",
+                        ik ? ", \\\n     " : "", ik + 1);
+        lmc_rbuf_gpquote(&fg->gp, label);
+    }
+    for (size_t ip = 0; ip < s->nprec; ip++)
+    {
+        char label[160];
+        snprintf(label, sizeof label, "measured, %.95s", s->precs[ip]);
+        lmc_rbuf_printf(&fg->gp, ", \\\n     NaN with points pt %d ps 1.1 "
+                        "lc rgb 'black' title ", ptype[ip]);
+        lmc_rbuf_gpquote(&fg->gp, label);
+    }
+    lmc_rbuf_printf(&fg->gp, "\nunset multiplot\n");
+}
+
+/* The figure's script: one panel per schedule; the last cell of a
+ * 2-column layout (or a panel of its own) holds the key. */
+static void
+figure_script(lmc_rfigure *fg, const odstate *s)
+{
+    const size_t npanel = s->nsched + 1, ncol = npanel <= 2 ? npanel : 2;
     const size_t nrow = (npanel + ncol - 1) / ncol;
     lmc_rbuf_printf(&fg->gp,
         "set multiplot layout %zu,%zu\n"
@@ -342,57 +452,33 @@ run(lmc_report_ctx *c)
         "set grid\nunset key\n"
         "set xlabel 'Newton-Schulz steps q'\n"
         "set ylabel 'delta (spectral norm)'\n", nrow, ncol,
-        ymin < 0.03 ? "1e%L" : "%g", ymin / 3);
-    for (size_t is = 0; is < nsched; is++)
-    {
-        lmc_rbuf_printf(&fg->gp, "set title ");
-        lmc_rbuf_gpquote(&fg->gp, scheds[is]);
-        lmc_rbuf_printf(&fg->gp, "\nset xrange [0:%g]\nplot ",
-                        qmax[is] + 1);
-        int first = 1;
-        for (size_t ik = 0; ik < nkappa; ik++)
-            for (size_t ip = 0; ip < nprec; ip++)
-            {
-                const int k = block[is][ip][ik];
-                if (k < 0)
-                    continue;
-                /* the prediction does not depend on the precision: one
-                 * line per kappa */
-                if (ip == 0 || block[is][0][ik] < 0)
-                    lmc_rbuf_printf(&fg->gp, "%s'fig-delta.dat' index %d "
-                                    "using 1:2 with lines lw 2 lc %zu",
-                                    first ? "" : ", \\\n     ", k, ik + 1);
-                lmc_rbuf_printf(&fg->gp, ", \\\n     'fig-delta.dat' index "
-                                "%d using 1:3 with points pt %d ps 1.1 lc "
-                                "%zu", k, ptype[ip], ik + 1);
-                first = 0;
-            }
-        lmc_rbuf_printf(&fg->gp, "\n");
-    }
-    /* The key panel: invisible data, only the legend. */
-    lmc_rbuf_printf(&fg->gp,
-        "unset title\nunset xlabel\nunset ylabel\nunset tics\nunset grid\n"
-        "unset border\nunset logscale\nset xrange [0:1]\nset yrange [0:1]\n"
-        "set key center center vertical Left reverse samplen 3 spacing 1.2\n"
-        "plot ");
-    for (size_t ik = 0; ik < nkappa; ik++)
-    {
-        char label[160];
-        snprintf(label, sizeof label, "kappa %.95s (line: predicted)",
-                 kappas[ik]);
-        lmc_rbuf_printf(&fg->gp, "%sNaN with lines lw 2 lc %zu title ",
-                        ik ? ", \\\n     " : "", ik + 1);
-        lmc_rbuf_gpquote(&fg->gp, label);
-    }
-    for (size_t ip = 0; ip < nprec; ip++)
-    {
-        char label[160];
-        snprintf(label, sizeof label, "measured, %.95s", precs[ip]);
-        lmc_rbuf_printf(&fg->gp, ", \\\n     NaN with points pt %d ps 1.1 "
-                        "lc rgb 'black' title ", ptype[ip]);
-        lmc_rbuf_gpquote(&fg->gp, label);
-    }
-    lmc_rbuf_printf(&fg->gp, "\nunset multiplot\n");
+        s->ymin < 0.03 ? "1e%L" : "%g", s->ymin / 3);
+    for (size_t is = 0; is < s->nsched; is++)
+        schedule_panel(fg, s, is);
+    key_panel(fg, s);
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    LMC_TRY(lmc_report_count(c, "oracle"));
+    LMC_TRY(lmc_report_need_param(c, "oracle", "steps", "analysis"));
+    LMC_TRY(lmc_report_need_param(c, "oracle", "kappa", "analysis"));
+    static const char *const need[] = {"delta_pred", "delta_meas"};
+    LMC_TRY(lmc_report_need_outcomes(c, "oracle", need, 2));
+    odstate st = {0}, *s = &st;
+    memset(s->block, -1, sizeof s->block);
+    s->ymin = 1;
+    s->g = (group){"", "", "", {NAN, NAN}, {NAN, NAN}, INFINITY, NAN};
+    int status = open_outputs(c, s);
+    if (!status)
+        status = read_groups(c, s);
+    if (!status)
+        status = declare_tolerances(c, s->d, s->precs, s->nprec);
+    if (!status)
+        figure_script(s->fg, s);
+    if (status)
+        return status;
     lmc_rbuf_printf(&c->notes,
         "meas/pred is mean measured over mean predicted delta; 1 in exact "
         "arithmetic, above 1 where rounding dominates the predicted error. "

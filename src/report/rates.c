@@ -91,92 +91,236 @@ push(series *s, double x, double y)
     return LMC_SUCCESS;
 }
 
-static int
-run(lmc_report_ctx *c)
+/* The report keys: outcome, horizon and series parameter. */
+typedef struct
 {
     const char *yname, *xname, *gname;
-    LMC_TRY(lmc_report_key_string(c, "outcome", "gfrob2_avg",
-        "a run outcome, e.g. \"gfrob2_avg\" or \"gap_final\"", &yname));
-    LMC_TRY(lmc_report_key_string(c, "x", "iters",
-        "a numeric run parameter, e.g. \"iters\"", &xname));
-    LMC_TRY(lmc_report_key_string(c, "group", "method",
-        "a run parameter, e.g. \"method\"", &gname));
-    LMC_TRY(lmc_report_count(c, "run"));
-    LMC_TRY(lmc_report_need_param(c, "run", xname, "x"));
-    LMC_TRY(lmc_report_need_outcome(c, "run", yname, "outcome"));
-    const char *rows[] = {gname, xname};
-    LMC_TRY(lmc_report_check_pooling(c, "run", rows, 2, "(group, x) pair"));
+} rnames;
 
+/* A series' fit: y = c0 + c1 x with the standard error se of c1 and
+ * the half-width hw of its 95% interval, and the theory exponent th. */
+typedef struct
+{
+    double c0, c1, se, hw, th;
+    int fitted;
+} rfit;
+
+static int
+read_keys(lmc_report_ctx *c, rnames *k)
+{
+    LMC_TRY(lmc_report_key_string(c, "outcome", "gfrob2_avg",
+        "a run outcome, e.g. \"gfrob2_avg\" or \"gap_final\"", &k->yname));
+    LMC_TRY(lmc_report_key_string(c, "x", "iters",
+        "a numeric run parameter, e.g. \"iters\"", &k->xname));
+    LMC_TRY(lmc_report_key_string(c, "group", "method",
+        "a run parameter, e.g. \"method\"", &k->gname));
+    LMC_TRY(lmc_report_count(c, "run"));
+    LMC_TRY(lmc_report_need_param(c, "run", k->xname, "x"));
+    LMC_TRY(lmc_report_need_outcome(c, "run", k->yname, "outcome"));
+    const char *rows[] = {k->gname, k->xname};
+    LMC_TRY(lmc_report_check_pooling(c, "run", rows, 2, "(group, x) pair"));
+    return LMC_SUCCESS;
+}
+
+/* The points of the store, one series per value of the group parameter
+ * (in *sv, *ns; the caller frees them, also on error). */
+static int
+read_series(lmc_report_ctx *c, const rnames *k, series **sv, size_t *ns)
+{
     sqlite3_stmt *st;
-    const char *args[] = {xname, gname, yname};
+    const char *args[] = {k->xname, k->gname, k->yname};
     LMC_TRY(lmc_report_sql(c, &st, query, 3, args));
-    series *sv = NULL;
-    size_t ns = 0;
     int rc, status = LMC_SUCCESS;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     {
         const char *g = (const char *)sqlite3_column_text(st, 0);
-        if (ns == 0 || strcmp(sv[ns - 1].name, g) != 0)
+        if (*ns == 0 || strcmp((*sv)[*ns - 1].name, g) != 0)
         {
-            series *nv = realloc(sv, (ns + 1) * sizeof *nv);
-            if (!nv || !(nv[ns].name = strdup(g)))
+            series *nv = realloc(*sv, (*ns + 1) * sizeof *nv);
+            if (nv)
+                *sv = nv;
+            if (!nv || !(nv[*ns].name = strdup(g)))
             {
-                if (nv)
-                    sv = nv;
                 status = LMC_ENOMEM;
                 break;
             }
-            sv = nv;
-            sv[ns].x = sv[ns].y = NULL;
-            sv[ns].n = sv[ns].cap = 0;
-            ns++;
+            nv[*ns].x = nv[*ns].y = NULL;
+            nv[*ns].n = nv[*ns].cap = 0;
+            (*ns)++;
         }
-        if ((status = push(&sv[ns - 1], log10(sqlite3_column_double(st, 1)),
+        if ((status = push(&(*sv)[*ns - 1],
+                           log10(sqlite3_column_double(st, 1)),
                            log10(sqlite3_column_double(st, 2)))))
             break;
     }
     sqlite3_finalize(st);
     if (status == LMC_ENOMEM)
-        lmc_error(__FILE__, __LINE__, status, "rates: out of memory");
-    else if (rc != SQLITE_DONE)
-        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "store: %s",
-                  sqlite3_errmsg(c->db));
-    else if (ns == 0)
-        lmc_error(__FILE__, __LINE__, status = LMC_EINVAL,
-                  "report.outcome: no ok run cell has a positive finite '%s' "
-                  "and a positive '%s' (accepted: an outcome that decays)",
-                  yname, xname);
+        LMC_ERROR(status, "rates: out of memory");
+    if (rc != SQLITE_DONE)
+        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+    if (*ns == 0)
+        LMC_ERROR(LMC_EINVAL, "report.outcome: no ok run cell has a "
+                  "positive finite '%s' and a positive '%s' (accepted: an "
+                  "outcome that decays)", k->yname, k->xname);
+    return LMC_SUCCESS;
+}
+
+/* Tolerances across machines, measured by regenerating under four
+ * OpenBLAS kernels and the directed rounding modes. */
+static int
+declare_tolerances(lmc_report_ctx *c, const char *yname)
+{
+    static const char fitted[] = "fitted to values stable to 1e-6";
+    LMC_TRY(lmc_report_tol(c, yname, NULL, 0, 1e-6, 0, 0,
+        "a prefix average of a small stochastic problem: did not move "
+        "between kernels; 1e-6 leaves room for another libm"));
+    LMC_TRY(lmc_report_tol(c, "slope", NULL, 1e-4, 0, 0, 0, fitted));
+    LMC_TRY(lmc_report_tol(c, "intercept_log10", NULL, 1e-4, 0, 0, 0,
+                           fitted));
+    LMC_TRY(lmc_report_tol(c, "std_err", NULL, 1e-4, 1e-3, 0, 0, fitted));
+    LMC_TRY(lmc_report_tol(c, "ci95_halfwidth", NULL, 1e-4, 1e-3, 0, 0,
+                           fitted));
+    LMC_TRY(lmc_report_tol(c, "theory", NULL, 0, 0, 0, 0,
+        "stated in the spec"));
+    return LMC_SUCCESS;
+}
+
+/* The table row of series s. */
+static int
+add_table_row(lmc_rtable *t, const series *s, const rfit *f)
+{
+    char b[7][32], ci[80];
+    snprintf(b[0], 32, "%zu", s->n);
+    if (isfinite(f->hw))
+        snprintf(ci, sizeof ci, "[%s, %s]", lmc_rfmt_f(b[1], f->c1 - f->hw),
+                 lmc_rfmt_f(b[2], f->c1 + f->hw));
+    else
+        ci[0] = '\0';
+    const int th = !isnan(f->th);
+    const char *in = !isfinite(f->hw) || !th        ? ""
+                     : fabs(f->c1 - f->th) <= f->hw ? "yes"
+                                                    : "no";
+    const char *row[] = {s->name, b[0],
+                         f->fitted ? lmc_rfmt_f(b[3], f->c1) : "",
+                         isfinite(f->se) ? lmc_rfmt_f(b[4], f->se) : "", ci,
+                         th ? lmc_rfmt_f(b[5], f->th) : "",
+                         th && f->fitted ? lmc_rfmt_f(b[6], f->c1 - f->th)
+                                         : "",
+                         in};
+    return lmc_rtable_add(t, row);
+}
+
+/* data.csv rows of series s: its points, then the fit. */
+static int
+add_data_rows(lmc_rtable *d, const series *s, const rfit *f,
+              const char *yname)
+{
+    char b[2][32];
+    for (size_t k = 0; k < s->n; k++)
+    {
+        const char *dr[] = {s->name, lmc_rfmt_g(b[0], pow(10, s->x[k])),
+                            yname, lmc_rfmt_g(b[1], pow(10, s->y[k]))};
+        LMC_TRY(lmc_rtable_add(d, dr));
+    }
+    static const char *const qn[] = {"slope", "intercept_log10", "std_err",
+                                     "ci95_halfwidth", "theory"};
+    const double qv[] = {f->c1, f->c0, f->se, f->hw, f->th};
+    for (size_t k = 0; k < 5; k++)
+    {
+        const char *dr[] = {s->name, "", qn[k], lmc_rfmt_g(b[0], qv[k])};
+        LMC_TRY(lmc_rtable_add(d, dr));
+    }
+    return LMC_SUCCESS;
+}
+
+/* Figure: the data block of series i, its points and fitted line in the
+ * plot command. */
+static void
+add_series_plot(lmc_rfigure *fg, lmc_rbuf *plot, size_t i, const series *s,
+                const rfit *f, const rnames *k)
+{
+    char b[4][32];
+    lmc_rbuf_printf(&fg->dat, "%s# %s = %s: %s %s\n", i ? "\n\n" : "",
+                    k->gname, s->name, k->xname, k->yname);
+    for (size_t j = 0; j < s->n; j++)
+        lmc_rbuf_printf(&fg->dat, "%s %s\n",
+                        lmc_rfmt_dat(b[0], pow(10, s->x[j])),
+                        lmc_rfmt_dat(b[1], pow(10, s->y[j])));
+    const int th = !isnan(f->th);
+    char label[160];
+    snprintf(label, sizeof label, "%s: slope %s%s%s%s", s->name,
+             f->fitted ? lmc_rfmt_f(b[2], f->c1) : "-",
+             th ? " (theory " : "", th ? lmc_rfmt_f(b[3], f->th) : "",
+             th ? ")" : "");
+    lmc_rbuf_printf(plot, "%s'fig-rates.dat' index %zu using 1:2 with "
+                    "points pt 7 ps 1.1 lc %zu title ",
+                    i ? ", \\\n     " : "plot ", i, i + 1);
+    lmc_rbuf_gpquote(plot, label);
+    if (f->fitted)
+    {
+        lmc_rbuf_printf(&fg->gp, "f%zu(x) = 10**(%s) * x**(%s)\n", i,
+                        lmc_rfmt_g(b[0], f->c0), lmc_rfmt_g(b[1], f->c1));
+        lmc_rbuf_printf(plot, ", \\\n     f%zu(x) with lines lw 2 "
+                        "lc %zu notitle", i, i + 1);
+    }
+}
+
+/* Per series: the fit, its table row, data.csv rows and figure parts;
+ * then the figure's script ends with the plot command. */
+static int
+write_series(lmc_report_ctx *c, const rnames *k, lmc_rtable *t,
+             lmc_rtable *d, lmc_rfigure *fg, const series *sv, size_t ns)
+{
+    lmc_rbuf plot = {0};
+    int status = LMC_SUCCESS;
+    for (size_t i = 0; i < ns && !status; i++)
+    {
+        const series *s = &sv[i];
+        rfit f = {NAN, NAN, NAN, NAN, NAN, 0};
+        if ((status = theory_of(c, s->name, &f.th)))
+            break;
+        f.fitted = lmc_report_fit(s->x, s->y, s->n, &f.c0, &f.c1, &f.se,
+                                  &f.hw) == LMC_SUCCESS;
+        if (add_table_row(t, s, &f) || add_data_rows(d, s, &f, k->yname))
+            status = LMC_ENOMEM;
+        else
+            add_series_plot(fg, &plot, i, s, &f, k);
+    }
+    if (!status)
+    {
+        lmc_rbuf_printf(&fg->gp, "set logscale xy\nset format y '%%.0e'\n"
+                        "set xlabel ");
+        lmc_rbuf_gpquote(&fg->gp, k->xname);
+        lmc_rbuf_printf(&fg->gp, " offset 0,0.8\nset ylabel ");
+        lmc_rbuf_gpquote(&fg->gp, k->yname);
+        lmc_rbuf_printf(&fg->gp, "\nset key below horizontal Left reverse "
+                        "box maxcols 2\nset grid\nset samples 200\n%s\n",
+                        plot.buf ? plot.buf : "");
+        if (plot.oom)
+            status = LMC_ENOMEM;
+    }
+    lmc_rbuf_free(&plot);
+    return status;
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    rnames k;
+    LMC_TRY(read_keys(c, &k));
+    series *sv = NULL;
+    size_t ns = 0;
+    int status = read_series(c, &k, &sv, &ns);
     if (status)
         goto done;
-
     char h2[64], h5[64];
-    snprintf(h2, sizeof h2, "slope d log %s / d log %s", yname, xname);
+    snprintf(h2, sizeof h2, "slope d log %s / d log %s", k.yname, k.xname);
     snprintf(h5, sizeof h5, "theory");
-    const char *head[] = {gname, "points", h2, "std err", "95% CI", h5,
+    const char *head[] = {k.gname, "points", h2, "std err", "95% CI", h5,
                           "slope - theory", "theory in CI"};
     static const int num[] = {0, 1, 1, 1, 0, 1, 1, 0};
     lmc_rtable *t = lmc_report_table(c, NULL, 8, head, num);
-    /* Tolerances across machines, measured by regenerating under four
-     * OpenBLAS kernels and the directed rounding modes. */
-    status = lmc_report_tol(c, yname, NULL, 0, 1e-6, 0, 0,
-        "a prefix average of a small stochastic problem: did not move "
-        "between kernels; 1e-6 leaves room for another libm");
-    if (!status)
-        status = lmc_report_tol(c, "slope", NULL, 1e-4, 0, 0, 0,
-            "fitted to values stable to 1e-6");
-    if (!status)
-        status = lmc_report_tol(c, "intercept_log10", NULL, 1e-4, 0, 0, 0,
-            "fitted to values stable to 1e-6");
-    if (!status)
-        status = lmc_report_tol(c, "std_err", NULL, 1e-4, 1e-3, 0, 0,
-            "fitted to values stable to 1e-6");
-    if (!status)
-        status = lmc_report_tol(c, "ci95_halfwidth", NULL, 1e-4, 1e-3, 0, 0,
-            "fitted to values stable to 1e-6");
-    if (!status)
-        status = lmc_report_tol(c, "theory", NULL, 0, 0, 0, 0,
-            "stated in the spec");
-    if (status)
+    if ((status = declare_tolerances(c, k.yname)))
         goto done;
     static const char *const dhead[] = {"series", "x", "quantity", "value"};
     lmc_rtable *d = lmc_report_data(c, 4, dhead);
@@ -185,95 +329,12 @@ run(lmc_report_ctx *c)
     status = LMC_ENOMEM;
     if (!t || !d || !fg)
         goto done;
-    lmc_rbuf plot = {0};
-    for (size_t i = 0; i < ns; i++)
-    {
-        series *s = &sv[i];
-        double c0 = NAN, c1 = NAN, se = NAN, hw = NAN, th;
-        if ((status = theory_of(c, s->name, &th)))
-            break;
-        const int fitted = lmc_report_fit(s->x, s->y, s->n, &c0, &c1, &se,
-                                          &hw) == LMC_SUCCESS;
-        char b[10][32], ci[80];
-        snprintf(b[0], 32, "%zu", s->n);
-        if (isfinite(hw))
-            snprintf(ci, sizeof ci, "[%s, %s]", lmc_rfmt_f(b[1], c1 - hw),
-                     lmc_rfmt_f(b[2], c1 + hw));
-        else
-            ci[0] = '\0';
-        const char *in = !isfinite(hw) || isnan(th) ? ""
-                         : fabs(c1 - th) <= hw      ? "yes"
-                                                    : "no";
-        const char *row[] = {s->name, b[0], fitted ? lmc_rfmt_f(b[3], c1) : "",
-                             isfinite(se) ? lmc_rfmt_f(b[4], se) : "", ci,
-                             isnan(th) ? "" : lmc_rfmt_f(b[5], th),
-                             isnan(th) || !fitted ? ""
-                                                  : lmc_rfmt_f(b[6], c1 - th),
-                             in};
-        status = LMC_ENOMEM;
-        if (lmc_rtable_add(t, row))
-            break;
-        for (size_t k = 0; k < s->n; k++)
-        {
-            const char *dr[] = {s->name, lmc_rfmt_g(b[7], pow(10, s->x[k])),
-                                yname, lmc_rfmt_g(b[8], pow(10, s->y[k]))};
-            if (lmc_rtable_add(d, dr))
-                goto done_plot;
-        }
-        static const char *const qn[] = {"slope", "intercept_log10",
-                                         "std_err", "ci95_halfwidth",
-                                         "theory"};
-        const double qv[] = {c1, c0, se, hw, th};
-        for (size_t k = 0; k < 5; k++)
-        {
-            const char *dr[] = {s->name, "", qn[k], lmc_rfmt_g(b[7], qv[k])};
-            if (lmc_rtable_add(d, dr))
-                goto done_plot;
-        }
-        /* Figure: one data block per series, a fitted line per series. */
-        lmc_rbuf_printf(&fg->dat, "%s# %s = %s: %s %s\n", i ? "\n\n" : "",
-                        gname, s->name, xname, yname);
-        for (size_t k = 0; k < s->n; k++)
-            lmc_rbuf_printf(&fg->dat, "%s %s\n",
-                            lmc_rfmt_dat(b[7], pow(10, s->x[k])),
-                            lmc_rfmt_dat(b[8], pow(10, s->y[k])));
-        char label[160];
-        snprintf(label, sizeof label, "%s: slope %s%s%s%s", s->name,
-                 fitted ? lmc_rfmt_f(b[3], c1) : "-",
-                 isnan(th) ? "" : " (theory ",
-                 isnan(th) ? "" : lmc_rfmt_f(b[5], th), isnan(th) ? "" : ")");
-        lmc_rbuf_printf(&plot, "%s'fig-rates.dat' index %zu using 1:2 with "
-                        "points pt 7 ps 1.1 lc %zu title ",
-                        i ? ", \\\n     " : "plot ", i, i + 1);
-        lmc_rbuf_gpquote(&plot, label);
-        if (fitted)
-        {
-            lmc_rbuf_printf(&fg->gp, "f%zu(x) = 10**(%s) * x**(%s)\n", i,
-                            lmc_rfmt_g(b[7], c0), lmc_rfmt_g(b[8], c1));
-            lmc_rbuf_printf(&plot, ", \\\n     f%zu(x) with lines lw 2 "
-                            "lc %zu notitle", i, i + 1);
-        }
-        status = LMC_SUCCESS;
-    }
+    status = write_series(c, &k, t, d, fg, sv, ns);
     if (!status)
-    {
-        lmc_rbuf_printf(&fg->gp, "set logscale xy\nset format y '%%.0e'\n"
-                        "set xlabel ");
-        lmc_rbuf_gpquote(&fg->gp, xname);
-        lmc_rbuf_printf(&fg->gp, " offset 0,0.8\nset ylabel ");
-        lmc_rbuf_gpquote(&fg->gp, yname);
-        lmc_rbuf_printf(&fg->gp, "\nset key below horizontal Left reverse "
-                        "box maxcols 2\nset grid\nset samples 200\n%s\n",
-                        plot.buf ? plot.buf : "");
-        if (plot.oom)
-            status = LMC_ENOMEM;
         lmc_rbuf_printf(&c->notes,
             "Slopes are least-squares fits of log10 %s on log10 %s over "
             "every ok cell (seeds are separate points); the CI is "
-            "slope +- t(0.975, n-2) * std err.\n\n", yname, xname);
-    }
-done_plot:
-    lmc_rbuf_free(&plot);
+            "slope +- t(0.975, n-2) * std err.\n\n", k.yname, k.xname);
 done:
     for (size_t i = 0; i < ns; i++)
     {

@@ -406,15 +406,24 @@ close_out(FILE *f, const char *dir, const char *file)
     return LMC_SUCCESS;
 }
 
+/* Opens dir/file for writing in *f, or reports why it cannot. */
 static int
-write_text(const char *dir, const char *file, const lmc_rbuf *b)
+open_checked(const char *dir, const char *file, FILE **f)
 {
     char *p;
-    FILE *f = open_out(dir, file, &p);
-    if (!f)
+    *f = open_out(dir, file, &p);
+    if (!*f)
         LMC_ERROR(LMC_EIO, "%s/%s: cannot write: %s", dir, file,
                   strerror(errno));
     free(p);
+    return LMC_SUCCESS;
+}
+
+static int
+write_text(const char *dir, const char *file, const lmc_rbuf *b)
+{
+    FILE *f;
+    LMC_TRY(open_checked(dir, file, &f));
     if (b->len)
         fwrite(b->buf, 1, b->len, f);
     return close_out(f, dir, file);
@@ -769,32 +778,23 @@ run_sweep(const char *spec_path, const char *db, const lmc_report_options *o)
     return LMC_SUCCESS;
 }
 
+/* data.csv: the long-form numbers with their tolerances. */
 static int
-write_outputs(const char *dir, const char *name, const config_setting_t *g,
-              lmc_report_ctx *c, int render_figs, FILE *log,
-              lmc_report_result *r)
+write_data_csv(const char *dir, const lmc_report_ctx *c)
 {
-    char *p;
-    if (c->notes.oom)
-        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory", name);
-    for (size_t i = 0; i < c->nfig; i++)
-        LMC_TRY(write_figure(dir, name, &c->fig[i]));
-
-    /* data.csv */
-    FILE *f = open_out(dir, "data.csv", &p);
-    if (!f)
-        LMC_ERROR(LMC_EIO, "%s/data.csv: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+    FILE *f;
+    LMC_TRY(open_checked(dir, "data.csv", &f));
     if (c->has_data)
         csv_table(c, &c->data, f);
-    LMC_TRY(close_out(f, dir, "data.csv"));
+    return close_out(f, dir, "data.csv");
+}
 
-    /* table.tex */
-    if (!(f = open_out(dir, "table.tex", &p)))
-        LMC_ERROR(LMC_EIO, "%s/table.tex: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+/* table.tex: the tables as booktabs tabulars. */
+static int
+write_table_tex(const char *dir, const char *name, const lmc_report_ctx *c)
+{
+    FILE *f;
+    LMC_TRY(open_checked(dir, "table.tex", &f));
     fprintf(f, "%% table.tex -- report %s (lmocheck report %s); needs "
             "\\usepackage{booktabs}\n", name, name);
     for (size_t i = 0; i < c->ntable; i++)
@@ -803,27 +803,58 @@ write_outputs(const char *dir, const char *name, const config_setting_t *g,
             fputs("\n\\par\\medskip\n\n", f);
         tex_table(&c->table[i], f);
     }
-    LMC_TRY(close_out(f, dir, "table.tex"));
+    return close_out(f, dir, "table.tex");
+}
 
-    /* Figures, before table.md so it can say whether they exist. */
-    int rendered = 0;
+/* Removes the figures rendered before and, when asked and gnuplot is
+ * found, renders them again; *rendered = 1 if it did. */
+static int
+render_figures(const char *dir, const lmc_report_ctx *c, int render_figs,
+               int *rendered)
+{
+    *rendered = 0;
     for (size_t i = 0; i < c->nfig; i++)
         remove_rendered(dir, c->fig[i].name);
-    if (c->nfig && render_figs)
+    if (c->nfig && render_figs && lmc_report_gnuplot_found())
     {
-        if (lmc_report_gnuplot_found())
-        {
-            for (size_t i = 0; i < c->nfig; i++)
-                LMC_TRY(render(dir, &c->fig[i]));
-            rendered = 1;
-        }
+        for (size_t i = 0; i < c->nfig; i++)
+            LMC_TRY(render(dir, &c->fig[i]));
+        *rendered = 1;
     }
+    return LMC_SUCCESS;
+}
 
-    /* table.md */
-    if (!(f = open_out(dir, "table.md", &p)))
-        LMC_ERROR(LMC_EIO, "%s/table.md: cannot write: %s", dir,
-                  strerror(errno));
-    free(p);
+/* table.md's figure part: the rendered figures with their links, or the
+ * scripts and why they were not rendered. */
+static void
+md_figures(const lmc_report_ctx *c, int rendered, int render_figs, FILE *f)
+{
+    if (rendered)
+        for (size_t i = 0; i < c->nfig; i++)
+            fprintf(f, "![%s](fig-%s.svg)\n\n*fig-%s*: %s "
+                    "([pdf](fig-%s.pdf), [png](fig-%s.png), script "
+                    "[fig-%s.gp](fig-%s.gp)).\n\n",
+                    c->fig[i].what, c->fig[i].name, c->fig[i].name,
+                    c->fig[i].what, c->fig[i].name, c->fig[i].name,
+                    c->fig[i].name, c->fig[i].name);
+    else
+    {
+        fprintf(f, "%s.  Scripts:", render_figs ? gnuplot_note
+                : "figures not rendered (not requested)");
+        for (size_t i = 0; i < c->nfig; i++)
+            fprintf(f, " [fig-%s.gp](fig-%s.gp)%s", c->fig[i].name,
+                    c->fig[i].name, i + 1 < c->nfig ? "," : ".\n");
+    }
+}
+
+/* table.md: title, summary, the tables, the notes, the tolerances and
+ * the figures. */
+static int
+write_table_md(const char *dir, const char *name, const config_setting_t *g,
+               const lmc_report_ctx *c, int rendered, int render_figs)
+{
+    FILE *f;
+    LMC_TRY(open_checked(dir, "table.md", &f));
     fprintf(f, "# %s\n\n", group_string(g, "title", name));
     const char *summary = group_string(g, "summary", NULL);
     if (summary)
@@ -837,25 +868,25 @@ write_outputs(const char *dir, const char *name, const config_setting_t *g,
         fwrite(c->notes.buf, 1, c->notes.len, f);
     md_tolerances(c, name, f);
     if (c->nfig)
-    {
-        if (rendered)
-            for (size_t i = 0; i < c->nfig; i++)
-                fprintf(f, "![%s](fig-%s.svg)\n\n*fig-%s*: %s "
-                        "([pdf](fig-%s.pdf), [png](fig-%s.png), script "
-                        "[fig-%s.gp](fig-%s.gp)).\n\n",
-                        c->fig[i].what, c->fig[i].name, c->fig[i].name,
-                        c->fig[i].what, c->fig[i].name, c->fig[i].name,
-                        c->fig[i].name, c->fig[i].name);
-        else
-        {
-            fprintf(f, "%s.  Scripts:", render_figs ? gnuplot_note
-                    : "figures not rendered (not requested)");
-            for (size_t i = 0; i < c->nfig; i++)
-                fprintf(f, " [fig-%s.gp](fig-%s.gp)%s", c->fig[i].name,
-                        c->fig[i].name, i + 1 < c->nfig ? "," : ".\n");
-        }
-    }
-    LMC_TRY(close_out(f, dir, "table.md"));
+        md_figures(c, rendered, render_figs, f);
+    return close_out(f, dir, "table.md");
+}
+
+static int
+write_outputs(const char *dir, const char *name, const config_setting_t *g,
+              lmc_report_ctx *c, int render_figs, FILE *log,
+              lmc_report_result *r)
+{
+    if (c->notes.oom)
+        LMC_ERROR(LMC_ENOMEM, "report %s: out of memory", name);
+    for (size_t i = 0; i < c->nfig; i++)
+        LMC_TRY(write_figure(dir, name, &c->fig[i]));
+    LMC_TRY(write_data_csv(dir, c));
+    LMC_TRY(write_table_tex(dir, name, c));
+    /* Figures, before table.md so it can say whether they exist. */
+    int rendered;
+    LMC_TRY(render_figures(dir, c, render_figs, &rendered));
+    LMC_TRY(write_table_md(dir, name, g, c, rendered, render_figs));
     if (!rendered && c->nfig && render_figs && log)
         fprintf(log, "lmocheck report %s: %s\n", name, gnuplot_note);
     if (r)
@@ -865,6 +896,76 @@ write_outputs(const char *dir, const char *name, const config_setting_t *g,
         r->rendered = rendered;
     }
     return LMC_SUCCESS;
+}
+
+/* Reads the report group of spec into c->report (*have_cf = 1 once cf
+ * holds the parsed file), copies spec to the output directory dir when
+ * it is not the report's own, and finds the analysis it names. */
+static int
+open_spec(const char *spec, const char *dir, const lmc_report_options *o,
+          config_t *cf, int *have_cf, lmc_report_ctx *c,
+          const lmc_report_analysis **an)
+{
+    if (!is_file(spec))
+        LMC_ERROR(LMC_EIO, "%s: not found (a report is a directory holding "
+                  "spec.cfg)", spec);
+    LMC_TRY(read_report_group(cf, spec, &c->report));
+    *have_cf = 1;
+    if (o->out_dir)
+        LMC_TRY(copy_spec(o->out_dir, dir, spec));
+    const char *aname = group_string(c->report, "analysis", NULL);
+    *an = aname ? find_analysis(aname) : NULL;
+    if (!*an)
+        LMC_ERROR(LMC_EINVAL, "%s: report.analysis: %s%s%s (accepted: "
+                  "oracle-delta, best-step, rates, kappa-iters, tightness)",
+                  spec, aname ? "unknown analysis '" : "missing",
+                  aname ? aname : "", aname ? "'" : "");
+    return LMC_SUCCESS;
+}
+
+/* Runs the sweep into the store db when asked, then opens it read-only
+ * in c->db restricted to the cells of spec. */
+static int
+open_store(const char *spec, const char *db, const lmc_report_options *o,
+           lmc_report_ctx *c)
+{
+    if (o->run)
+        LMC_TRY(run_sweep(spec, db, o));
+    if (!is_file(db))
+        LMC_ERROR(LMC_EIO, "%s: store not found (run the report without "
+                  "--no-run, or name a store with --db)", db);
+    if (sqlite3_open_v2(db, &c->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        LMC_ERROR(LMC_EIO, "%s: %s", db,
+                  c->db ? sqlite3_errmsg(c->db) : "cannot open");
+    /* The analysis reads the spec's cells only (a store keeps the cells
+     * of every spec, cut axis and code version run into it), in the
+     * caller's rounding mode, which placed the refined cells. */
+    return select_spec_cells(spec, db, c->db);
+}
+
+/* Runs the analysis an on c and writes the outputs to dir. */
+static int
+analyse(const lmc_report_analysis *an, lmc_report_ctx *c, const char *spec,
+        const char *dir, const lmc_report_options *o, lmc_report_result *r)
+{
+    /* The cells ran in the caller's rounding mode; the analysis and the
+     * written numbers do not depend on it (fpio.h). */
+    const int mode = lmc_fe_nearest();
+    int status = an->run(c);
+    if (status)
+    {
+        lmc_fe_restore(mode);
+        /* Name the spec in front of the analysis's one-line message. */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lmc_last_error());
+        LMC_ERROR(status, "%s: %s", spec, msg);
+    }
+    status = spec_tolerances(c, spec);
+    if (!status)
+        status = write_outputs(dir, c->name, c->report, c, o->render,
+                               o->log, r);
+    lmc_fe_restore(mode);
+    return status;
 }
 
 int
@@ -886,73 +987,18 @@ lmc_report_make(const char *name, const lmc_report_options *o,
     int have_cf = 0;
     lmc_report_ctx c;
     memset(&c, 0, sizeof c);
+    const lmc_report_analysis *an;
     if (!dir || !spec || !dbname)
         goto fail;
     snprintf(dbname, strlen(name) + 8, "%s.sqlite", name);
     db = o->db_path ? strdup(o->db_path) : path_join(dir, dbname, NULL);
     if (!db)
         goto fail;
-    if (!is_file(spec))
-    {
-        lmc_error(__FILE__, __LINE__, status = LMC_EIO,
-                  "%s: not found (a report is a directory holding spec.cfg)",
-                  spec);
-        goto fail;
-    }
-    if ((status = read_report_group(&cf, spec, &c.report)))
-        goto fail;
-    have_cf = 1;
-    if (o->out_dir && (status = copy_spec(o->out_dir, dir, spec)))
-        goto fail;
-    const char *aname = group_string(c.report, "analysis", NULL);
-    const lmc_report_analysis *an = aname ? find_analysis(aname) : NULL;
-    if (!an)
-    {
-        lmc_error(__FILE__, __LINE__, status = LMC_EINVAL,
-                  "%s: report.analysis: %s%s%s (accepted: oracle-delta, "
-                  "best-step, rates, kappa-iters, tightness)", spec,
-                  aname ? "unknown analysis '" : "missing",
-                  aname ? aname : "", aname ? "'" : "");
-        goto fail;
-    }
-    if (o->run && (status = run_sweep(spec, db, o)))
-        goto fail;
-    if (!is_file(db))
-    {
-        lmc_error(__FILE__, __LINE__, status = LMC_EIO,
-                  "%s: store not found (run the report without --no-run, "
-                  "or name a store with --db)", db);
-        goto fail;
-    }
-    if (sqlite3_open_v2(db, &c.db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    {
-        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "%s: %s", db,
-                  c.db ? sqlite3_errmsg(c.db) : "cannot open");
-        goto fail;
-    }
-    /* The analysis reads the spec's cells only (a store keeps the cells
-     * of every spec, cut axis and code version run into it), in the
-     * caller's rounding mode, which placed the refined cells. */
-    if ((status = select_spec_cells(spec, db, c.db)))
+    if ((status = open_spec(spec, dir, o, &cf, &have_cf, &c, &an)) ||
+        (status = open_store(spec, db, o, &c)))
         goto fail;
     c.name = name;
-    /* The cells ran in the caller's rounding mode; the analysis and the
-     * written numbers do not depend on it (fpio.h). */
-    const int mode = lmc_fe_nearest();
-    status = an->run(&c);
-    if (status)
-    {
-        lmc_fe_restore(mode);
-        /* Name the spec in front of the analysis's one-line message. */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", lmc_last_error());
-        lmc_error(__FILE__, __LINE__, status, "%s: %s", spec, msg);
-        goto fail;
-    }
-    status = spec_tolerances(&c, spec);
-    if (!status)
-        status = write_outputs(dir, name, c.report, &c, o->render, o->log, r);
-    lmc_fe_restore(mode);
+    status = analyse(an, &c, spec, dir, o, r);
 fail:
     if (status == LMC_ENOMEM && !*lmc_last_error())
         lmc_error(__FILE__, __LINE__, status, "report %s: out of memory",

@@ -82,46 +82,11 @@ theorem_done(lmc_rtable *t2, lmc_rtable *d, const theorem_row *g)
     return lmc_rtable_add(d, dr);
 }
 
+/* Tolerances across machines, measured by regenerating under four
+ * OpenBLAS kernels and the directed rounding modes. */
 static int
-run(lmc_report_ctx *c)
+declare_tolerances(lmc_report_ctx *c)
 {
-    LMC_TRY(lmc_report_count(c, "check"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "measured", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "bound", "analysis"));
-    LMC_TRY(lmc_report_need_outcome(c, "check", "verdict", "analysis"));
-
-    static const char *const h1[] = {"theorem", "problem", "method",
-                                     "configuration", "measured", "bound",
-                                     "ratio", "verdict"};
-    static const int n1[] = {0, 0, 0, 0, 1, 1, 1, 0};
-    static const char *const h2[] = {"theorem", "points", "max ratio",
-                                     "holds", "violated", "other"};
-    static const int n2[] = {0, 1, 1, 1, 1, 1};
-    static const char *const dh[] = {"theorem", "problem", "method",
-                                     "configuration", "quantity", "value"};
-    lmc_rtable *t2 = lmc_report_table(c, "Per theorem (max ratio = "
-                                      "measured / bound at its tightest "
-                                      "point):", 6, h2, n2);
-    lmc_rtable *t1 = lmc_report_table(c, "Every point:", 8, h1, n1);
-    lmc_rtable *d = lmc_report_data(c, 6, dh);
-    lmc_rfigure *fg = lmc_report_figure(c, "ratio",
-        "measured / bound per check point, grouped by theorem");
-    if (!t1 || !t2 || !d || !fg)
-        return LMC_ENOMEM;
-
-    const char *kinds;
-    LMC_TRY(lmc_report_key_string(c, "kinds", "", "a prefix of a theorem "
-                                  "kind, e.g. \"hard\" or \"\"", &kinds));
-    sqlite3_stmt *st;
-    LMC_TRY(lmc_report_sql(c, &st, query, 1, &kinds));
-    theorem_row g;
-    memset(&g, 0, sizeof g);
-    size_t k = 0, nth = 0;
-    double lo = INFINITY, hi = 0;
-    lmc_rbuf tics = {0}, plot = {0};
-    int rc, status = LMC_SUCCESS;
-    /* Tolerances across machines, measured by regenerating under four
-     * OpenBLAS kernels and the directed rounding modes. */
     LMC_TRY(lmc_report_tol(c, "ratio", NULL, 0.1, 0, 0, 0,
         "the statement read from the table (<= 1 holds, near 1 tight): "
         "moves by up to 0.054 between kernels (T1 lsq jordan: 0.447 "
@@ -147,108 +112,210 @@ run(lmc_report_ctx *c)
         "it divides by a measured rounding-level quantity"));
     LMC_TRY(lmc_report_tol(c, "bound", NULL, 1e-12, 0.25, 0, 0,
         "bounds built from measured quantities move with them (T1: 2%)"));
+    return LMC_SUCCESS;
+}
+
+/* One check point: a row of query. */
+typedef struct
+{
+    const char *th, *pr, *me, *lb, *vd;
+    double ms, bd, ra;
+} tpoint;
+
+/* What run builds: the outputs, the current theorem, the points so far
+ * (k), the theorems so far (nth), the range of the positive ratios, the
+ * figure's x tics and plot command. */
+typedef struct
+{
+    lmc_rtable *t1, *t2, *d;
+    lmc_rfigure *fg;
+    theorem_row g;
+    size_t k, nth;
+    double lo, hi;
+    lmc_rbuf tics, plot;
+} tstate;
+
+static int
+open_outputs(lmc_report_ctx *c, tstate *s)
+{
+    static const char *const h1[] = {"theorem", "problem", "method",
+                                     "configuration", "measured", "bound",
+                                     "ratio", "verdict"};
+    static const int n1[] = {0, 0, 0, 0, 1, 1, 1, 0};
+    static const char *const h2[] = {"theorem", "points", "max ratio",
+                                     "holds", "violated", "other"};
+    static const int n2[] = {0, 1, 1, 1, 1, 1};
+    static const char *const dh[] = {"theorem", "problem", "method",
+                                     "configuration", "quantity", "value"};
+    s->t2 = lmc_report_table(c, "Per theorem (max ratio = "
+                             "measured / bound at its tightest "
+                             "point):", 6, h2, n2);
+    s->t1 = lmc_report_table(c, "Every point:", 8, h1, n1);
+    s->d = lmc_report_data(c, 6, dh);
+    s->fg = lmc_report_figure(c, "ratio",
+        "measured / bound per check point, grouped by theorem");
+    if (!s->t1 || !s->t2 || !s->d || !s->fg)
+        return LMC_ENOMEM;
+    return LMC_SUCCESS;
+}
+
+/* The per-theorem row of the current theorem and its x tic, at the
+ * middle of its points. */
+static int
+close_theorem(tstate *s)
+{
+    const int status = theorem_done(s->t2, s->d, &s->g);
+    lmc_rbuf_printf(&s->tics, "%s", s->nth > 1 ? ", " : "");
+    lmc_rbuf_gpquote(&s->tics, s->g.name);
+    lmc_rbuf_printf(&s->tics, " %g", 0.5 * (double)(s->g.first + s->g.last));
+    return status;
+}
+
+/* Starts theorem th at point k: its data block and plot entry. */
+static void
+open_theorem(tstate *s, const char *th)
+{
+    memset(&s->g, 0, sizeof s->g);
+    snprintf(s->g.name, sizeof s->g.name, "%s", th);
+    s->g.maxr = NAN;
+    s->g.first = s->k;
+    s->nth++;
+    lmc_rbuf_printf(&s->fg->dat, "# theorem %s: point ratio\n", th);
+    lmc_rbuf_printf(&s->plot, "%s'fig-ratio.dat' index %zu using 1:2 "
+                    "with points pt 7 ps 1.3 lc %zu title ",
+                    s->nth > 1 ? ", \\\n     " : "plot ", s->nth - 1,
+                    s->nth);
+    lmc_rbuf_gpquote(&s->plot, th);
+}
+
+/* Point p (number k) of the current theorem: its verdict count, table
+ * row, data.csv rows and figure point. */
+static int
+add_point(tstate *s, const tpoint *p)
+{
+    theorem_row *g = &s->g;
+    g->last = s->k;
+    g->n++;
+    if (strcmp(p->vd, "holds") == 0)
+        g->holds++;
+    else if (strncmp(p->vd, "violated", 8) == 0)
+        g->violated++;
+    else
+        g->other++;
+    if (!isnan(p->ra) && (isnan(g->maxr) || p->ra > g->maxr))
+        g->maxr = p->ra;
+    char b[6][32];
+    /* Two significant digits: measured, bound and ratio move by up to 25%
+     * between machines on trajectory-dependent points (the full values
+     * are in data.csv). */
+    const char *row[] = {p->th, p->pr, p->me, p->lb,
+                         lmc_rfmt_sig(b[0], p->ms, 2),
+                         lmc_rfmt_sig(b[1], p->bd, 2),
+                         isnan(p->ra) ? "" : lmc_rfmt_fixed(b[2], p->ra, 2),
+                         p->vd};
+    LMC_TRY(lmc_rtable_add(s->t1, row));
+    static const char *const qn[] = {"measured", "bound", "ratio"};
+    const double qv[] = {p->ms, p->bd, p->ra};
+    for (size_t q = 0; q < 3; q++)
+    {
+        const char *dr[] = {p->th, p->pr, p->me, p->lb, qn[q],
+                            lmc_rfmt_g(b[3], qv[q])};
+        LMC_TRY(lmc_rtable_add(s->d, dr));
+    }
+    lmc_rbuf_printf(&s->fg->dat, "%zu %s\n", s->k,
+                    lmc_rfmt_dat(b[4], p->ra));
+    if (p->ra > 0 && isfinite(p->ra))
+        s->lo = fmin(s->lo, p->ra), s->hi = fmax(s->hi, p->ra);
+    return LMC_SUCCESS;
+}
+
+/* Every check point of st (sorted by theorem; finalized here): a new
+ * theorem closes the previous one. */
+static int
+read_points(lmc_report_ctx *c, sqlite3_stmt *st, tstate *s)
+{
+    int rc, status = LMC_SUCCESS;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     {
-        const char *th = (const char *)sqlite3_column_text(st, 0);
-        const char *pr = (const char *)sqlite3_column_text(st, 1);
-        const char *me = (const char *)sqlite3_column_text(st, 2);
-        const char *lb = (const char *)sqlite3_column_text(st, 3);
-        const double ms = lmc_report_col(st, 4);
-        const double bd = lmc_report_col(st, 5);
-        const double ra = lmc_report_col(st, 6);
-        const char *vd = (const char *)sqlite3_column_text(st, 7);
-        k++;
-        if (k == 1 || strcmp(th, g.name) != 0)
+        const tpoint p = {(const char *)sqlite3_column_text(st, 0),
+                          (const char *)sqlite3_column_text(st, 1),
+                          (const char *)sqlite3_column_text(st, 2),
+                          (const char *)sqlite3_column_text(st, 3),
+                          (const char *)sqlite3_column_text(st, 7),
+                          lmc_report_col(st, 4), lmc_report_col(st, 5),
+                          lmc_report_col(st, 6)};
+        s->k++;
+        if (s->k == 1 || strcmp(p.th, s->g.name) != 0)
         {
-            if (k > 1)
+            if (s->k > 1)
             {
-                if ((status = theorem_done(t2, d, &g)))
+                if ((status = close_theorem(s)))
                     break;
-                lmc_rbuf_printf(&tics, "%s", nth > 1 ? ", " : "");
-                lmc_rbuf_gpquote(&tics, g.name);
-                lmc_rbuf_printf(&tics, " %g", 0.5 * (double)(g.first + g.last));
-                lmc_rbuf_printf(&fg->dat, "\n\n");
+                lmc_rbuf_printf(&s->fg->dat, "\n\n");
             }
-            memset(&g, 0, sizeof g);
-            snprintf(g.name, sizeof g.name, "%s", th);
-            g.maxr = NAN;
-            g.first = k;
-            nth++;
-            lmc_rbuf_printf(&fg->dat, "# theorem %s: point ratio\n", th);
-            lmc_rbuf_printf(&plot, "%s'fig-ratio.dat' index %zu using 1:2 "
-                            "with points pt 7 ps 1.3 lc %zu title ",
-                            nth > 1 ? ", \\\n     " : "plot ", nth - 1, nth);
-            lmc_rbuf_gpquote(&plot, th);
+            open_theorem(s, p.th);
         }
-        g.last = k;
-        g.n++;
-        if (strcmp(vd, "holds") == 0)
-            g.holds++;
-        else if (strncmp(vd, "violated", 8) == 0)
-            g.violated++;
-        else
-            g.other++;
-        if (!isnan(ra) && (isnan(g.maxr) || ra > g.maxr))
-            g.maxr = ra;
-        char b[6][32];
-        /* Two significant digits: measured, bound and ratio move by up
-         * to 25% between machines on trajectory-dependent points (the
-         * full values are in data.csv). */
-        const char *row[] = {th, pr, me, lb, lmc_rfmt_sig(b[0], ms, 2),
-                             lmc_rfmt_sig(b[1], bd, 2),
-                             isnan(ra) ? "" : lmc_rfmt_fixed(b[2], ra, 2),
-                             vd};
-        if ((status = lmc_rtable_add(t1, row)))
+        if ((status = add_point(s, &p)))
             break;
-        static const char *const qn[] = {"measured", "bound", "ratio"};
-        const double qv[] = {ms, bd, ra};
-        for (size_t q = 0; q < 3 && !status; q++)
-        {
-            const char *dr[] = {th, pr, me, lb, qn[q],
-                                lmc_rfmt_g(b[3], qv[q])};
-            status = lmc_rtable_add(d, dr);
-        }
-        if (status)
-            break;
-        lmc_rbuf_printf(&fg->dat, "%zu %s\n", k, lmc_rfmt_dat(b[4], ra));
-        if (ra > 0 && isfinite(ra))
-            lo = fmin(lo, ra), hi = fmax(hi, ra);
     }
-    if (!status && rc == SQLITE_DONE && k)
-    {
-        status = theorem_done(t2, d, &g);
-        lmc_rbuf_printf(&tics, "%s", nth > 1 ? ", " : "");
-        lmc_rbuf_gpquote(&tics, g.name);
-        lmc_rbuf_printf(&tics, " %g", 0.5 * (double)(g.first + g.last));
-    }
+    if (!status && rc == SQLITE_DONE && s->k)
+        status = close_theorem(s);
     sqlite3_finalize(st);
     if (!status && rc != SQLITE_DONE)
-        lmc_error(__FILE__, __LINE__, status = LMC_EIO, "store: %s",
-                  sqlite3_errmsg(c->db));
+        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+    return status;
+}
+
+/* The figure's script: theorem names under their groups, log y when the
+ * positive ratios span decades, the line ratio = 1. */
+static int
+figure_script(lmc_rfigure *fg, const tstate *s)
+{
+    const int logy = lmc_report_decades(s->lo, s->hi);
+    lmc_rbuf_printf(&fg->gp,
+        "set xlabel 'check point (grouped by theorem)'\n"
+        "set ylabel 'measured / bound'\n"
+        "set xtics (%s) scale 0\n"
+        "set xrange [0.5:%zu.5]\n"
+        "set grid ytics\n%s"
+        "set key outside right top vertical Left reverse box\n"
+        "set offsets 0, 0, graph 0.1, graph 0.1\n"
+        "%s, \\\n     1 with lines lw 2 dt 2 lc rgb 'black' "
+        "title 'bound (ratio = 1)'\n",
+        s->tics.buf ? s->tics.buf : "", s->k,
+        logy ? "set logscale y\nset format y '%.0e'\n" : "",
+        s->plot.buf ? s->plot.buf : "");
+    return s->tics.oom || s->plot.oom ? LMC_ENOMEM : LMC_SUCCESS;
+}
+
+static int
+run(lmc_report_ctx *c)
+{
+    static const char *const need[] = {"measured", "bound", "verdict"};
+    LMC_TRY(lmc_report_count(c, "check"));
+    LMC_TRY(lmc_report_need_outcomes(c, "check", need, 3));
+    tstate s = {0};
+    s.lo = INFINITY;
+    LMC_TRY(open_outputs(c, &s));
+    const char *kinds;
+    LMC_TRY(lmc_report_key_string(c, "kinds", "", "a prefix of a theorem "
+                                  "kind, e.g. \"hard\" or \"\"", &kinds));
+    sqlite3_stmt *st;
+    LMC_TRY(lmc_report_sql(c, &st, query, 1, &kinds));
+    int status = declare_tolerances(c);
+    if (status)
+        sqlite3_finalize(st);
+    else
+        status = read_points(c, st, &s);
     if (!status)
     {
-        const int logy = lmc_report_decades(lo, hi);
-        lmc_rbuf_printf(&fg->gp,
-            "set xlabel 'check point (grouped by theorem)'\n"
-            "set ylabel 'measured / bound'\n"
-            "set xtics (%s) scale 0\n"
-            "set xrange [0.5:%zu.5]\n"
-            "set grid ytics\n%s"
-            "set key outside right top vertical Left reverse box\n"
-            "set offsets 0, 0, graph 0.1, graph 0.1\n"
-            "%s, \\\n     1 with lines lw 2 dt 2 lc rgb 'black' "
-            "title 'bound (ratio = 1)'\n",
-            tics.buf ? tics.buf : "", k,
-            logy ? "set logscale y\nset format y '%.0e'\n" : "",
-            plot.buf ? plot.buf : "");
-        if (tics.oom || plot.oom)
-            status = LMC_ENOMEM;
+        status = figure_script(s.fg, &s);
         lmc_rbuf_printf(&c->notes, "ratio = measured / bound: at most 1 "
                         "where a hard bound holds; the closer to 1, the "
                         "tighter the bound.\n\n");
     }
-    lmc_rbuf_free(&tics);
-    lmc_rbuf_free(&plot);
+    lmc_rbuf_free(&s.tics);
+    lmc_rbuf_free(&s.plot);
     return status;
 }
 

@@ -383,6 +383,15 @@ lmc_report_need_outcome(lmc_report_ctx *c, const char *kind,
 }
 
 int
+lmc_report_need_outcomes(lmc_report_ctx *c, const char *kind,
+                         const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        LMC_TRY(need_name(c, kind, names[i], "analysis", 1));
+    return LMC_SUCCESS;
+}
+
+int
 lmc_report_count(lmc_report_ctx *c, const char *kind)
 {
     sqlite3_stmt *st;
