@@ -1,8 +1,8 @@
 /* fuzz-readers.c -- fuzzes the readers of lmocheck's file inputs: sweep
  * specs (lmc_sweep_spec_read, which validates every value through
- * src/runconfig.c and reads the schedule files a spec names), schedule
- * files (lmc_schedule_read) and spectrum files (lmc_spectrum_values with
- * file:).
+ * src/harness/runconfig.c and reads the schedule files a spec
+ * names), schedule files (lmc_schedule_read) and spectrum files
+ * (lmc_spectrum_values with file:).
  *
  *   fuzz-readers [--seconds S] [--runs N] [--seed N]
  *                [--engine libfuzzer|mutate] CORPUS_ROOT

@@ -1,4 +1,4 @@
-/* t-ensemble.c -- fp-environment ensembles of check points (src/ensemble.h)
+/* t-ensemble.c -- fp-environment ensembles of check points (src/harness/ensemble.h)
  * and their use by `lmocheck check`.
  *
  * Unit level: each member runs in its own rounding mode and restores the

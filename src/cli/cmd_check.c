@@ -15,7 +15,7 @@
 #define _DEFAULT_SOURCE
 
 #include "cli.h"
-#include "ensemble.h"
+#include "checkpoint.h"
 #include "status.h"
 #include "theorem.h"
 
@@ -189,41 +189,41 @@ yaml_range(FILE *out, const char *key, double lo, double hi)
         fprintf(out, "    %s: [%.10g, %.10g]\n", key, lo, hi);
 }
 
-/* Prints point i (TAP line, YAML block, JUnit case) from its members. */
+/* The ensemble part of point i's YAML block: every member's verdict. */
 static void
-emit_point(check_run *R, size_t i)
+yaml_ensemble(const check_run *R, const lmc_ensemble_out *mo, size_t nm,
+              const lmc_ensemble_summary *sum)
 {
-    const check_point *p = &R->pts[i];
-    const lmc_theorem *T = p->T;
-    const lmc_check_config *c = &p->c;
-    const lmc_ensemble_out *mo = R->outs + i * R->nm;
-    const size_t nm = point_members(R, i);
-    lmc_ensemble_summary sum;
-    lmc_ensemble_summarize(R->members, mo, nm, &sum);
-    lmc_check_result *r = &sum.r;
-    const int status = sum.status;
-    const size_t point = ++R->point;
-    const int ok = status == LMC_SUCCESS &&
-                   (r->verdict == LMC_HOLDS || r->verdict == LMC_REPORTED);
-    const char *verdict = status == LMC_SUCCESS ? lmc_verdict_name(r->verdict)
-                          : status == LMC_ENSEMBLE_CRASHED ? "crashed"
-                                                           : "error";
-    /* A known finding that fails as recorded (in every member) is
-     * expected; one that holds (or errors, or is fragile) is news. */
-    const char *finding = R->strict ? NULL : c->finding;
-    const int expected = finding && status == LMC_SUCCESS &&
-                         r->verdict == LMC_VIOLATED;
-    if (finding && !expected && !ok)
-        finding = NULL; /* errors, undecided and fragile fail plainly */
-    R->todo += finding != NULL;
-    R->reproduced += expected;
-    R->failed += !expected && (!ok || finding);
-    R->fragile += sum.fragile;
-    printf("%s %zu - %s %s on %s/%s: %s", ok ? "ok" : "not ok", point,
-           T->id, c->label, c->problem, c->method, verdict);
-    if (finding)
-        printf(" # TODO known finding %s (reports/findings.md)%s", finding,
-               ok ? ": it holds now, update the record" : "");
+    if (R->nm > 1 && nm == 1)
+    {
+        printf("  ensemble:\n    kind: none (report only: nothing is "
+               "asserted)\n");
+        return;
+    }
+    if (R->nm <= 1)
+        return;
+    printf("  ensemble:\n    kind: %s\n", lmc_ensemble_name(R->ensemble));
+    yaml_range(stdout, "measured", sum->measured_min, sum->measured_max);
+    yaml_range(stdout, "bound", sum->bound_min, sum->bound_max);
+    printf("    members:\n");
+    for (size_t k = 0; k < nm; k++)
+    {
+        printf("      - {env: %s, verdict: %s, measured: ",
+               R->members[k].name, lmc_ensemble_word(&mo[k]));
+        if (mo[k].status == LMC_SUCCESS && !isnan(mo[k].r.measured))
+            printf("%.10g}\n", mo[k].r.measured);
+        else
+            printf("null}\n");
+    }
+}
+
+/* The YAML block of point i, after its TAP line. */
+static void
+yaml_point(const check_run *R, size_t i, const lmc_point_outcome *po)
+{
+    const lmc_theorem *T = R->pts[i].T;
+    const lmc_check_config *c = &R->pts[i].c;
+    const lmc_check_result *r = &po->sum.r;
     printf("\n  ---\n");
     yaml_string(stdout, "id", T->id);
     yaml_string(stdout, "title", T->title);
@@ -232,7 +232,7 @@ emit_point(check_run *R, size_t i)
     yaml_string(stdout, "provenance", T->provenance);
     yaml_string(stdout, "problem", c->problem);
     yaml_string(stdout, "method", c->method);
-    yaml_string(stdout, "verdict", verdict);
+    yaml_string(stdout, "verdict", po->verdict);
     yaml_num(stdout, "measured", r->measured);
     yaml_num(stdout, "bound", r->bound);
     yaml_num(stdout, "ratio", r->ratio);
@@ -249,26 +249,7 @@ emit_point(check_run *R, size_t i)
         printf("  fp64_departs_at: %ld\n", r->depart_step);
         yaml_num(stdout, "fp64_depart_tol", r->depart_tol);
     }
-    if (R->nm > 1 && nm == 1)
-        printf("  ensemble:\n    kind: none (report only: nothing is "
-               "asserted)\n");
-    else if (R->nm > 1)
-    {
-        printf("  ensemble:\n    kind: %s\n",
-               lmc_ensemble_name(R->ensemble));
-        yaml_range(stdout, "measured", sum.measured_min, sum.measured_max);
-        yaml_range(stdout, "bound", sum.bound_min, sum.bound_max);
-        printf("    members:\n");
-        for (size_t k = 0; k < nm; k++)
-        {
-            printf("      - {env: %s, verdict: %s, measured: ",
-                   R->members[k].name, lmc_ensemble_word(&mo[k]));
-            if (mo[k].status == LMC_SUCCESS && !isnan(mo[k].r.measured))
-                printf("%.10g}\n", mo[k].r.measured);
-            else
-                printf("null}\n");
-        }
-    }
+    yaml_ensemble(R, R->outs + i * R->nm, point_members(R, i), &po->sum);
     if (R->o->bound_scale != 1)
         yaml_num(stdout, "bound_scale", R->o->bound_scale);
     if (R->cscale != 1)
@@ -281,32 +262,60 @@ emit_point(check_run *R, size_t i)
         yaml_string(stdout, "finding", c->finding);
     yaml_string(stdout, "detail", r->detail);
     printf("  ...\n");
-    fflush(stdout);
-    FILE *jf = R->jf;
-    if (!jf)
-        return;
+}
+
+/* The JUnit test case of point i: a TODO that fails as recorded is
+ * skipped, a failure or a finding that holds now is a failure. */
+static void
+junit_point(FILE *jf, const check_point *p, const lmc_point_outcome *po)
+{
     fputs("<testcase classname=\"", jf);
-    xml_text(jf, T->id);
+    xml_text(jf, p->T->id);
     fputs("\" name=\"", jf);
-    xml_text(jf, c->label);
+    xml_text(jf, p->c.label);
     fputs("\">", jf);
-    if (finding && !ok)
+    if (po->todo && !po->ok)
     {
         fputs("<skipped message=\"known finding ", jf);
-        xml_text(jf, finding);
+        xml_text(jf, po->todo);
         fputs(" (reports/findings.md): ", jf);
-        xml_text(jf, verdict);
+        xml_text(jf, po->verdict);
         fputs("\"/>", jf);
     }
-    else if (!ok || finding)
+    else if (!po->ok || po->todo)
     {
         fputs("<failure message=\"", jf);
-        xml_text(jf, ok ? "known finding holds now" : verdict);
+        xml_text(jf, po->ok ? "known finding holds now" : po->verdict);
         fputs("\">", jf);
-        xml_text(jf, r->detail);
+        xml_text(jf, po->sum.r.detail);
         fputs("</failure>", jf);
     }
     fputs("</testcase>\n", jf);
+}
+
+/* Classifies point i from its members, counts it, and prints it (TAP
+ * line, YAML block, JUnit case). */
+static void
+emit_point(check_run *R, size_t i)
+{
+    const check_point *p = &R->pts[i];
+    lmc_point_outcome po;
+    lmc_point_classify(R->members, R->outs + i * R->nm, point_members(R, i),
+                       R->strict ? NULL : p->c.finding, &po);
+    const size_t point = ++R->point;
+    R->todo += po.todo != NULL;
+    R->reproduced += po.reproduced;
+    R->failed += po.failed;
+    R->fragile += po.sum.fragile;
+    printf("%s %zu - %s %s on %s/%s: %s", po.ok ? "ok" : "not ok", point,
+           p->T->id, p->c.label, p->c.problem, p->c.method, po.verdict);
+    if (po.todo)
+        printf(" # TODO known finding %s (reports/findings.md)%s", po.todo,
+               po.ok ? ": it holds now, update the record" : "");
+    yaml_point(R, i, &po);
+    fflush(stdout);
+    if (R->jf)
+        junit_point(R->jf, p, &po);
 }
 
 static void
@@ -325,6 +334,155 @@ show_progress(const check_run *R, size_t done, size_t ntasks)
                 "done", R->point, R->npts, done, ntasks);
 }
 
+/* The (point, member) tasks of a check run and where they stand. */
+typedef struct
+{
+    size_t ntasks, bytes;
+    long jobs, running;
+    unsigned char *done;
+    pid_t *pid;         /* the child running each task, 0 if none */
+    size_t next, ndone, printed;
+} task_queue;
+
+static void
+queue_free(check_run *R, task_queue *q)
+{
+    free(q->done);
+    free(q->pid);
+    if (R->outs && q->jobs > 1)
+        munmap(R->outs, q->bytes);
+    else
+        free(R->outs);
+    R->outs = NULL;
+}
+
+/* The queue and R->outs: shared memory when children write into it.
+ * Returns 0, or -1 if memory could not be had. */
+static int
+queue_alloc(check_run *R, long jobs, task_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    q->ntasks = R->npts * R->nm;
+    q->bytes = (q->ntasks ? q->ntasks : 1) * sizeof *R->outs;
+    if (jobs > (long)q->ntasks)
+        jobs = q->ntasks ? (long)q->ntasks : 1;
+    q->jobs = jobs;
+    q->done = calloc(q->ntasks ? q->ntasks : 1, 1);
+    q->pid = calloc(q->ntasks ? q->ntasks : 1, sizeof *q->pid);
+    R->outs = jobs > 1 ? mmap(NULL, q->bytes, PROT_READ | PROT_WRITE,
+                              MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+                       : calloc(1, q->bytes);
+    if (R->outs == MAP_FAILED)
+        R->outs = NULL;
+    if (q->done && q->pid && R->outs)
+        return 0;
+    queue_free(R, q);
+    return -1;
+}
+
+/* Runs the next task in this process (one job). */
+static void
+run_next_here(check_run *R, task_queue *q)
+{
+    const size_t t = q->next++;
+    if (t % R->nm < point_members(R, t / R->nm))
+        run_task(R, t);
+    q->done[t] = 1;
+    q->ndone++;
+}
+
+/* Starts tasks in children up to the job count; tasks a point does not
+ * run are done at once, and a task no child could be had for runs
+ * here. */
+static void
+start_children(check_run *R, task_queue *q)
+{
+    while (q->running < q->jobs && q->next < q->ntasks)
+    {
+        const size_t t = q->next++;
+        if (t % R->nm >= point_members(R, t / R->nm))
+        {
+            q->done[t] = 1;
+            q->ndone++;
+            continue;
+        }
+        fflush(stdout);
+        fflush(stderr);
+        if (R->jf)
+            fflush(R->jf);
+        const pid_t c = fork();
+        if (c == 0)
+        {
+            run_task(R, t);
+            _exit(0);
+        }
+        if (c < 0) /* no process: run it here */
+        {
+            run_task(R, t);
+            q->done[t] = 1;
+            q->ndone++;
+        }
+        else
+        {
+            q->pid[t] = c;
+            q->running++;
+        }
+    }
+}
+
+/* Starts children, then waits for one to end and records its task (a
+ * child that died is the member's outcome "crashed").  Returns 1 when
+ * there may be points to print, 0 if the process that ended was not a
+ * task's, -1 if waiting failed. */
+static int
+step_children(check_run *R, task_queue *q)
+{
+    start_children(R, q);
+    if (q->running == 0)
+        return 1;
+    int st;
+    const pid_t w = waitpid(-1, &st, 0);
+    if (w < 0)
+        return -1;
+    size_t t;
+    for (t = 0; t < q->next && q->pid[t] != w; t++)
+        ;
+    if (t == q->next)
+        return 0;
+    q->running--;
+    q->pid[t] = 0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    {
+        lmc_ensemble_out *mo = &R->outs[t];
+        mo->status = LMC_ENSEMBLE_CRASHED;
+        snprintf(mo->error, sizeof mo->error, "member %s crashed (%s %d)",
+                 R->members[t % R->nm].name,
+                 WIFSIGNALED(st) ? "signal" : "exit status",
+                 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    }
+    q->done[t] = 1;
+    q->ndone++;
+    return 1;
+}
+
+/* Prints every point whose members are all done, in order, up to the
+ * first that is not. */
+static void
+print_ready(check_run *R, task_queue *q)
+{
+    for (; q->printed < R->npts; q->printed++)
+    {
+        size_t k = 0;
+        while (k < R->nm && q->done[q->printed * R->nm + k])
+            k++;
+        if (k < R->nm)
+            break;
+        if (R->progress)
+            fputs("\r\033[K", stderr);
+        emit_point(R, q->printed);
+    }
+}
+
 /* Runs every (point, member) task, on `jobs` processes when jobs > 1
  * (each task in a forked child writing its outcome into shared memory:
  * the checks need no thread safety, a crash is one member's outcome, and
@@ -335,130 +493,126 @@ show_progress(const check_run *R, size_t done, size_t ntasks)
 static int
 run_points(check_run *R, long jobs)
 {
-    const size_t ntasks = R->npts * R->nm;
-    const size_t bytes = (ntasks ? ntasks : 1) * sizeof *R->outs;
-    if (jobs > (long)ntasks)
-        jobs = ntasks ? (long)ntasks : 1;
-    unsigned char *done = calloc(ntasks ? ntasks : 1, 1);
-    pid_t *pid = calloc(ntasks ? ntasks : 1, sizeof *pid);
-    R->outs = jobs > 1 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                              MAP_SHARED | MAP_ANONYMOUS, -1, 0)
-                       : calloc(1, bytes);
-    if (R->outs == MAP_FAILED)
-        R->outs = NULL;
-    if (!done || !pid || !R->outs)
-    {
-        free(done);
-        free(pid);
-        if (R->outs && jobs <= 1)
-            free(R->outs);
-        else if (R->outs)
-            munmap(R->outs, bytes);
+    task_queue q;
+    if (queue_alloc(R, jobs, &q))
         return -1;
-    }
-    size_t next = 0, ndone = 0, printed = 0;
-    long running = 0;
-    while (ndone < ntasks)
+    while (q.ndone < q.ntasks)
     {
-        size_t t;
-        if (jobs <= 1)
-        {
-            t = next++;
-            if (t % R->nm < point_members(R, t / R->nm))
-                run_task(R, t);
-        }
+        if (q.jobs <= 1)
+            run_next_here(R, &q);
         else
         {
-            while (running < jobs && next < ntasks)
-            {
-                if (next % R->nm >= point_members(R, next / R->nm))
-                {
-                    done[next++] = 1;
-                    ndone++;
-                    continue;
-                }
-                fflush(stdout);
-                fflush(stderr);
-                if (R->jf)
-                    fflush(R->jf);
-                const pid_t c = fork();
-                if (c == 0)
-                {
-                    run_task(R, next);
-                    _exit(0);
-                }
-                if (c < 0) /* no process: run it here */
-                {
-                    run_task(R, next);
-                    done[next] = 1;
-                    ndone++;
-                }
-                else
-                {
-                    pid[next] = c;
-                    running++;
-                }
-                next++;
-            }
-            if (running == 0)
-                goto print;
-            int st;
-            const pid_t w = waitpid(-1, &st, 0);
-            if (w < 0)
+            const int s = step_children(R, &q);
+            if (s < 0)
                 break;
-            for (t = 0; t < next && pid[t] != w; t++)
-                ;
-            if (t == next)
+            if (s == 0)
                 continue;
-            running--;
-            pid[t] = 0;
-            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            {
-                lmc_ensemble_out *mo = &R->outs[t];
-                mo->status = LMC_ENSEMBLE_CRASHED;
-                snprintf(mo->error, sizeof mo->error, "member %s crashed "
-                         "(%s %d)", R->members[t % R->nm].name,
-                         WIFSIGNALED(st) ? "signal" : "exit status",
-                         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-            }
         }
-        done[t] = 1;
-        ndone++;
-    print:
-        for (; printed < R->npts; printed++)
-        {
-            size_t k = 0;
-            while (k < R->nm && done[printed * R->nm + k])
-                k++;
-            if (k < R->nm)
-                break;
-            if (R->progress)
-                fputs("\r\033[K", stderr);
-            emit_point(R, printed);
-        }
-        show_progress(R, ndone, ntasks);
+        print_ready(R, &q);
+        show_progress(R, q.ndone, q.ntasks);
     }
     if (R->progress)
         fputs("\r\033[K", stderr);
-    free(done);
-    free(pid);
-    if (jobs > 1)
-        munmap(R->outs, bytes);
-    else
-        free(R->outs);
-    R->outs = NULL;
-    return printed == R->npts ? 0 : -1;
+    const int complete = q.printed == R->npts;
+    queue_free(R, &q);
+    return complete ? 0 : -1;
 }
 
-int
-cmd_check(int argc, char **argv)
+enum
 {
-    enum
+    O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
+    O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL, O_STRICT,
+    O_ENSEMBLE, O_JOBS
+};
+
+/* What the command line asks for. */
+typedef struct
+{
+    cli_list ths, probs, meths;
+    lmc_check_options o;
+    const char *junit;
+    int strict, list, tapv, wrong_momentum;
+    double cscale;
+    lmc_ensemble_kind ensemble;
+    long jobs;
+} check_args;
+
+/* Reads the value v of option ch into a; on a bad value says so and
+ * returns -1. */
+static int
+parse_value(check_args *a, int ch, const char *v)
+{
+    unsigned long n;
+    int k;
+    const char *bad; /* what a bad value is told (%s: the value) */
+    switch (ch)
     {
-        O_THEOREM = 256, O_PROBLEM, O_METHOD, O_SEED, O_QUICK, O_FULL,
-        O_LIST, O_JUNIT, O_SCALE, O_TAPV, O_CSCALE, O_CONTROL, O_STRICT,
-        O_ENSEMBLE, O_JOBS
-    };
+    case O_SEED:
+        if (!cli_parse_ulong(v, &a->o.seed_base))
+            return 0;
+        bad = "--seed: '%s' is not a seed (accepted: integers >= 0)";
+        break;
+    case O_ENSEMBLE:
+        if ((k = lmc_ensemble_parse(v)) < 0)
+        {
+            bad = "--ensemble: '%s' is not an ensemble (accepted: none, "
+                  "rounding, full)";
+            break;
+        }
+        a->ensemble = (lmc_ensemble_kind)k;
+        return 0;
+    case O_JOBS:
+        if (cli_parse_ulong(v, &n) || n < 1 || n > 1024)
+        {
+            bad = "--jobs: '%s' is not a number of processes (accepted: "
+                  "1..1024)";
+            break;
+        }
+        a->jobs = (long)n;
+        return 0;
+    case O_SCALE:
+        if (!cli_parse_double(v, &a->o.bound_scale) &&
+            a->o.bound_scale > 0 && a->o.bound_scale <= 1)
+            return 0;
+        bad = "--bound-scale: '%s' is not in (0, 1]";
+        break;
+    case O_CSCALE:
+        if (!cli_parse_double(v, &a->cscale) && a->cscale > 0)
+            return 0;
+        bad = "--constant-scale: '%s' is not a number > 0";
+        break;
+    case O_CONTROL:
+        if (strcmp(v, "wrong-momentum") == 0)
+            a->wrong_momentum = 1;
+        else if (strcmp(v, "fp64-decisions") == 0)
+            a->o.fp64_decisions = 1;
+        else
+        {
+            bad = "--control: '%s' is not a negative control (accepted: "
+                  "wrong-momentum, fp64-decisions)";
+            break;
+        }
+        return 0;
+    case O_TAPV:
+        if (strcmp(v, "13") && strcmp(v, "14"))
+        {
+            bad = "--tap-version: '%s' is not 13 or 14";
+            break;
+        }
+        a->tapv = atoi(v);
+        return 0;
+    default:
+        return 0; /* not an option with a value: parse_args keeps to those */
+    }
+    cli_fail(cmd, bad, v);
+    return -1;
+}
+
+/* Parses the command line into a.  Returns 0, 1 after printing the help,
+ * or -1 after saying what is wrong. */
+static int
+parse_args(int argc, char **argv, check_args *a)
+{
     static const struct option lo[] = {
         {"theorem", required_argument, NULL, O_THEOREM},
         {"problem", required_argument, NULL, O_PROBLEM},
@@ -477,239 +631,212 @@ cmd_check(int argc, char **argv)
         {"control", required_argument, NULL, O_CONTROL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    cli_list ths = {0}, probs = {0}, meths = {0};
-    lmc_check_options o = {.full = 0, .bound_scale = 1.0, .seed_base = 1};
-    const char *junit = NULL;
-    int strict = 0;
-    int list = 0, code = LMC_EXIT_USAGE, tapv = 14;
-    double cscale = 1;
-    int wrong_momentum = 0;
-    lmc_ensemble_kind ensemble = LMC_ENSEMBLE_ROUNDING;
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    FILE *jf = NULL;
-    lmc_check_config *cs = NULL;
-    check_point *pts = NULL;
-
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
     {
         switch (ch)
         {
-        case 'h': fputs(help, stdout); code = LMC_EXIT_OK; goto out;
+        case 'h': fputs(help, stdout); return 1;
         case O_THEOREM:
+            if (cli_list_add(&a->ths, optarg))
+                return -1;
+            break;
         case O_PROBLEM:
+            if (cli_list_add(&a->probs, optarg))
+                return -1;
+            break;
         case O_METHOD:
-        {
-            cli_list *l = ch == O_THEOREM ? &ths
-                          : ch == O_PROBLEM ? &probs
-                                            : &meths;
-            if (cli_list_add(l, optarg))
-                goto out;
+            if (cli_list_add(&a->meths, optarg))
+                return -1;
             break;
-        }
-        case O_SEED:
-            if (cli_parse_ulong(optarg, &o.seed_base))
-            {
-                cli_fail(cmd, "--seed: '%s' is not a seed (accepted: "
-                         "integers >= 0)", optarg);
-                goto out;
-            }
-            break;
-        case O_QUICK: o.full = 0; break;
-        case O_FULL: o.full = 1; break;
-        case O_LIST: list = 1; break;
-        case O_JUNIT: junit = optarg; break;
-        case O_STRICT: strict = 1; break;
-        case O_ENSEMBLE:
-        {
-            const int k = lmc_ensemble_parse(optarg);
-            if (k < 0)
-            {
-                cli_fail(cmd, "--ensemble: '%s' is not an ensemble "
-                         "(accepted: none, rounding, full)", optarg);
-                goto out;
-            }
-            ensemble = (lmc_ensemble_kind)k;
-            break;
-        }
-        case O_JOBS:
-        {
-            unsigned long v;
-            if (cli_parse_ulong(optarg, &v) || v < 1 || v > 1024)
-            {
-                cli_fail(cmd, "--jobs: '%s' is not a number of processes "
-                         "(accepted: 1..1024)", optarg);
-                goto out;
-            }
-            jobs = (long)v;
-            break;
-        }
-        case O_SCALE:
-            if (cli_parse_double(optarg, &o.bound_scale) ||
-                !(o.bound_scale > 0 && o.bound_scale <= 1))
-            {
-                cli_fail(cmd, "--bound-scale: '%s' is not in (0, 1]",
-                         optarg);
-                goto out;
-            }
-            break;
-        case O_CSCALE:
-            if (cli_parse_double(optarg, &cscale) || !(cscale > 0))
-            {
-                cli_fail(cmd, "--constant-scale: '%s' is not a number > 0",
-                         optarg);
-                goto out;
-            }
-            break;
-        case O_CONTROL:
-            if (strcmp(optarg, "wrong-momentum") == 0)
-                wrong_momentum = 1;
-            else if (strcmp(optarg, "fp64-decisions") == 0)
-                o.fp64_decisions = 1;
-            else
-            {
-                cli_fail(cmd, "--control: '%s' is not a negative control "
-                         "(accepted: wrong-momentum, fp64-decisions)",
-                         optarg);
-                goto out;
-            }
-            break;
-        case O_TAPV:
-            if (strcmp(optarg, "13") && strcmp(optarg, "14"))
-            {
-                cli_fail(cmd, "--tap-version: '%s' is not 13 or 14", optarg);
-                goto out;
-            }
-            tapv = atoi(optarg);
-            break;
+        case O_QUICK: a->o.full = 0; break;
+        case O_FULL: a->o.full = 1; break;
+        case O_LIST: a->list = 1; break;
+        case O_JUNIT: a->junit = optarg; break;
+        case O_STRICT: a->strict = 1; break;
         case ':':
             cli_fail(cmd, "%s needs a value (see 'lmocheck check --help')",
                      argv[optind - 1]);
-            goto out;
+            return -1;
+        case O_SEED:
+        case O_ENSEMBLE:
+        case O_JOBS:
+        case O_SCALE:
+        case O_CSCALE:
+        case O_CONTROL:
+        case O_TAPV:
+            if (parse_value(a, ch, optarg))
+                return -1;
+            break;
         default:
             cli_fail(cmd, "unknown option '%s' (see 'lmocheck check "
                      "--help')", argv[optind - 1]);
-            goto out;
+            return -1;
         }
     }
     if (optind < argc)
     {
         cli_fail(cmd, "unexpected argument '%s' (see 'lmocheck check "
                  "--help')", argv[optind]);
-        goto out;
+        return -1;
     }
-    for (size_t i = 0; i < ths.n; i++)
-        if (!lmc_theorem_find(ths.v[i]))
+    return 0;
+}
+
+/* Every id in the --theorem, --problem and --method lists is known;
+ * else says which is not and returns -1. */
+static int
+check_filters(const check_args *a)
+{
+    for (size_t i = 0; i < a->ths.n; i++)
+        if (!lmc_theorem_find(a->ths.v[i]))
         {
             cli_fail(cmd, "--theorem: unknown id '%s' (see 'lmocheck check "
-                     "--list')", ths.v[i]);
-            goto out;
+                     "--list')", a->ths.v[i]);
+            return -1;
         }
-    for (size_t i = 0; i < probs.n; i++)
-        if (!lmc_problem_find(probs.v[i]))
+    for (size_t i = 0; i < a->probs.n; i++)
+        if (!lmc_problem_find(a->probs.v[i]))
         {
             cli_fail(cmd, "--problem: unknown problem '%s' (see 'lmocheck "
-                     "list problems')", probs.v[i]);
-            goto out;
+                     "list problems')", a->probs.v[i]);
+            return -1;
         }
-    for (size_t i = 0; i < meths.n; i++)
-        if (!lmc_method_find(meths.v[i]))
+    for (size_t i = 0; i < a->meths.n; i++)
+        if (!lmc_method_find(a->meths.v[i]))
         {
             cli_fail(cmd, "--method: unknown method '%s' (see 'lmocheck "
-                     "list methods')", meths.v[i]);
-            goto out;
+                     "list methods')", a->meths.v[i]);
+            return -1;
         }
-    if (list)
-    {
-        code = print_list(&ths, &o);
-        goto out;
-    }
-    if (jobs < 1)
-        jobs = 1;
-    /* BLAS runs on one thread: parallelism is over points and members
-     * (--jobs), and one-thread kernels make the output independent of
-     * the job count. */
-    openblas_set_num_threads(1);
-    if (junit && !(jf = fopen(junit, "w")))
-    {
-        cli_fail(cmd, "--junit: cannot write '%s'", junit);
-        goto out;
-    }
-    cs = calloc(MAX_CONFIGS, sizeof *cs);
+    return 0;
+}
+
+/* The points the filters select, in registry order, with the negative
+ * controls applied: *pts (free it) and *total.  Returns 0, or -1 if
+ * memory could not be had. */
+static int
+collect_points(const check_args *a, check_point **pts, size_t *total)
+{
+    lmc_check_config *cs = calloc(MAX_CONFIGS, sizeof *cs);
+    size_t cap = 0;
+    *pts = NULL;
+    *total = 0;
     if (!cs)
-    {
-        code = LMC_EXIT_FAIL;
-        goto out;
-    }
-    /* The points, in registry order: TAP's plan comes before them. */
-    size_t total = 0, cap = 0;
+        return -1;
     for (size_t i = 0; lmc_theorems[i]; i++)
     {
         const lmc_theorem *T = lmc_theorems[i];
-        if (!in_list(&ths, T->id))
+        if (!in_list(&a->ths, T->id))
             continue;
-        const size_t n = T->configs(&o, cs, MAX_CONFIGS);
+        const size_t n = T->configs(&a->o, cs, MAX_CONFIGS);
         for (size_t j = 0; j < n && j < MAX_CONFIGS; j++)
         {
-            if (!in_list(&probs, cs[j].problem) ||
-                !in_list(&meths, cs[j].method))
+            if (!in_list(&a->probs, cs[j].problem) ||
+                !in_list(&a->meths, cs[j].method))
                 continue;
-            if (total == cap)
+            if (*total == cap)
             {
                 cap = cap ? 2 * cap : 128;
-                check_point *np = realloc(pts, cap * sizeof *np);
+                check_point *np = realloc(*pts, cap * sizeof *np);
                 if (!np)
                 {
-                    code = LMC_EXIT_FAIL;
-                    goto out;
+                    free(cs);
+                    return -1;
                 }
-                pts = np;
+                *pts = np;
             }
-            pts[total].T = T;
-            pts[total].c = cs[j];
-            pts[total].c.constant_scale = cscale;
-            pts[total].c.mp.control_wrong_momentum = wrong_momentum;
-            total++;
+            check_point *p = &(*pts)[(*total)++];
+            p->T = T;
+            p->c = cs[j];
+            p->c.constant_scale = a->cscale;
+            p->c.mp.control_wrong_momentum = a->wrong_momentum;
         }
     }
-    printf("TAP version %d\n1..%zu\n", tapv, total);
+    free(cs);
+    return 0;
+}
+
+/* Runs and prints the points (TAP plan first; JUnit header and footer
+ * around them when jf is open).  Returns the exit code. */
+static int
+check_points(const check_args *a, check_point *pts, size_t total, FILE *jf)
+{
+    printf("TAP version %d\n1..%zu\n", a->tapv, total);
     if (jf)
         fprintf(jf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<testsuites name=\"lmocheck check\">\n"
                     "<testsuite name=\"lmocheck\" tests=\"%zu\">\n",
                 total);
-    check_run run = {.pts = pts, .npts = total, .o = &o, .jf = jf,
-                     .strict = strict, .cscale = cscale,
-                     .wrong_momentum = wrong_momentum,
+    check_run run = {.pts = pts, .npts = total, .o = &a->o, .jf = jf,
+                     .strict = a->strict, .cscale = a->cscale,
+                     .wrong_momentum = a->wrong_momentum,
                      .progress = isatty(STDERR_FILENO)};
-    run.members = lmc_ensemble_members(ensemble, &run.nm);
-    run.ensemble = ensemble;
-    if (run_points(&run, jobs))
-    {
-        code = LMC_EXIT_FAIL;
-        goto out;
-    }
+    run.members = lmc_ensemble_members(a->ensemble, &run.nm);
+    run.ensemble = a->ensemble;
+    if (run_points(&run, a->jobs))
+        return LMC_EXIT_FAIL;
     if (jf)
         fputs("</testsuite>\n</testsuites>\n", jf);
     printf("# %zu points: %zu failed (%zu fragile); %zu known findings "
            "(TODO), %zu of them reproduced; ensemble %s (%zu members)\n",
            run.point, run.failed, run.fragile, run.todo, run.reproduced,
-           lmc_ensemble_name(ensemble), run.nm);
-    code = run.failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+           lmc_ensemble_name(a->ensemble), run.nm);
+    return run.failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+    check_args a = {.o = {.full = 0, .bound_scale = 1.0, .seed_base = 1},
+                    .tapv = 14, .cscale = 1,
+                    .ensemble = LMC_ENSEMBLE_ROUNDING,
+                    .jobs = sysconf(_SC_NPROCESSORS_ONLN)};
+    int code = LMC_EXIT_USAGE;
+    FILE *jf = NULL;
+    check_point *pts = NULL;
+    size_t total;
+
+    const int parsed = parse_args(argc, argv, &a);
+    if (parsed > 0)
+        code = LMC_EXIT_OK;
+    if (parsed != 0 || check_filters(&a))
+        goto out;
+    if (a.list)
+    {
+        code = print_list(&a.ths, &a.o);
+        goto out;
+    }
+    if (a.jobs < 1)
+        a.jobs = 1;
+    /* BLAS runs on one thread: parallelism is over points and members
+     * (--jobs), and one-thread kernels make the output independent of
+     * the job count. */
+    openblas_set_num_threads(1);
+    if (a.junit && !(jf = fopen(a.junit, "w")))
+    {
+        cli_fail(cmd, "--junit: cannot write '%s'", a.junit);
+        goto out;
+    }
+    if (collect_points(&a, &pts, &total))
+    {
+        code = LMC_EXIT_FAIL;
+        goto out;
+    }
+    code = check_points(&a, pts, total, jf);
 out:
-    free(cs);
     free(pts);
     /* ferror too: a write that failed before the final flush (disk full
      * halfway) leaves fclose nothing to fail on. */
     const int jbad = jf && ferror(jf);
     if (jf && (fclose(jf) != 0 || jbad))
     {
-        cli_fail(cmd, "--junit: write to '%s' failed", junit);
+        cli_fail(cmd, "--junit: write to '%s' failed", a.junit);
         code = LMC_EXIT_FAIL;
     }
-    cli_list_free(&ths);
-    cli_list_free(&probs);
-    cli_list_free(&meths);
+    cli_list_free(&a.ths);
+    cli_list_free(&a.probs);
+    cli_list_free(&a.meths);
     return code;
 }

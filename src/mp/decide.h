@@ -17,7 +17,7 @@
 #ifndef LMC_DECIDE_H
 #define LMC_DECIDE_H
 
-#include "theorem.h"
+#include "verdict.h"
 
 #include <mpfi.h>
 

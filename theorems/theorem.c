@@ -1,4 +1,4 @@
-/* theorem.c -- verdict names, registry lookup, and running a
+/* theorem.c -- kind names, registry lookup, and running a
  * configuration for a check. */
 #include "theorem.h"
 #include "status.h"
@@ -7,21 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *
-lmc_verdict_name(lmc_verdict v)
-{
-    switch (v)
-    {
-    case LMC_HOLDS: return "holds";
-    case LMC_VIOLATED: return "violated";
-    case LMC_UNDECIDED: return "undecided";
-    case LMC_HYPOTHESIS_VIOLATED: return "hypothesis violated";
-    case LMC_REPORTED: return "reported";
-    case LMC_FRAGILE: return "fragile";
-    }
-    return "?";
-}
 
 const char *
 lmc_theorem_kind_name(lmc_theorem_kind k)

@@ -18,19 +18,7 @@
 #include "method.h"
 #include "problem.h"
 #include "trace.h"
-
-typedef enum
-{
-    LMC_HOLDS = 0,
-    LMC_VIOLATED = 1,
-    LMC_UNDECIDED = 2,
-    LMC_HYPOTHESIS_VIOLATED = 3,
-    LMC_REPORTED = 4, /* report-only entries: nothing asserted */
-    LMC_FRAGILE = 5   /* the members of a point's fp-environment ensemble
-                         disagree (ensemble.h): fails like undecided */
-} lmc_verdict;
-
-const char *lmc_verdict_name(lmc_verdict v);
+#include "verdict.h"
 
 typedef enum
 {
