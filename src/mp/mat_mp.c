@@ -197,31 +197,33 @@ mul_check(const lmc_mp_mat *c, const lmc_mp_mat *a, int ta,
     return LMC_SUCCESS;
 }
 
+/* c = op(a) op(b) after the shape and aliasing checks. */
+static int
+mul_checked(lmc_mp_mat *c, const lmc_mp_mat *a, int ta, const lmc_mp_mat *b,
+            int tb)
+{
+    size_t k;
+    LMC_TRY(mul_check(c, a, ta, b, tb, &k));
+    mul_generic(c, a, ta, b, tb, k);
+    return LMC_SUCCESS;
+}
+
 int
 lmc_mp_mat_mul(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 0, b, 0, &k));
-    mul_generic(c, a, 0, b, 0, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 0, b, 0);
 }
 
 int
 lmc_mp_mat_mul_tn(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 1, b, 0, &k));
-    mul_generic(c, a, 1, b, 0, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 1, b, 0);
 }
 
 int
 lmc_mp_mat_mul_nt(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 0, b, 1, &k));
-    mul_generic(c, a, 0, b, 1, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 0, b, 1);
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include "inexact.h"
 #include "mp.h"
+#include "newton.h"
 #include "oracle.h"
 #include "unwind.h"
 #include "status.h"
@@ -438,54 +439,18 @@ fail:
     return status;
 }
 
-static void
-swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
-{
-    mpfr_t *t = a->data;
-    a->data = b->data;
-    b->data = t;
-}
-
 /* Scaled Newton on the square x in place (stopping rule: traj_mp.h). */
 static int
 newton(polar_ws *pw, lmc_mp_mat *x, mpfr_prec_t prec, size_t *iters)
 {
-    const size_t n = x->size1;
     int status = LMC_SUCCESS, scaling = 1, it;
-    mpfr_t fx, fy, z, zinv, t, d, step, nrm, tol;
-    mpfr_inits2(x->prec, fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_t t, step, tol;
+    mpfr_inits2(x->prec, t, step, tol, (mpfr_ptr)0);
     /* 2^-(prec/2 + 8), a power of two: exact */
     mpfr_set_ui_2exp(tol, 1, -(mpfr_exp_t)(prec / 2 + 8), MPFR_RNDN);
     for (it = 1; it <= LMC_MP_POLAR_MAXITER; it++)
     {
-        CHECK(lmc_mp_mat_inverse(pw->y, x, pw->gjw));
-        if (scaling)
-        {
-            /* nearest: z only accelerates; Newton converges for any z > 0 */
-            lmc_mp_mat_frobenius(fx, x);
-            lmc_mp_mat_frobenius(fy, pw->y);
-            mpfr_div(z, fy, fx, MPFR_RNDN);
-            mpfr_sqrt(z, z, MPFR_RNDN);
-        }
-        else
-            mpfr_set_ui(z, 1, MPFR_RNDN);
-        mpfr_ui_div(zinv, 1, z, MPFR_RNDN);
-        mpfr_set_zero(step, 1);
-        mpfr_set_zero(nrm, 1);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-            {
-                mpfr_ptr v = ENTRY(pw->xn, i, j);
-                mpfr_mul(t, z, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(t, ENTRY(pw->y, j, i), zinv, t, MPFR_RNDN);
-                mpfr_div_2ui(v, t, 1, MPFR_RNDN); /* exact halving */
-                mpfr_sub(d, v, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(step, d, d, step, MPFR_RNDN);
-                mpfr_fma(nrm, v, v, nrm, MPFR_RNDN);
-            }
-        mpfr_div(step, step, nrm, MPFR_RNDN);
-        mpfr_sqrt(step, step, MPFR_RNDN);
-        swap_data(x, pw->xn);
+        CHECK(lmc_mp_newton_step(x, pw->y, pw->xn, pw->gjw, scaling, step));
         if (!mpfr_number_p(step))
             FAIL(LMC_EMPFR, "reference polar factor: Newton step is not a "
                  "number at iteration %d", it);
@@ -502,7 +467,7 @@ newton(polar_ws *pw, lmc_mp_mat *x, mpfr_prec_t prec, size_t *iters)
              "Newton iterations", LMC_MP_POLAR_MAXITER);
     *iters += (size_t)it;
 fail:
-    mpfr_clears(fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_clears(t, step, tol, (mpfr_ptr)0);
     return status;
 }
 
