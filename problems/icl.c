@@ -83,6 +83,7 @@
  * distinct sample ids of a long run would then collide).
  */
 #include "icl.h"
+#include "linalg.h"
 #include "status.h"
 
 #include <float.h>
@@ -165,46 +166,6 @@ static const gsl_rng_type xoshiro_type = {
 };
 
 /* ---- construction */
-
-/* q (d x d) = a Haar-random orthogonal matrix: QR of a Gaussian, column
- * j times sign(R_jj) (Mezzadri, Notices AMS 54, 2007). */
-static int
-haar_orthogonal(gsl_matrix *q, gsl_rng *rng)
-{
-    const size_t d = q->size1;
-    gsl_matrix *a = gsl_matrix_alloc(d, d);
-    gsl_matrix *rf = gsl_matrix_alloc(d, d);
-    gsl_vector *tau = gsl_vector_alloc(d);
-    int status = LMC_ENOMEM;
-    if (!a || !rf || !tau)
-    {
-        lmc_error(__FILE__, __LINE__, status, "no memory for a random "
-                  "%zux%zu rotation", d, d);
-        goto done;
-    }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++)
-            gsl_matrix_set(a, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
-    if (gsl_linalg_QR_decomp(a, tau) || gsl_linalg_QR_unpack(a, tau, q, rf))
-    {
-        status = LMC_ELAPACK;
-        lmc_error(__FILE__, __LINE__, status, "QR of a random %zux%zu "
-                  "matrix failed", d, d);
-        goto done;
-    }
-    for (size_t j = 0; j < d; j++)
-        if (gsl_matrix_get(rf, j, j) < 0)
-        {
-            gsl_vector_view c = gsl_matrix_column(q, j);
-            gsl_vector_scale(&c.vector, -1.0);
-        }
-    status = LMC_SUCCESS;
-done:
-    gsl_matrix_free(a);
-    gsl_matrix_free(rf);
-    gsl_vector_free(tau);
-    return status;
-}
 
 /* out = Q diag(c) Q^T, made exactly symmetric (upper triangle mirrored),
  * using work (d x d). */
@@ -333,7 +294,7 @@ icl_rotate(lmc_icl_state *st)
         if (!g)
             LMC_ERROR(LMC_ENOMEM, "no memory for a generator");
         gsl_rng_set(g, st->seed);
-        const int status = haar_orthogonal(st->q, g);
+        const int status = lmc_qr_columns(st->q, g, 1, "rotation");
         gsl_rng_free(g);
         LMC_TRY(status);
     }
