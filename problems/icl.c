@@ -83,6 +83,7 @@
  * distinct sample ids of a long run would then collide).
  */
 #include "icl.h"
+#include "linalg.h"
 #include "status.h"
 
 #include <float.h>
@@ -166,46 +167,6 @@ static const gsl_rng_type xoshiro_type = {
 
 /* ---- construction */
 
-/* q (d x d) = a Haar-random orthogonal matrix: QR of a Gaussian, column
- * j times sign(R_jj) (Mezzadri, Notices AMS 54, 2007). */
-static int
-haar_orthogonal(gsl_matrix *q, gsl_rng *rng)
-{
-    const size_t d = q->size1;
-    gsl_matrix *a = gsl_matrix_alloc(d, d);
-    gsl_matrix *rf = gsl_matrix_alloc(d, d);
-    gsl_vector *tau = gsl_vector_alloc(d);
-    int status = LMC_ENOMEM;
-    if (!a || !rf || !tau)
-    {
-        lmc_error(__FILE__, __LINE__, status, "no memory for a random "
-                  "%zux%zu rotation", d, d);
-        goto done;
-    }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j < d; j++)
-            gsl_matrix_set(a, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
-    if (gsl_linalg_QR_decomp(a, tau) || gsl_linalg_QR_unpack(a, tau, q, rf))
-    {
-        status = LMC_ELAPACK;
-        lmc_error(__FILE__, __LINE__, status, "QR of a random %zux%zu "
-                  "matrix failed", d, d);
-        goto done;
-    }
-    for (size_t j = 0; j < d; j++)
-        if (gsl_matrix_get(rf, j, j) < 0)
-        {
-            gsl_vector_view c = gsl_matrix_column(q, j);
-            gsl_vector_scale(&c.vector, -1.0);
-        }
-    status = LMC_SUCCESS;
-done:
-    gsl_matrix_free(a);
-    gsl_matrix_free(rf);
-    gsl_vector_free(tau);
-    return status;
-}
-
 /* out = Q diag(c) Q^T, made exactly symmetric (upper triangle mirrored),
  * using work (d x d). */
 static void
@@ -225,11 +186,10 @@ congruence(gsl_matrix *out, const gsl_matrix *q, const double *c,
             gsl_matrix_set(out, i, j, gsl_matrix_get(out, j, i));
 }
 
+/* d, N, kappa, seed, variant and init from the problem parameters. */
 static int
-icl_alloc(void *vstate, lmc_problem *P)
+icl_read_params(lmc_icl_state *st, const lmc_problem_params *p)
 {
-    lmc_icl_state *st = vstate;
-    const lmc_problem_params *p = &P->params;
     st->d = p->d ? p->d : LMC_ICL_DEFAULT_D;
     st->N = p->N ? p->N : LMC_ICL_DEFAULT_N;
     st->kappa = p->kappa != 0 ? p->kappa : LMC_ICL_DEFAULT_KAPPA;
@@ -257,6 +217,13 @@ icl_alloc(void *vstate, lmc_problem *P)
         LMC_ERROR(LMC_EINVAL, "problem 'icl': unknown init '%s' (accepted: "
                   "zero, small)", p->init);
 
+    return LMC_SUCCESS;
+}
+
+/* Every array and matrix of the state, sized by d and N. */
+static int
+icl_alloc_work(lmc_icl_state *st)
+{
     const size_t d = st->d, N = st->N;
     st->lambda = malloc(d * sizeof(double));
     st->s = malloc(d * sizeof(double));
@@ -284,7 +251,15 @@ icl_alloc(void *vstate, lmc_problem *P)
         !st->y || !st->h || !st->gh || !st->rng)
         LMC_ERROR(LMC_ENOMEM, "no memory for problem 'icl' (d=%zu, N=%zu)",
                   d, N);
+    return LMC_SUCCESS;
+}
 
+/* The spectrum lambda_j = kappa^(-j/(d-1)) of Lambda, tr(Lambda), the
+ * eigenvalues s_j of S and gamma_j of Gamma*, and f*. */
+static void
+icl_spectrum(lmc_icl_state *st)
+{
+    const size_t d = st->d, N = st->N;
     const double Nd = (double)N;
     double T = 0;
     for (size_t j = 0; j < d; j++)
@@ -303,7 +278,14 @@ icl_alloc(void *vstate, lmc_problem *P)
         fstar += l * (l + T) / ((Nd + 1) * l + T);
     }
     st->fstar = 0.5 * fstar;
+}
 
+/* Q (Haar from the seed, or I for the diag variant), Lambda, S, Gamma* in
+ * that basis, and root = Q Lambda^(1/2). */
+static int
+icl_rotate(lmc_icl_state *st)
+{
+    const size_t d = st->d;
     if (st->diag)
         gsl_matrix_set_identity(st->q);
     else
@@ -312,7 +294,7 @@ icl_alloc(void *vstate, lmc_problem *P)
         if (!g)
             LMC_ERROR(LMC_ENOMEM, "no memory for a generator");
         gsl_rng_set(g, st->seed);
-        const int status = haar_orthogonal(st->q, g);
+        const int status = lmc_qr_columns(st->q, g, 1, "rotation");
         gsl_rng_free(g);
         LMC_TRY(status);
     }
@@ -325,8 +307,14 @@ icl_alloc(void *vstate, lmc_problem *P)
         gsl_vector_view c = gsl_matrix_column(st->root, j);
         gsl_vector_scale(&c.vector, sqrt(st->lambda[j]));
     }
+    return LMC_SUCCESS;
+}
 
-    LMC_TRY(lmc_layout_add(&P->layout, d, d, &lmc_oracle_spectral));
+/* The declared constants of the problem from the spectrum. */
+static void
+icl_declare_constants(const lmc_icl_state *st, lmc_problem *P)
+{
+    const size_t d = st->d;
     const double up = LMC_ICL_SLACK_UP(d);
     const double down = LMC_ICL_SLACK_MU(d, st->kappa);
     double L = 0;
@@ -350,6 +338,18 @@ icl_alloc(void *vstate, lmc_problem *P)
         P->c.mu = st->lambda[d - 1] * st->s[d - 1] * (1 - down);
     }
     P->c.fstar = st->fstar;
+}
+
+static int
+icl_alloc(void *vstate, lmc_problem *P)
+{
+    lmc_icl_state *st = vstate;
+    LMC_TRY(icl_read_params(st, &P->params));
+    LMC_TRY(icl_alloc_work(st));
+    icl_spectrum(st);
+    LMC_TRY(icl_rotate(st));
+    LMC_TRY(lmc_layout_add(&P->layout, st->d, st->d, &lmc_oracle_spectral));
+    icl_declare_constants(st, P);
     return LMC_SUCCESS;
 }
 

@@ -84,43 +84,6 @@
 /* Sample-id tag of the init's random stream. */
 #define L0L1_X0_TAG 0x6c306c3178UL /* "l0l1x" */
 
-/* q (rows x k, rows >= k) = the first k columns of Q in the QR
- * factorization of a seeded Gaussian matrix (alloc time only). */
-static int
-orthonormal_columns(gsl_matrix *q, gsl_rng *rng)
-{
-    const size_t rows = q->size1, k = q->size2;
-    gsl_matrix *a = gsl_matrix_alloc(rows, k);
-    gsl_matrix *qf = gsl_matrix_alloc(rows, rows);
-    gsl_matrix *rf = gsl_matrix_alloc(rows, k);
-    gsl_vector *tau = gsl_vector_alloc(k);
-    int status = LMC_SUCCESS;
-    if (!a || !qf || !rf || !tau)
-    {
-        status = LMC_ENOMEM;
-        lmc_error(__FILE__, __LINE__, status, "no memory for a random "
-                  "%zux%zu orthonormal factor", rows, k);
-        goto done;
-    }
-    lmc_matrix_gaussian(a, rng);
-    if (gsl_linalg_QR_decomp(a, tau) || gsl_linalg_QR_unpack(a, tau, qf, rf))
-    {
-        status = LMC_ELAPACK;
-        lmc_error(__FILE__, __LINE__, status, "QR of a random %zux%zu matrix "
-                  "failed", rows, k);
-        goto done;
-    }
-    gsl_matrix_const_view first = gsl_matrix_const_submatrix(qf, 0, 0, rows,
-                                                             k);
-    gsl_matrix_memcpy(q, &first.matrix);
-done:
-    gsl_matrix_free(a);
-    gsl_matrix_free(qf);
-    gsl_matrix_free(rf);
-    gsl_vector_free(tau);
-    return status;
-}
-
 /* The scalar shell function and its derivative (l0l1.h). */
 static double
 shell_h(double t)
@@ -188,8 +151,8 @@ l0l1_alloc(void *vstate, lmc_problem *P)
         if (!st->u[i] || !st->v[i] || !st->xv[i] || !st->us[i])
             LMC_ERROR(LMC_ENOMEM, "no memory for problem '%s' (block %zu, "
                       "%zux%zu)", name, i, s1, s2);
-        LMC_TRY(orthonormal_columns(st->u[i], st->rng));
-        LMC_TRY(orthonormal_columns(st->v[i], st->rng));
+        LMC_TRY(lmc_qr_columns(st->u[i], st->rng, 0, "orthonormal factor"));
+        LMC_TRY(lmc_qr_columns(st->v[i], st->rng, 0, "orthonormal factor"));
         LMC_TRY(lmc_layout_add(&P->layout, s1, s2, &lmc_oracle_spectral));
     }
 

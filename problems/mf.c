@@ -53,49 +53,6 @@
 
 #include "linalg.h"
 
-/* Fills q (rows x k, rows >= k) with the first k columns of a
- * Haar-distributed orthogonal matrix: QR of a Gaussian, column j times
- * sign(R_jj) (Mezzadri, Notices AMS 54, 2007). */
-static int
-haar_columns(gsl_matrix *q, gsl_rng *rng)
-{
-    const size_t rows = q->size1, k = q->size2;
-    gsl_matrix *a = gsl_matrix_alloc(rows, k);
-    gsl_matrix *qf = gsl_matrix_alloc(rows, rows);
-    gsl_matrix *rf = gsl_matrix_alloc(rows, k);
-    gsl_vector *tau = gsl_vector_alloc(k);
-    int status = LMC_ENOMEM;
-    if (!a || !qf || !rf || !tau)
-    {
-        lmc_error(__FILE__, __LINE__, status, "no memory for a random "
-                  "%zux%zu orthonormal factor", rows, k);
-        goto done;
-    }
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < k; j++)
-            gsl_matrix_set(a, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
-    if (gsl_linalg_QR_decomp(a, tau) || gsl_linalg_QR_unpack(a, tau, qf, rf))
-    {
-        status = LMC_ELAPACK;
-        lmc_error(__FILE__, __LINE__, status, "QR of a random %zux%zu "
-                  "matrix failed", rows, k);
-        goto done;
-    }
-    for (size_t j = 0; j < k; j++)
-    {
-        const double sgn = gsl_matrix_get(rf, j, j) < 0 ? -1.0 : 1.0;
-        for (size_t i = 0; i < rows; i++)
-            gsl_matrix_set(q, i, j, sgn * gsl_matrix_get(qf, i, j));
-    }
-    status = LMC_SUCCESS;
-done:
-    gsl_matrix_free(a);
-    gsl_matrix_free(qf);
-    gsl_matrix_free(rf);
-    gsl_vector_free(tau);
-    return status;
-}
-
 static int
 parse_init(const char *name, const lmc_problem_type *T, int sym,
            lmc_mf_init *init)
@@ -158,9 +115,9 @@ mf_setup(lmc_mf_state *st, lmc_problem *P, int sym)
                                                         (double)(st->r - 1))
                                   : 1.0;
     gsl_rng_set(st->rng, st->seed);
-    LMC_TRY(haar_columns(st->phi, st->rng));
+    LMC_TRY(lmc_qr_columns(st->phi, st->rng, 1, "orthonormal factor"));
     if (!sym)
-        LMC_TRY(haar_columns(st->psi, st->rng));
+        LMC_TRY(lmc_qr_columns(st->psi, st->rng, 1, "orthonormal factor"));
     /* mstar = (Phi diag(lambda)) Psi^T, with res as scratch for the
      * scaled factor's storage (its first r columns). */
     gsl_matrix_view pl = gsl_matrix_submatrix(st->res, 0, 0, st->m, st->r);

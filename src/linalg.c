@@ -9,6 +9,8 @@
 #include <float.h>
 #include <limits.h>
 #include <gsl/gsl_cblas.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -229,4 +231,51 @@ lmc_matrix_isfinite(const gsl_matrix *m)
             if (!lmc_isfinite(m->data[i * m->tda + j]))
                 return 0;
     return 1;
+}
+
+int
+lmc_qr_columns(gsl_matrix *q, gsl_rng *rng, int haar, const char *what)
+{
+    const size_t rows = q->size1, k = q->size2;
+    gsl_matrix *a = gsl_matrix_alloc(rows, k);
+    gsl_matrix *qf = gsl_matrix_alloc(rows, rows);
+    gsl_matrix *rf = gsl_matrix_alloc(rows, k);
+    gsl_vector *tau = gsl_vector_alloc(k);
+    int status = LMC_ENOMEM;
+    if (!a || !qf || !rf || !tau)
+    {
+        lmc_error(__FILE__, __LINE__, status, "no memory for a random "
+                  "%zux%zu %s", rows, k, what);
+        goto done;
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < k; j++)
+            gsl_matrix_set(a, i, j, gsl_ran_gaussian_ziggurat(rng, 1.0));
+    if (gsl_linalg_QR_decomp(a, tau) || gsl_linalg_QR_unpack(a, tau, qf, rf))
+    {
+        status = LMC_ELAPACK;
+        lmc_error(__FILE__, __LINE__, status, "QR of a random %zux%zu "
+                  "matrix failed", rows, k);
+        goto done;
+    }
+    if (haar)
+        for (size_t j = 0; j < k; j++)
+        {
+            const double sgn = gsl_matrix_get(rf, j, j) < 0 ? -1.0 : 1.0;
+            for (size_t i = 0; i < rows; i++)
+                gsl_matrix_set(q, i, j, sgn * gsl_matrix_get(qf, i, j));
+        }
+    else
+    {
+        gsl_matrix_const_view first =
+            gsl_matrix_const_submatrix(qf, 0, 0, rows, k);
+        gsl_matrix_memcpy(q, &first.matrix);
+    }
+    status = LMC_SUCCESS;
+done:
+    gsl_matrix_free(a);
+    gsl_matrix_free(qf);
+    gsl_matrix_free(rf);
+    gsl_vector_free(tau);
+    return status;
 }

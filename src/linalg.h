@@ -1,4 +1,5 @@
-/* linalg.h -- dense kernels over LAPACKE/OpenBLAS shared by the oracles.
+/* linalg.h -- dense kernels over LAPACKE/OpenBLAS shared by the oracles
+ * (and the random orthonormal factors of the problems).
  *
  * Matrices are gsl_matrix (row-major, with tda).  A row-major m x n buffer
  * read as column-major is the n x m transpose; the SVD routines use that
@@ -12,6 +13,7 @@
 
 #include <float.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 
 /* SVD workspace for matrices of one shape (dgesdd, never dgesvd). */
 typedef struct lmc_svd
@@ -76,5 +78,13 @@ lmc_isfinite(double x)
 
 /* 1 if every entry satisfies lmc_isfinite. */
 int lmc_matrix_isfinite(const gsl_matrix *m);
+
+/* Fills q (rows x k, rows >= k) with the first k columns of Q in the QR
+ * factorization of a Gaussian matrix drawn from rng row by row.  With
+ * haar set, column j is multiplied by sign(R_jj), which makes the columns
+ * Haar-distributed (Mezzadri, Notices AMS 54, 2007).  what names q in the
+ * out-of-memory message.  GSL's QR, not LAPACK's: the problems built on
+ * it keep their data bit for bit. */
+int lmc_qr_columns(gsl_matrix *q, gsl_rng *rng, int haar, const char *what);
 
 #endif /* LMC_LINALG_H */

@@ -248,3 +248,37 @@ lmc_method_apply_lmo(lmc_method *M, const gsl_vector *m, gsl_vector *s,
     }
     return LMC_SUCCESS;
 }
+
+void
+lmc_method_ema(gsl_vector *m, double beta, double a, const gsl_vector *g)
+{
+    double *mj = m->data;
+    const double *gj = g->data;
+    for (size_t j = 0; j < m->size; j++)
+        mj[j] = beta * mj[j] + a * gj[j];
+}
+
+void
+lmc_method_momentum_update(const lmc_method *M, size_t t, gsl_vector *m,
+                           const gsl_vector *g)
+{
+    if (t == 1)
+    {
+        gsl_vector_memcpy(m, g);
+        return;
+    }
+    const double beta = lmc_method_beta(&M->params, t);
+    lmc_method_ema(m, beta, 1.0 - beta, g);
+}
+
+int
+lmc_method_lmo_step(lmc_method *M, const gsl_vector *dir, gsl_vector *s,
+                    double eta, gsl_vector *x, lmc_step_info *info)
+{
+    LMC_TRY(lmc_method_apply_lmo(M, dir, s, info));
+    for (size_t j = 0; j < x->size; j++)
+        x->data[j] += eta * s->data[j];
+    for (size_t i = 0; i < M->P->layout.nblocks; i++)
+        info->eta[i] = eta;
+    return LMC_SUCCESS;
+}

@@ -147,5 +147,28 @@ int lmc_method_grad_sample(lmc_method *M, const gsl_vector *x, size_t t,
  * the realized delta when M->measure_delta (else NaN). */
 int lmc_method_apply_lmo(lmc_method *M, const gsl_vector *m, gsl_vector *s,
                          lmc_step_info *info);
+/* m = beta m + a g elementwise, in exactly this floating-point expression
+ * (methods that must agree bit for bit share it). */
+void lmc_method_ema(gsl_vector *m, double beta, double a, const gsl_vector *g);
+/* The EMA momentum of method.h: m = g at t = 1, else m = beta_t m +
+ * (1 - beta_t) g. */
+void lmc_method_momentum_update(const lmc_method *M, size_t t, gsl_vector *m,
+                                const gsl_vector *g);
+/* The LMO step X <- X + eta S~(dir) on every block: s = S~(dir) through
+ * lmc_method_apply_lmo, then x += eta s, and info->eta[i] = eta. */
+int lmc_method_lmo_step(lmc_method *M, const gsl_vector *dir, gsl_vector *s,
+                        double eta, gsl_vector *x, lmc_step_info *info);
+
+/* The initializer of a method type whose functions are PREFIX_alloc,
+ * PREFIX_set, PREFIX_iterate and PREFIX_free on state PREFIX_state:
+ * types that share one implementation differ only in the other fields. */
+#define LMC_METHOD_TYPE(prefix, NAME, SUMMARY, NEEDS, USES_ORACLE, MOMENTUM) \
+    {                                                                         \
+        .name = (NAME), .summary = (SUMMARY), .needs = (NEEDS),               \
+        .uses_oracle = (USES_ORACLE), .size = sizeof(prefix##_state),         \
+        .alloc = prefix##_alloc, .set = prefix##_set,                         \
+        .iterate = prefix##_iterate, .momentum = (MOMENTUM),                  \
+        .free = prefix##_free,                                                \
+    }
 
 #endif /* LMC_METHOD_H */

@@ -94,39 +94,26 @@ poly_free(void *vstate)
 #define MIRROR_TILE_D 8  /* doubles per 64-byte line */
 #define MIRROR_TILE_F 16 /* floats per line */
 
-static void
-mirror_d(double *a, size_t k)
-{
-    for (size_t ib = 0; ib < k; ib += MIRROR_TILE_D)
-    {
-        const size_t ie = ib + MIRROR_TILE_D < k ? ib + MIRROR_TILE_D : k;
-        for (size_t jb = 0; jb <= ib; jb += MIRROR_TILE_D)
-            for (size_t i = ib; i < ie; i++)
-            {
-                const size_t je = jb + MIRROR_TILE_D < i ? jb + MIRROR_TILE_D
-                                                         : i;
-                for (size_t j = jb; j < je; j++)
-                    a[i * k + j] = a[j * k + i];
-            }
+/* The mirror of element type TYPE, TILE elements to a line (one body for
+ * both precisions). */
+#define DEFINE_MIRROR(NAME, TYPE, TILE)                                      \
+    static void NAME(TYPE *a, size_t k)                                      \
+    {                                                                        \
+        for (size_t ib = 0; ib < k; ib += (TILE))                            \
+        {                                                                    \
+            const size_t ie = ib + (TILE) < k ? ib + (TILE) : k;             \
+            for (size_t jb = 0; jb <= ib; jb += (TILE))                      \
+                for (size_t i = ib; i < ie; i++)                             \
+                {                                                            \
+                    const size_t je = jb + (TILE) < i ? jb + (TILE) : i;     \
+                    for (size_t j = jb; j < je; j++)                         \
+                        a[i * k + j] = a[j * k + i];                         \
+                }                                                            \
+        }                                                                    \
     }
-}
 
-static void
-mirror_f(float *a, size_t k)
-{
-    for (size_t ib = 0; ib < k; ib += MIRROR_TILE_F)
-    {
-        const size_t ie = ib + MIRROR_TILE_F < k ? ib + MIRROR_TILE_F : k;
-        for (size_t jb = 0; jb <= ib; jb += MIRROR_TILE_F)
-            for (size_t i = ib; i < ie; i++)
-            {
-                const size_t je = jb + MIRROR_TILE_F < i ? jb + MIRROR_TILE_F
-                                                         : i;
-                for (size_t j = jb; j < je; j++)
-                    a[i * k + j] = a[j * k + i];
-            }
-    }
-}
+DEFINE_MIRROR(mirror_d, double, MIRROR_TILE_D)
+DEFINE_MIRROR(mirror_f, float, MIRROR_TILE_F)
 
 /* One fp64 step: y = c0 x + B x (wide) or c0 x + x B (tall), then swap. */
 static void

@@ -122,28 +122,11 @@ adaptive_free(void *vstate)
     gsl_vector_free(st->s);
 }
 
-const lmc_method_type lmc_method_adaptive = {
-    .name = "adaptive",
-    .summary = "T6 layer-wise (L0,L1) radius with the declared delta",
-    .needs = LMC_HAS_L0L1,
-    .uses_oracle = 1,
-    .size = sizeof(adaptive_state),
-    .alloc = adaptive_alloc,
-    .set = adaptive_set,
-    .iterate = adaptive_iterate,
-    .momentum = NULL,
-    .free = adaptive_free,
-};
+const lmc_method_type lmc_method_adaptive = LMC_METHOD_TYPE(
+    adaptive, "adaptive",
+    "T6 layer-wise (L0,L1) radius with the declared delta", LMC_HAS_L0L1, 1,
+    NULL);
 
-const lmc_method_type lmc_method_adaptive_exact = {
-    .name = "adaptive-exact",
-    .summary = "T7 delta = 0 (L0,L1) radius with any oracle",
-    .needs = LMC_HAS_L0L1,
-    .uses_oracle = 1,
-    .size = sizeof(adaptive_state),
-    .alloc = adaptive_alloc,
-    .set = adaptive_set,
-    .iterate = adaptive_iterate,
-    .momentum = NULL,
-    .free = adaptive_free,
-};
+const lmc_method_type lmc_method_adaptive_exact = LMC_METHOD_TYPE(
+    adaptive, "adaptive-exact",
+    "T7 delta = 0 (L0,L1) radius with any oracle", LMC_HAS_L0L1, 1, NULL);

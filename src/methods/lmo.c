@@ -50,26 +50,12 @@ static int
 lmo_iterate(void *vstate, lmc_method *M, gsl_vector *x, lmc_step_info *info)
 {
     lmo_state *st = vstate;
-    const size_t t = M->t, n = x->size;
+    const size_t t = M->t;
     const double eta = lmc_method_eta(&M->params, t);
     LMC_TRY(lmc_method_grad(M, x, t, st->g));
     info->ngrad = 1;
-    if (t == 1)
-        gsl_vector_memcpy(st->m, st->g);
-    else
-    {
-        const double beta = lmc_method_beta(&M->params, t), a = 1.0 - beta;
-        double *m = st->m->data;
-        const double *g = st->g->data;
-        for (size_t j = 0; j < n; j++)
-            m[j] = beta * m[j] + a * g[j];
-    }
-    LMC_TRY(lmc_method_apply_lmo(M, st->m, st->s, info));
-    for (size_t j = 0; j < n; j++)
-        x->data[j] += eta * st->s->data[j];
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
-    return LMC_SUCCESS;
+    lmc_method_momentum_update(M, t, st->m, st->g);
+    return lmc_method_lmo_step(M, st->m, st->s, eta, x, info);
 }
 
 static const gsl_vector *
@@ -88,15 +74,6 @@ lmo_free(void *vstate)
     gsl_vector_free(st->s);
 }
 
-const lmc_method_type lmc_method_lmo = {
-    .name = "lmo",
-    .summary = "X <- X + eta_t S~(M_t), EMA momentum, any block norms",
-    .needs = 0,
-    .uses_oracle = 1,
-    .size = sizeof(lmo_state),
-    .alloc = lmo_alloc,
-    .set = lmo_set,
-    .iterate = lmo_iterate,
-    .momentum = lmo_momentum,
-    .free = lmo_free,
-};
+const lmc_method_type lmc_method_lmo = LMC_METHOD_TYPE(
+    lmo, "lmo", "X <- X + eta_t S~(M_t), EMA momentum, any block norms", 0,
+    1, lmo_momentum);

@@ -88,51 +88,52 @@ muon_set(void *vstate, lmc_method *M, const gsl_vector *x)
     return LMC_SUCCESS;
 }
 
+/* The buffers after g_t: M_t, and u_t for the Nesterov variant. */
+static void
+muon_update_buffers(muon_state *st, const lmc_method *M, size_t t)
+{
+    if (t == 1)
+    {
+        gsl_vector_memcpy(st->m, st->g);
+        gsl_vector_memcpy(st->u, st->g);
+        return;
+    }
+    double beta = lmc_method_beta(&M->params, t);
+    double a = 1.0 - beta;
+    if (M->params.control_wrong_momentum)
+    {
+        /* Negative control only: the weights swapped, the bug
+         * `lmocheck check --control wrong-momentum` must catch. */
+        a = beta;
+        beta = 1.0 - a;
+    }
+    /* The same expression as methods/mvr.c, so that MVR with gamma = 0
+     * reproduces these iterates bit for bit. */
+    lmc_method_ema(st->m, beta, a, st->g);
+    if (st->variant == MUON_NESTEROV)
+    {
+        double *u = st->u->data;
+        const double *m = st->m->data, *g = st->g->data;
+        for (size_t j = 0; j < st->u->size; j++)
+            u[j] = a * g[j] + beta * m[j];
+    }
+}
+
 static int
 muon_iterate(void *vstate, lmc_method *M, gsl_vector *x, lmc_step_info *info)
 {
     muon_state *st = vstate;
-    const size_t t = M->t, n = x->size;
+    const size_t t = M->t;
     const double eta = lmc_method_eta(&M->params, t);
     const gsl_vector *dir = st->g;
     LMC_TRY(lmc_method_grad(M, x, t, st->g));
     info->ngrad = 1;
     if (st->variant != MUON_SIMPLIFIED)
     {
-        double *m = st->m->data, *u = st->u->data;
-        const double *g = st->g->data;
-        if (t == 1)
-        {
-            gsl_vector_memcpy(st->m, st->g);
-            gsl_vector_memcpy(st->u, st->g);
-        }
-        else
-        {
-            double beta = lmc_method_beta(&M->params, t);
-            double a = 1.0 - beta;
-            if (M->params.control_wrong_momentum)
-            {
-                /* Negative control only: the weights swapped, the bug
-                 * `lmocheck check --control wrong-momentum` must catch. */
-                a = beta;
-                beta = 1.0 - a;
-            }
-            /* The same expression as methods/mvr.c, so that MVR with
-             * gamma = 0 reproduces these iterates bit for bit. */
-            for (size_t j = 0; j < n; j++)
-                m[j] = beta * m[j] + a * g[j];
-            if (st->variant == MUON_NESTEROV)
-                for (size_t j = 0; j < n; j++)
-                    u[j] = a * g[j] + beta * m[j];
-        }
+        muon_update_buffers(st, M, t);
         dir = st->variant == MUON_NESTEROV ? st->u : st->m;
     }
-    LMC_TRY(lmc_method_apply_lmo(M, dir, st->s, info));
-    for (size_t j = 0; j < n; j++)
-        x->data[j] += eta * st->s->data[j];
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
-    return LMC_SUCCESS;
+    return lmc_method_lmo_step(M, dir, st->s, eta, x, info);
 }
 
 static const gsl_vector *
@@ -158,41 +159,16 @@ muon_free(void *vstate)
     gsl_vector_free(st->s);
 }
 
-const lmc_method_type lmc_method_muon = {
-    .name = "muon",
-    .summary = "X <- X - eta_t polar~(M_t), EMA momentum M_t",
-    .needs = LMC_NEEDS_SPECTRAL,
-    .uses_oracle = 1,
-    .size = sizeof(muon_state),
-    .alloc = muon_alloc,
-    .set = muon_set,
-    .iterate = muon_iterate,
-    .momentum = muon_momentum,
-    .free = muon_free,
-};
+const lmc_method_type lmc_method_muon = LMC_METHOD_TYPE(
+    muon, "muon", "X <- X - eta_t polar~(M_t), EMA momentum M_t",
+    LMC_NEEDS_SPECTRAL, 1, muon_momentum);
 
-const lmc_method_type lmc_method_muon_nesterov = {
-    .name = "muon-nesterov",
-    .summary = "Muon on u_t = (1-beta) g_t + beta M_t (Nesterov, EMA form)",
-    .needs = LMC_NEEDS_SPECTRAL,
-    .uses_oracle = 1,
-    .size = sizeof(muon_state),
-    .alloc = muon_alloc,
-    .set = muon_set,
-    .iterate = muon_iterate,
-    .momentum = muon_momentum,
-    .free = muon_free,
-};
+const lmc_method_type lmc_method_muon_nesterov = LMC_METHOD_TYPE(
+    muon, "muon-nesterov",
+    "Muon on u_t = (1-beta) g_t + beta M_t (Nesterov, EMA form)",
+    LMC_NEEDS_SPECTRAL, 1, muon_momentum);
 
-const lmc_method_type lmc_method_simplified_muon = {
-    .name = "simplified-muon",
-    .summary = "X <- X - eta_t polar~(grad f), no momentum (section 4)",
-    .needs = LMC_NEEDS_SPECTRAL,
-    .uses_oracle = 1,
-    .size = sizeof(muon_state),
-    .alloc = muon_alloc,
-    .set = muon_set,
-    .iterate = muon_iterate,
-    .momentum = NULL,
-    .free = muon_free,
-};
+const lmc_method_type lmc_method_simplified_muon = LMC_METHOD_TYPE(
+    muon, "simplified-muon",
+    "X <- X - eta_t polar~(grad f), no momentum (section 4)",
+    LMC_NEEDS_SPECTRAL, 1, NULL);

@@ -105,12 +105,7 @@ mvr_iterate(void *vstate, lmc_method *M, gsl_vector *x, lmc_step_info *info)
         gsl_vector_memcpy(st->xprev, x);
     else
         gsl_vector_memcpy(st->d, st->g);
-    LMC_TRY(lmc_method_apply_lmo(M, st->m, st->s, info));
-    for (size_t j = 0; j < n; j++)
-        x->data[j] += eta * st->s->data[j];
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
-    return LMC_SUCCESS;
+    return lmc_method_lmo_step(M, st->m, st->s, eta, x, info);
 }
 
 static const gsl_vector *
@@ -131,28 +126,10 @@ mvr_free(void *vstate)
     gsl_vector_free(st->xprev);
 }
 
-const lmc_method_type lmc_method_mvr1 = {
-    .name = "mvr1",
-    .summary = "Muon-MVR1: correction gamma beta (g_t - g_{t-1}(X_{t-1}))",
-    .needs = LMC_NEEDS_SPECTRAL,
-    .uses_oracle = 1,
-    .size = sizeof(mvr_state),
-    .alloc = mvr_alloc,
-    .set = mvr_set,
-    .iterate = mvr_iterate,
-    .momentum = mvr_momentum,
-    .free = mvr_free,
-};
+const lmc_method_type lmc_method_mvr1 = LMC_METHOD_TYPE(
+    mvr, "mvr1", "Muon-MVR1: correction gamma beta (g_t - g_{t-1}(X_{t-1}))",
+    LMC_NEEDS_SPECTRAL, 1, mvr_momentum);
 
-const lmc_method_type lmc_method_mvr2 = {
-    .name = "mvr2",
-    .summary = "Muon-MVR2: correction gamma beta (g_t(X_t) - g_t(X_{t-1}))",
-    .needs = LMC_NEEDS_SPECTRAL,
-    .uses_oracle = 1,
-    .size = sizeof(mvr_state),
-    .alloc = mvr_alloc,
-    .set = mvr_set,
-    .iterate = mvr_iterate,
-    .momentum = mvr_momentum,
-    .free = mvr_free,
-};
+const lmc_method_type lmc_method_mvr2 = LMC_METHOD_TYPE(
+    mvr, "mvr2", "Muon-MVR2: correction gamma beta (g_t(X_t) - g_t(X_{t-1}))",
+    LMC_NEEDS_SPECTRAL, 1, mvr_momentum);

@@ -197,31 +197,33 @@ mul_check(const lmc_mp_mat *c, const lmc_mp_mat *a, int ta,
     return LMC_SUCCESS;
 }
 
+/* c = op(a) op(b) after the shape and aliasing checks. */
+static int
+mul_checked(lmc_mp_mat *c, const lmc_mp_mat *a, int ta, const lmc_mp_mat *b,
+            int tb)
+{
+    size_t k;
+    LMC_TRY(mul_check(c, a, ta, b, tb, &k));
+    mul_generic(c, a, ta, b, tb, k);
+    return LMC_SUCCESS;
+}
+
 int
 lmc_mp_mat_mul(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 0, b, 0, &k));
-    mul_generic(c, a, 0, b, 0, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 0, b, 0);
 }
 
 int
 lmc_mp_mat_mul_tn(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 1, b, 0, &k));
-    mul_generic(c, a, 1, b, 0, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 1, b, 0);
 }
 
 int
 lmc_mp_mat_mul_nt(lmc_mp_mat *c, const lmc_mp_mat *a, const lmc_mp_mat *b)
 {
-    size_t k;
-    LMC_TRY(mul_check(c, a, 0, b, 1, &k));
-    mul_generic(c, a, 0, b, 1, k);
-    return LMC_SUCCESS;
+    return mul_checked(c, a, 0, b, 1);
 }
 
 int
@@ -327,6 +329,31 @@ fail:
     return status;
 }
 
+/* Applies the Householder reflector H = I - 2 v v^T / (v^T v), v = column
+ * k of w from row k down, to columns j0.. of a (rows k..m-1 change); a may
+ * be w when j0 > k.  vtv, s, f are scratch. */
+static void
+reflect_columns(lmc_mp_mat *a, const lmc_mp_mat *w, size_t k, size_t j0,
+                mpfr_t vtv, mpfr_t s, mpfr_t f)
+{
+    const size_t m = w->size1, n = a->size2;
+    mpfr_set_zero(vtv, 1);
+    for (size_t i = k; i < m; i++)
+        mpfr_fma(vtv, ENTRY(w, i, k), ENTRY(w, i, k), vtv, MPFR_RNDN);
+    for (size_t j = j0; j < n; j++)
+    {
+        mpfr_set_zero(s, 1);
+        for (size_t i = k; i < m; i++)
+            mpfr_fma(s, ENTRY(w, i, k), ENTRY(a, i, j), s, MPFR_RNDN);
+        mpfr_mul_2ui(f, s, 1, MPFR_RNDN);
+        mpfr_div(f, f, vtv, MPFR_RNDN);
+        mpfr_neg(f, f, MPFR_RNDN);
+        for (size_t i = k; i < m; i++)
+            mpfr_fma(ENTRY(a, i, j), f, ENTRY(w, i, k), ENTRY(a, i, j),
+                     MPFR_RNDN);
+    }
+}
+
 int
 lmc_mp_mat_qr(lmc_mp_mat *q, lmc_mp_mat *r, const lmc_mp_mat *a,
               lmc_mp_mat *work)
@@ -369,23 +396,7 @@ lmc_mp_mat_qr(lmc_mp_mat *q, lmc_mp_mat *r, const lmc_mp_mat *a,
             mpfr_neg(nrm, nrm, MPFR_RNDN);
         mpfr_set(ENTRY(r, k, k), nrm, MPFR_RNDN);
         mpfr_sub(ENTRY(work, k, k), ENTRY(work, k, k), nrm, MPFR_RNDN);
-        mpfr_set_zero(vtv, 1);
-        for (size_t i = k; i < m; i++)
-            mpfr_fma(vtv, ENTRY(work, i, k), ENTRY(work, i, k), vtv,
-                     MPFR_RNDN);
-        for (size_t j = k + 1; j < n; j++)
-        {
-            mpfr_set_zero(s, 1);
-            for (size_t i = k; i < m; i++)
-                mpfr_fma(s, ENTRY(work, i, k), ENTRY(work, i, j), s,
-                         MPFR_RNDN);
-            mpfr_mul_2ui(f, s, 1, MPFR_RNDN);
-            mpfr_div(f, f, vtv, MPFR_RNDN);
-            mpfr_neg(f, f, MPFR_RNDN);
-            for (size_t i = k; i < m; i++)
-                mpfr_fma(ENTRY(work, i, j), f, ENTRY(work, i, k),
-                         ENTRY(work, i, j), MPFR_RNDN);
-        }
+        reflect_columns(work, work, k, k + 1, vtv, s, f);
     }
     /* row k of work is final once H_k is applied (later reflectors touch
      * rows > k only): its part right of the diagonal is r's */
@@ -401,23 +412,7 @@ lmc_mp_mat_qr(lmc_mp_mat *q, lmc_mp_mat *r, const lmc_mp_mat *a,
     {
         if (mpfr_zero_p(ENTRY(r, kk, kk)))
             continue; /* skipped reflector: identity */
-        mpfr_set_zero(vtv, 1);
-        for (size_t i = kk; i < m; i++)
-            mpfr_fma(vtv, ENTRY(work, i, kk), ENTRY(work, i, kk), vtv,
-                     MPFR_RNDN);
-        for (size_t j = kk; j < n; j++)
-        {
-            mpfr_set_zero(s, 1);
-            for (size_t i = kk; i < m; i++)
-                mpfr_fma(s, ENTRY(work, i, kk), ENTRY(q, i, j), s,
-                         MPFR_RNDN);
-            mpfr_mul_2ui(f, s, 1, MPFR_RNDN);
-            mpfr_div(f, f, vtv, MPFR_RNDN);
-            mpfr_neg(f, f, MPFR_RNDN);
-            for (size_t i = kk; i < m; i++)
-                mpfr_fma(ENTRY(q, i, j), f, ENTRY(work, i, kk),
-                         ENTRY(q, i, j), MPFR_RNDN);
-        }
+        reflect_columns(q, work, kk, kk, vtv, s, f);
     }
     mpfr_clears(nrm, vtv, s, f, (mpfr_ptr)0);
     return LMC_SUCCESS;

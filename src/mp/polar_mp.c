@@ -22,6 +22,7 @@
  * lets a double SVD of D measure ||D||_2 = 1e-30 to ~1e-15 relative.
  */
 #include "mp.h"
+#include "newton.h"
 #include "unwind.h"
 
 #include <math.h>
@@ -29,13 +30,47 @@
 
 #include "status.h"
 
-/* Exchanges the entries of two matrices of one shape and precision. */
-static void
-swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
+int
+lmc_mp_newton_step(lmc_mp_mat *x, lmc_mp_mat *y, lmc_mp_mat *xn,
+                   lmc_mp_mat *work, int scaling, mpfr_t step)
 {
-    mpfr_t *t = a->data;
-    a->data = b->data;
-    b->data = t;
+    const size_t n = x->size1;
+    int status = LMC_SUCCESS;
+    mpfr_t fx, fy, z, zinv, t, d, nrm;
+    mpfr_inits2(x->prec, fx, fy, z, zinv, t, d, nrm, (mpfr_ptr)0);
+    CHECK(lmc_mp_mat_inverse(y, x, work));
+    if (scaling)
+    {
+        /* nearest: z only accelerates; Newton converges for any z > 0 */
+        lmc_mp_mat_frobenius(fx, x);
+        lmc_mp_mat_frobenius(fy, y);
+        mpfr_div(z, fy, fx, MPFR_RNDN);
+        mpfr_sqrt(z, z, MPFR_RNDN);
+    }
+    else
+        mpfr_set_ui(z, 1, MPFR_RNDN);
+    mpfr_ui_div(zinv, 1, z, MPFR_RNDN);
+
+    mpfr_set_zero(step, 1);
+    mpfr_set_zero(nrm, 1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+        {
+            mpfr_ptr v = ENTRY(xn, i, j);
+            mpfr_mul(t, z, ENTRY(x, i, j), MPFR_RNDN);
+            mpfr_fma(t, ENTRY(y, j, i), zinv, t, MPFR_RNDN);
+            mpfr_div_2ui(v, t, 1, MPFR_RNDN); /* exact halving */
+            mpfr_sub(d, v, ENTRY(x, i, j), MPFR_RNDN);
+            mpfr_fma(step, d, d, step, MPFR_RNDN);
+            mpfr_fma(nrm, v, v, nrm, MPFR_RNDN);
+        }
+    /* relative step ||X_{k+1} - X_k||_F / ||X_{k+1}||_F, nearest */
+    mpfr_div(step, step, nrm, MPFR_RNDN);
+    mpfr_sqrt(step, step, MPFR_RNDN);
+    lmc_mp_swap_data(x, xn);
+fail:
+    mpfr_clears(fx, fy, z, zinv, t, d, nrm, (mpfr_ptr)0);
+    return status;
 }
 
 /* Scaled Newton on the square x (n x n) in place; y, xn n x n and work
@@ -44,46 +79,16 @@ static int
 newton_square(lmc_mp_mat *x, lmc_mp_mat *y, lmc_mp_mat *xn,
               lmc_mp_mat *work, mpfr_prec_t p, int max_iter, int *iterations)
 {
-    const size_t n = x->size1;
     int status = LMC_SUCCESS, scaling = 1, final = 0, it;
-    mpfr_t fx, fy, z, zinv, t, d, step, nrm, tol;
-    mpfr_inits2(x->prec, fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_t t, step, tol;
+    mpfr_inits2(x->prec, t, step, tol, (mpfr_ptr)0);
     /* 2^(8-p) exactly; the stopping test is a heuristic threshold, its
      * rounding is immaterial */
     mpfr_set_ui_2exp(tol, 1, (mpfr_exp_t)(8 - (long)p), MPFR_RNDN);
 
     for (it = 1; it <= max_iter; it++)
     {
-        CHECK(lmc_mp_mat_inverse(y, x, work));
-        if (scaling)
-        {
-            /* nearest: z only accelerates; Newton converges for any z > 0 */
-            lmc_mp_mat_frobenius(fx, x);
-            lmc_mp_mat_frobenius(fy, y);
-            mpfr_div(z, fy, fx, MPFR_RNDN);
-            mpfr_sqrt(z, z, MPFR_RNDN);
-        }
-        else
-            mpfr_set_ui(z, 1, MPFR_RNDN);
-        mpfr_ui_div(zinv, 1, z, MPFR_RNDN);
-
-        mpfr_set_zero(step, 1);
-        mpfr_set_zero(nrm, 1);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-            {
-                mpfr_ptr v = ENTRY(xn, i, j);
-                mpfr_mul(t, z, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(t, ENTRY(y, j, i), zinv, t, MPFR_RNDN);
-                mpfr_div_2ui(v, t, 1, MPFR_RNDN); /* exact halving */
-                mpfr_sub(d, v, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(step, d, d, step, MPFR_RNDN);
-                mpfr_fma(nrm, v, v, nrm, MPFR_RNDN);
-            }
-        /* relative step ||X_{k+1} - X_k||_F / ||X_{k+1}||_F, nearest */
-        mpfr_div(step, step, nrm, MPFR_RNDN);
-        mpfr_sqrt(step, step, MPFR_RNDN);
-        swap_data(x, xn);
+        CHECK(lmc_mp_newton_step(x, y, xn, work, scaling, step));
         if (!mpfr_number_p(step))
             FAIL(LMC_EMPFR, "MPFR polar: Newton step is not a number at "
                  "iteration %d", it);
@@ -107,7 +112,7 @@ newton_square(lmc_mp_mat *x, lmc_mp_mat *y, lmc_mp_mat *xn,
         *iterations = it;
 
 fail:
-    mpfr_clears(fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_clears(t, step, tol, (mpfr_ptr)0);
     return status;
 }
 
@@ -204,7 +209,9 @@ static int
 delta_core(const gsl_matrix *sd, const lmc_mp_mat *sm, const lmc_mp_mat *q,
            lmc_svd *w, double *delta_spec, double *err_frob)
 {
-    if (!q || (!sd && !sm))
+    if (!sd && !sm)
+        LMC_ERROR(LMC_EINVAL, "delta: NULL s_tilde");
+    if (!q)
         LMC_ERROR(LMC_EINVAL, "delta: NULL argument");
     const size_t m = q->size1, n = q->size2;
     const size_t s1 = sd ? sd->size1 : sm->size1;
@@ -292,8 +299,6 @@ int
 lmc_mp_delta(const gsl_matrix *s_tilde, const lmc_mp_mat *q, lmc_svd *w,
              double *delta_spec, double *err_frob)
 {
-    if (!s_tilde)
-        LMC_ERROR(LMC_EINVAL, "delta: NULL s_tilde");
     return delta_core(s_tilde, NULL, q, w, delta_spec, err_frob);
 }
 
@@ -301,7 +306,5 @@ int
 lmc_mp_delta_mp(const lmc_mp_mat *s_tilde, const lmc_mp_mat *q, lmc_svd *w,
                 double *delta_spec, double *err_frob)
 {
-    if (!s_tilde)
-        LMC_ERROR(LMC_EINVAL, "delta: NULL s_tilde");
     return delta_core(NULL, s_tilde, q, w, delta_spec, err_frob);
 }

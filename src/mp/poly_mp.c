@@ -41,14 +41,6 @@ check_schedule(const lmc_schedule *s, size_t steps)
     return LMC_SUCCESS;
 }
 
-static void
-swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
-{
-    mpfr_t *t = a->data;
-    a->data = b->data;
-    b->data = t;
-}
-
 void
 lmc_mp_poly_ws_free(lmc_mp_poly_ws *w)
 {
@@ -156,7 +148,7 @@ lmc_mp_poly_apply_mp(lmc_mp_mat *x, const lmc_mp_mat *m,
         else
             LMC_TRY(lmc_mp_mat_mul(xn, b, xw));
         /* the workspace's own matrices: swapping their arrays is safe */
-        swap_data(xw, xn);
+        lmc_mp_swap_data(xw, xn);
     }
     for (size_t i = 0; i < r * n; i++)
         mpfr_set(x->data[i], xw->data[i], MPFR_RNDN); /* nearest at x->prec */

@@ -13,6 +13,7 @@
 
 #include "inexact.h"
 #include "mp.h"
+#include "newton.h"
 #include "oracle.h"
 #include "unwind.h"
 #include "status.h"
@@ -438,54 +439,18 @@ fail:
     return status;
 }
 
-static void
-swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
-{
-    mpfr_t *t = a->data;
-    a->data = b->data;
-    b->data = t;
-}
-
 /* Scaled Newton on the square x in place (stopping rule: traj_mp.h). */
 static int
 newton(polar_ws *pw, lmc_mp_mat *x, mpfr_prec_t prec, size_t *iters)
 {
-    const size_t n = x->size1;
     int status = LMC_SUCCESS, scaling = 1, it;
-    mpfr_t fx, fy, z, zinv, t, d, step, nrm, tol;
-    mpfr_inits2(x->prec, fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_t t, step, tol;
+    mpfr_inits2(x->prec, t, step, tol, (mpfr_ptr)0);
     /* 2^-(prec/2 + 8), a power of two: exact */
     mpfr_set_ui_2exp(tol, 1, -(mpfr_exp_t)(prec / 2 + 8), MPFR_RNDN);
     for (it = 1; it <= LMC_MP_POLAR_MAXITER; it++)
     {
-        CHECK(lmc_mp_mat_inverse(pw->y, x, pw->gjw));
-        if (scaling)
-        {
-            /* nearest: z only accelerates; Newton converges for any z > 0 */
-            lmc_mp_mat_frobenius(fx, x);
-            lmc_mp_mat_frobenius(fy, pw->y);
-            mpfr_div(z, fy, fx, MPFR_RNDN);
-            mpfr_sqrt(z, z, MPFR_RNDN);
-        }
-        else
-            mpfr_set_ui(z, 1, MPFR_RNDN);
-        mpfr_ui_div(zinv, 1, z, MPFR_RNDN);
-        mpfr_set_zero(step, 1);
-        mpfr_set_zero(nrm, 1);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n; j++)
-            {
-                mpfr_ptr v = ENTRY(pw->xn, i, j);
-                mpfr_mul(t, z, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(t, ENTRY(pw->y, j, i), zinv, t, MPFR_RNDN);
-                mpfr_div_2ui(v, t, 1, MPFR_RNDN); /* exact halving */
-                mpfr_sub(d, v, ENTRY(x, i, j), MPFR_RNDN);
-                mpfr_fma(step, d, d, step, MPFR_RNDN);
-                mpfr_fma(nrm, v, v, nrm, MPFR_RNDN);
-            }
-        mpfr_div(step, step, nrm, MPFR_RNDN);
-        mpfr_sqrt(step, step, MPFR_RNDN);
-        swap_data(x, pw->xn);
+        CHECK(lmc_mp_newton_step(x, pw->y, pw->xn, pw->gjw, scaling, step));
         if (!mpfr_number_p(step))
             FAIL(LMC_EMPFR, "reference polar factor: Newton step is not a "
                  "number at iteration %d", it);
@@ -502,7 +467,7 @@ newton(polar_ws *pw, lmc_mp_mat *x, mpfr_prec_t prec, size_t *iters)
              "Newton iterations", LMC_MP_POLAR_MAXITER);
     *iters += (size_t)it;
 fail:
-    mpfr_clears(fx, fy, z, zinv, t, d, step, nrm, tol, (mpfr_ptr)0);
+    mpfr_clears(t, step, tol, (mpfr_ptr)0);
     return status;
 }
 
@@ -644,24 +609,30 @@ enum
     M_LMO
 };
 
-int
-lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
-             const lmc_method_type *T, const lmc_method_params *mp,
-             const double *x0, const lmc_traj_options *o)
+/* The MPFR scalars of one run: the error e, the step eta and -eta, the
+ * method's constants (b1 = beta1, c1 = 1 - beta1, b2, c2, eps; Adam's
+ * powers p1 = beta1^t, p2 = beta2^t) and scratch. */
+typedef struct
 {
-    if (!tr || !p || !p->type || !p->layout || !T || !mp || !x0 || !o)
-        LMC_ERROR(LMC_EINVAL, "reference trajectory: NULL argument");
-    LMC_TRY(lmc_mp_check_prec((mpfr_prec_t)o->prec));
-    const int kind = T == &lmc_method_gd                ? M_GD
-                     : T == &lmc_method_simplified_muon ? M_MUON
-                     : T == &lmc_method_adam            ? M_ADAM
-                     : T == &lmc_method_lmo             ? M_LMO
-                                                        : -1;
-    if (kind < 0)
-        LMC_ERROR(LMC_EINVAL, "reference trajectory: method '%s' is not "
-                  "available (accepted: gd, simplified-muon, adam, lmo)",
-                  T->name);
-    const int poly = kind == M_LMO && mp->oracle == &lmc_inexact_poly;
+    mpfr_t e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b;
+} traj_scalars;
+
+/* The method the reference implements for T, or -1. */
+static int
+traj_kind(const lmc_method_type *T)
+{
+    return T == &lmc_method_gd                ? M_GD
+           : T == &lmc_method_simplified_muon ? M_MUON
+           : T == &lmc_method_adam            ? M_ADAM
+           : T == &lmc_method_lmo             ? M_LMO
+                                              : -1;
+}
+
+/* The settings of method kind that the reference follows. */
+static int
+traj_check_method(int kind, int poly, const lmc_traj_problem *p,
+                  const lmc_method_params *mp)
+{
     if (mp->stochastic ||
         (mp->oracle && mp->oracle != &lmc_inexact_exact && !poly))
         LMC_ERROR(LMC_EINVAL, "reference trajectory: only exact gradients "
@@ -695,6 +666,261 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
                           !(mp->step_rho > 0 && mp->step_rho <= 1)))
         LMC_ERROR(LMC_EINVAL, "reference trajectory: want lr > 0 and rho in "
                   "(0, 1]");
+    return LMC_SUCCESS;
+}
+
+/* The vectors, problem constants and per-block polar or polynomial
+ * workspaces of the run, and X_0 = x0; kmax = the largest min side of a
+ * block with a polar workspace (0 if none).  On failure the caller's
+ * ws_free releases what was made. */
+static int
+traj_setup(traj_ws *w, int kind, int poly, const lmc_method_params *mp,
+           const double *x0, size_t *kmax)
+{
+    const lmc_layout *L = w->p->layout;
+    const size_t total = L->total;
+    const mpfr_prec_t prec = w->prec;
+    int status = LMC_SUCCESS;
+    ALLOC(w->x, total, 1, prec);
+    ALLOC(w->g, total, 1, prec);
+    if (kind == M_MUON || kind == M_LMO)
+        ALLOC(w->s, total, 1, prec);
+    if (kind == M_LMO && mp->momentum > 0)
+        ALLOC(w->m, total, 1, prec);
+    if (kind == M_ADAM)
+    {
+        ALLOC(w->m, total, 1, prec);
+        ALLOC(w->v, total, 1, prec);
+    }
+    CHECK(w->p->type->init(w));
+    *kmax = 0;
+    if (poly)
+        for (size_t i = 0; i < L->nblocks; i++)
+        {
+            /* the polynomial at the trajectory's precision, as
+             * lmc_mp_poly_apply runs it */
+            w->pp[i] = lmc_mp_poly_ws_alloc(L->size1[i], L->size2[i], prec);
+            if (!w->pp[i])
+                FAIL(LMC_ENOMEM, "reference trajectory: polynomial "
+                     "workspace of block %zu", i);
+        }
+    else if (kind == M_MUON || kind == M_LMO)
+        for (size_t i = 0; i < L->nblocks; i++)
+        {
+            CHECK(polar_ws_alloc(&w->pw[i], L->size1[i], L->size2[i],
+                                 prec + LMC_MP_GUARD_BITS));
+            *kmax = w->pw[i].K > *kmax ? w->pw[i].K : *kmax;
+        }
+    for (size_t j = 0; j < total; j++)
+    {
+        if (!isfinite(x0[j]))
+            FAIL(LMC_ENONFINITE, "reference trajectory: x0[%zu] is not "
+                 "finite", j);
+        mpfr_set_d(w->x->data[j], x0[j], MPFR_RNDN); /* exact */
+    }
+fail:
+    return status;
+}
+
+/* The method's constants in sc: beta1, beta2, their complements, eps, and
+ * the powers p1 = p2 = 1. */
+static void
+traj_set_constants(traj_scalars *sc, const lmc_method_params *mp)
+{
+    mpfr_set_d(sc->b1, mp->momentum, MPFR_RNDN);
+    mpfr_set_d(sc->b2, mp->beta2, MPFR_RNDN);
+    mpfr_ui_sub(sc->c1, 1, sc->b1, MPFR_RNDN);
+    mpfr_ui_sub(sc->c2, 1, sc->b2, MPFR_RNDN);
+    mpfr_set_d(sc->eps, mp->eps, MPFR_RNDN);
+    mpfr_set_ui(sc->p1, 1, MPFR_RNDN);
+    mpfr_set_ui(sc->p2, 1, MPFR_RNDN);
+}
+
+/* The first t whose travel left, relative to ||G*||_F, is within
+ * stop_settled (0 if none up to iters). */
+static size_t
+traj_settle_min(const traj_ws *w, traj_scalars *sc,
+                const lmc_method_params *mp, const lmc_traj_options *o,
+                size_t kmax)
+{
+    for (size_t t = 0; t <= o->iters; t++)
+    {
+        travel_left(sc->D, mp, t, kmax, sc->tmp);
+        mpfr_div(sc->a, sc->D, w->nref, MPFR_RNDN);
+        if (mpfr_cmp_d(sc->a, o->stop_settled) <= 0)
+            return t;
+    }
+    return 0;
+}
+
+/* Records X_t (in w->x, its error already in sc->e) and tests the stops
+ * other than the budget: *stop = the reason, or LMC_TRAJ_BUDGET to go
+ * on. */
+static int
+traj_record(lmc_traj *tr, traj_ws *w, traj_scalars *sc,
+            const lmc_method_params *mp, const lmc_traj_options *o,
+            size_t t, int settle, size_t kmax, lmc_traj_stop *stop)
+{
+    const lmc_traj_problem *p = w->p;
+    const size_t total = tr->total;
+    *stop = LMC_TRAJ_BUDGET;
+    tr->err[t] = mpfr_get_d(sc->e, MPFR_RNDN);
+    if (tr->xs)
+        for (size_t j = 0; j < total; j++)
+            tr->xs[t * total + j] = mpfr_get_d(w->x->data[j], MPFR_RNDN);
+    tr->n = t + 1;
+    tr->drift[t] = NAN;
+    if (o->drift && p->type->drift)
+    {
+        LMC_TRY(p->type->drift(w, sc->tmp));
+        tr->drift[t] = mpfr_get_d(sc->tmp, MPFR_RNDN);
+        if (o->max_drift > 0 && mpfr_cmp_d(sc->tmp, o->max_drift) > 0)
+            *stop = LMC_TRAJ_DRIFT;
+    }
+    if (*stop != LMC_TRAJ_BUDGET)
+        return LMC_SUCCESS;
+    if (!mpfr_number_p(sc->e))
+        *stop = LMC_TRAJ_DIVERGED;
+    else if (o->stop_first > 0 && mpfr_cmp_d(sc->e, o->stop_first) <= 0)
+        *stop = LMC_TRAJ_FIRST;
+    else if (settle)
+    {
+        /* e enlarged by 2^(16-prec) relative for its own rounding
+         * (a few dozen roundings to nearest), upward */
+        mpfr_set_ui_2exp(sc->tmp, 1, 16 - (mpfr_exp_t)w->prec, MPFR_RNDN);
+        mpfr_add_ui(sc->tmp, sc->tmp, 1, MPFR_RNDU);
+        mpfr_mul(sc->a, sc->e, sc->tmp, MPFR_RNDU);
+        travel_left(sc->D, mp, t, kmax, sc->tmp);
+        LMC_TRY(p->type->bound(w, sc->bnd, sc->a, sc->D));
+        if (mpfr_cmp_d(sc->bnd, o->stop_settled) <= 0)
+            *stop = LMC_TRAJ_SETTLED;
+    }
+    return LMC_SUCCESS;
+}
+
+/* x += neta dir, elementwise with one rounding (fma). */
+static void
+traj_axpy(lmc_mp_mat *x, mpfr_srcptr neta, const lmc_mp_mat *dir,
+          size_t total)
+{
+    for (size_t j = 0; j < total; j++)
+        mpfr_fma(x->data[j], neta, dir->data[j], x->data[j], MPFR_RNDN);
+}
+
+/* Simplified Muon: X - eta polar(g). */
+static int
+traj_step_muon(lmc_traj *tr, traj_ws *w, mpfr_srcptr neta)
+{
+    const lmc_layout *L = w->p->layout;
+    for (size_t i = 0; i < L->nblocks; i++)
+    {
+        lmc_mp_mat gi = block(w->g, L, i);
+        lmc_mp_mat si = block(w->s, L, i);
+        LMC_TRY(polar_block(&w->pw[i], &si, &gi, w->prec, &tr->polar_iters));
+    }
+    traj_axpy(w->x, neta, w->s, tr->total);
+    return LMC_SUCCESS;
+}
+
+/* The LMO method at step t + 1 (X_t in w->x). */
+static int
+traj_step_lmo(lmc_traj *tr, traj_ws *w, const traj_scalars *sc,
+              const lmc_method_params *mp, int poly, size_t t)
+{
+    const lmc_layout *L = w->p->layout;
+    const size_t total = tr->total;
+    /* M_1 = g_1, M_t = beta M_{t-1} + (1 - beta) g_t (methods/lmo.c;
+     * 1 - beta rounded once in MPFR); alpha = 1 uses g itself */
+    const lmc_mp_mat *mom = w->g;
+    if (w->m)
+    {
+        for (size_t j = 0; j < total; j++)
+            if (t == 0)
+                mpfr_set(w->m->data[j], w->g->data[j], MPFR_RNDN);
+            else
+            {
+                mpfr_mul(w->m->data[j], w->m->data[j], sc->b1, MPFR_RNDN);
+                mpfr_fma(w->m->data[j], sc->c1, w->g->data[j], w->m->data[j],
+                         MPFR_RNDN);
+            }
+        mom = w->m;
+    }
+    /* S = -polar(M) or -X_q; the step X + eta S is X - eta (polar(M) or
+     * X_q) */
+    for (size_t i = 0; i < L->nblocks; i++)
+    {
+        lmc_mp_mat mi = block(mom, L, i);
+        lmc_mp_mat si = block(w->s, L, i);
+        if (poly)
+            LMC_TRY(lmc_mp_poly_apply_mp(&si, &mi,
+                                         &mp->oracle_params.schedule,
+                                         mp->oracle_params.steps, w->pp[i]));
+        else
+            LMC_TRY(polar_block(&w->pw[i], &si, &mi, w->prec,
+                                &tr->polar_iters));
+    }
+    traj_axpy(w->x, sc->neta, w->s, total);
+    return LMC_SUCCESS;
+}
+
+/* Adam (methods/adam.c): moments, bias corrections, step. */
+static void
+traj_step_adam(traj_ws *w, traj_scalars *sc, size_t total)
+{
+    mpfr_mul(sc->p1, sc->p1, sc->b1, MPFR_RNDN);
+    mpfr_mul(sc->p2, sc->p2, sc->b2, MPFR_RNDN);
+    mpfr_ui_sub(sc->a, 1, sc->p1, MPFR_RNDN);
+    mpfr_ui_sub(sc->b, 1, sc->p2, MPFR_RNDN);
+    for (size_t j = 0; j < total; j++)
+    {
+        mpfr_ptr mj = w->m->data[j], vj = w->v->data[j];
+        mpfr_srcptr gj = w->g->data[j];
+        mpfr_mul(mj, mj, sc->b1, MPFR_RNDN);
+        mpfr_fma(mj, sc->c1, gj, mj, MPFR_RNDN);
+        mpfr_mul(sc->tmp, gj, gj, MPFR_RNDN);
+        mpfr_mul(vj, vj, sc->b2, MPFR_RNDN);
+        mpfr_fma(vj, sc->c2, sc->tmp, vj, MPFR_RNDN);
+        mpfr_div(sc->tmp, vj, sc->b, MPFR_RNDN);
+        mpfr_sqrt(sc->tmp, sc->tmp, MPFR_RNDN);
+        mpfr_add(sc->tmp, sc->tmp, sc->eps, MPFR_RNDN);
+        mpfr_div(sc->D, mj, sc->a, MPFR_RNDN); /* D reused: mhat */
+        mpfr_div(sc->tmp, sc->D, sc->tmp, MPFR_RNDN);
+        mpfr_fma(w->x->data[j], sc->neta, sc->tmp, w->x->data[j], MPFR_RNDN);
+    }
+}
+
+/* Step t + 1 of method kind from X_t (its gradient in w->g). */
+static int
+traj_step(lmc_traj *tr, traj_ws *w, traj_scalars *sc,
+          const lmc_method_params *mp, int kind, int poly, size_t t)
+{
+    step_size(sc->eta, mp, t + 1, sc->tmp);
+    mpfr_neg(sc->neta, sc->eta, MPFR_RNDN); /* exact */
+    switch (kind)
+    {
+    case M_GD: traj_axpy(w->x, sc->neta, w->g, tr->total); break;
+    case M_MUON: return traj_step_muon(tr, w, sc->neta);
+    case M_LMO: return traj_step_lmo(tr, w, sc, mp, poly, t);
+    default: traj_step_adam(w, sc, tr->total); break;
+    }
+    return LMC_SUCCESS;
+}
+
+int
+lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
+             const lmc_method_type *T, const lmc_method_params *mp,
+             const double *x0, const lmc_traj_options *o)
+{
+    if (!tr || !p || !p->type || !p->layout || !T || !mp || !x0 || !o)
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: NULL argument");
+    LMC_TRY(lmc_mp_check_prec((mpfr_prec_t)o->prec));
+    const int kind = traj_kind(T);
+    if (kind < 0)
+        LMC_ERROR(LMC_EINVAL, "reference trajectory: method '%s' is not "
+                  "available (accepted: gd, simplified-muon, adam, lmo)",
+                  T->name);
+    const int poly = kind == M_LMO && mp->oracle == &lmc_inexact_poly;
+    LMC_TRY(traj_check_method(kind, poly, p, mp));
     if (o->iters + 1 > tr->cap || p->layout->total != tr->total)
         LMC_ERROR(LMC_EBADLEN, "reference trajectory: the record holds %zu "
                   "steps of %zu parameters, asked %zu of %zu", tr->cap - 1,
@@ -705,7 +931,6 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
                   p->type->nblocks);
 
     const mpfr_prec_t prec = (mpfr_prec_t)o->prec;
-    const size_t total = tr->total, nb = p->layout->nblocks;
     const int settle = kind == M_MUON && p->type->bound &&
                        o->stop_settled > 0 &&
                        mp->step_rule == LMC_STEP_GEOMETRIC &&
@@ -716,69 +941,16 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
     w.p = p;
     w.prec = prec;
     mpfr_inits2(prec, w.nref_lo, w.nref, w.fstar, (mpfr_ptr)0);
-    mpfr_t e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b;
-    mpfr_inits2(prec, e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps,
-                a, b, (mpfr_ptr)0);
-    ALLOC(w.x, total, 1, prec);
-    ALLOC(w.g, total, 1, prec);
-    if (kind == M_MUON || kind == M_LMO)
-        ALLOC(w.s, total, 1, prec);
-    if (kind == M_LMO && mp->momentum > 0)
-        ALLOC(w.m, total, 1, prec);
-    if (kind == M_ADAM)
-    {
-        ALLOC(w.m, total, 1, prec);
-        ALLOC(w.v, total, 1, prec);
-    }
-    CHECK(p->type->init(&w));
-    size_t kmax = 0;
-    if (poly)
-        for (size_t i = 0; i < nb; i++)
-        {
-            /* the polynomial at the trajectory's precision, as
-             * lmc_mp_poly_apply runs it */
-            w.pp[i] = lmc_mp_poly_ws_alloc(p->layout->size1[i],
-                                           p->layout->size2[i], prec);
-            if (!w.pp[i])
-                FAIL(LMC_ENOMEM, "reference trajectory: polynomial "
-                     "workspace of block %zu", i);
-        }
-    else if (kind == M_MUON || kind == M_LMO)
-        for (size_t i = 0; i < nb; i++)
-        {
-            CHECK(polar_ws_alloc(&w.pw[i], p->layout->size1[i],
-                                 p->layout->size2[i],
-                                 prec + LMC_MP_GUARD_BITS));
-            kmax = w.pw[i].K > kmax ? w.pw[i].K : kmax;
-        }
-    for (size_t j = 0; j < total; j++)
-    {
-        if (!isfinite(x0[j]))
-            FAIL(LMC_ENONFINITE, "reference trajectory: x0[%zu] is not "
-                 "finite", j);
-        mpfr_set_d(w.x->data[j], x0[j], MPFR_RNDN); /* exact */
-    }
-    mpfr_set_d(b1, mp->momentum, MPFR_RNDN);
-    mpfr_set_d(b2, mp->beta2, MPFR_RNDN);
-    mpfr_ui_sub(c1, 1, b1, MPFR_RNDN);
-    mpfr_ui_sub(c2, 1, b2, MPFR_RNDN);
-    mpfr_set_d(eps, mp->eps, MPFR_RNDN);
-    mpfr_set_ui(p1, 1, MPFR_RNDN);
-    mpfr_set_ui(p2, 1, MPFR_RNDN);
+    traj_scalars sc;
+    mpfr_inits2(prec, sc.e, sc.eta, sc.neta, sc.tmp, sc.D, sc.bnd, sc.b1,
+                sc.b2, sc.c1, sc.c2, sc.p1, sc.p2, sc.eps, sc.a, sc.b,
+                (mpfr_ptr)0);
+    size_t kmax;
+    CHECK(traj_setup(&w, kind, poly, mp, x0, &kmax));
+    traj_set_constants(&sc, mp);
     tr->prec = o->prec;
     tr->polar_iters = 0;
-    tr->settle_min = 0;
-    if (settle)
-        for (size_t t = 0; t <= o->iters; t++)
-        {
-            travel_left(D, mp, t, kmax, tmp);
-            mpfr_div(a, D, w.nref, MPFR_RNDN);
-            if (mpfr_cmp_d(a, o->stop_settled) <= 0)
-            {
-                tr->settle_min = t;
-                break;
-            }
-        }
+    tr->settle_min = settle ? traj_settle_min(&w, &sc, mp, o, kmax) : 0;
     tr->stop = LMC_TRAJ_BUDGET;
     tr->n = 0;
 
@@ -786,136 +958,22 @@ lmc_traj_run(lmc_traj *tr, const lmc_traj_problem *p,
     {
         /* X_t is in w.x: record it, test the stops, then step t + 1 */
         const int last = t == o->iters;
-        CHECK(p->type->eval(&w, e, !last));
-        tr->err[t] = mpfr_get_d(e, MPFR_RNDN);
-        if (tr->xs)
-            for (size_t j = 0; j < total; j++)
-                tr->xs[t * total + j] = mpfr_get_d(w.x->data[j], MPFR_RNDN);
-        tr->n = t + 1;
-        tr->drift[t] = NAN;
-        if (o->drift && p->type->drift)
+        lmc_traj_stop stop;
+        CHECK(p->type->eval(&w, sc.e, !last));
+        CHECK(traj_record(tr, &w, &sc, mp, o, t, settle, kmax, &stop));
+        if (stop != LMC_TRAJ_BUDGET)
         {
-            CHECK(p->type->drift(&w, tmp));
-            tr->drift[t] = mpfr_get_d(tmp, MPFR_RNDN);
-            if (o->max_drift > 0 && mpfr_cmp_d(tmp, o->max_drift) > 0)
-            {
-                tr->stop = LMC_TRAJ_DRIFT;
-                break;
-            }
-        }
-        if (!mpfr_number_p(e))
-        {
-            tr->stop = LMC_TRAJ_DIVERGED;
+            tr->stop = stop;
             break;
-        }
-        if (o->stop_first > 0 && mpfr_cmp_d(e, o->stop_first) <= 0)
-        {
-            tr->stop = LMC_TRAJ_FIRST;
-            break;
-        }
-        if (settle)
-        {
-            /* e enlarged by 2^(16-prec) relative for its own rounding
-             * (a few dozen roundings to nearest), upward */
-            mpfr_set_ui_2exp(tmp, 1, 16 - (mpfr_exp_t)prec, MPFR_RNDN);
-            mpfr_add_ui(tmp, tmp, 1, MPFR_RNDU);
-            mpfr_mul(a, e, tmp, MPFR_RNDU);
-            travel_left(D, mp, t, kmax, tmp);
-            CHECK(p->type->bound(&w, bnd, a, D));
-            if (mpfr_cmp_d(bnd, o->stop_settled) <= 0)
-            {
-                tr->stop = LMC_TRAJ_SETTLED;
-                break;
-            }
         }
         if (last)
             break;
-        step_size(eta, mp, t + 1, tmp);
-        mpfr_neg(neta, eta, MPFR_RNDN); /* exact */
-        if (kind == M_GD)
-            for (size_t j = 0; j < total; j++)
-                mpfr_fma(w.x->data[j], neta, w.g->data[j], w.x->data[j],
-                         MPFR_RNDN);
-        else if (kind == M_MUON)
-        {
-            for (size_t i = 0; i < nb; i++)
-            {
-                lmc_mp_mat gi = block(w.g, p->layout, i);
-                lmc_mp_mat si = block(w.s, p->layout, i);
-                CHECK(polar_block(&w.pw[i], &si, &gi, prec,
-                                  &tr->polar_iters));
-            }
-            for (size_t j = 0; j < total; j++)
-                mpfr_fma(w.x->data[j], neta, w.s->data[j], w.x->data[j],
-                         MPFR_RNDN);
-        }
-        else if (kind == M_LMO)
-        {
-            /* M_1 = g_1, M_t = beta M_{t-1} + (1 - beta) g_t (methods/
-             * lmo.c; 1 - beta rounded once in MPFR); alpha = 1 uses g
-             * itself */
-            const lmc_mp_mat *mom = w.g;
-            if (w.m)
-            {
-                for (size_t j = 0; j < total; j++)
-                    if (t == 0)
-                        mpfr_set(w.m->data[j], w.g->data[j], MPFR_RNDN);
-                    else
-                    {
-                        mpfr_mul(w.m->data[j], w.m->data[j], b1, MPFR_RNDN);
-                        mpfr_fma(w.m->data[j], c1, w.g->data[j],
-                                 w.m->data[j], MPFR_RNDN);
-                    }
-                mom = w.m;
-            }
-            /* S = -polar(M) or -X_q; the step X + eta S is X - eta
-             * (polar(M) or X_q) */
-            for (size_t i = 0; i < nb; i++)
-            {
-                lmc_mp_mat mi = block(mom, p->layout, i);
-                lmc_mp_mat si = block(w.s, p->layout, i);
-                if (poly)
-                    CHECK(lmc_mp_poly_apply_mp(&si, &mi,
-                                               &mp->oracle_params.schedule,
-                                               mp->oracle_params.steps,
-                                               w.pp[i]));
-                else
-                    CHECK(polar_block(&w.pw[i], &si, &mi, prec,
-                                      &tr->polar_iters));
-            }
-            for (size_t j = 0; j < total; j++)
-                mpfr_fma(w.x->data[j], neta, w.s->data[j], w.x->data[j],
-                         MPFR_RNDN);
-        }
-        else
-        {
-            /* Adam (methods/adam.c): moments, bias corrections, step */
-            mpfr_mul(p1, p1, b1, MPFR_RNDN);
-            mpfr_mul(p2, p2, b2, MPFR_RNDN);
-            mpfr_ui_sub(a, 1, p1, MPFR_RNDN);
-            mpfr_ui_sub(b, 1, p2, MPFR_RNDN);
-            for (size_t j = 0; j < total; j++)
-            {
-                mpfr_ptr mj = w.m->data[j], vj = w.v->data[j];
-                mpfr_srcptr gj = w.g->data[j];
-                mpfr_mul(mj, mj, b1, MPFR_RNDN);
-                mpfr_fma(mj, c1, gj, mj, MPFR_RNDN);
-                mpfr_mul(tmp, gj, gj, MPFR_RNDN);
-                mpfr_mul(vj, vj, b2, MPFR_RNDN);
-                mpfr_fma(vj, c2, tmp, vj, MPFR_RNDN);
-                mpfr_div(tmp, vj, b, MPFR_RNDN);
-                mpfr_sqrt(tmp, tmp, MPFR_RNDN);
-                mpfr_add(tmp, tmp, eps, MPFR_RNDN);
-                mpfr_div(D, mj, a, MPFR_RNDN); /* D reused: mhat */
-                mpfr_div(tmp, D, tmp, MPFR_RNDN);
-                mpfr_fma(w.x->data[j], neta, tmp, w.x->data[j], MPFR_RNDN);
-            }
-        }
+        CHECK(traj_step(tr, &w, &sc, mp, kind, poly, t));
     }
 fail:
     ws_free(&w);
-    mpfr_clears(e, eta, neta, tmp, D, bnd, b1, b2, c1, c2, p1, p2, eps, a, b,
-                (mpfr_ptr)0);
+    mpfr_clears(sc.e, sc.eta, sc.neta, sc.tmp, sc.D, sc.bnd, sc.b1, sc.b2,
+                sc.c1, sc.c2, sc.p1, sc.p2, sc.eps, sc.a, sc.b, (mpfr_ptr)0);
     return status;
 }
 

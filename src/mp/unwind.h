@@ -1,12 +1,22 @@
-/* mp/unwind.h -- private to src/mp/: entry access for lmc_mp_mat and the
- * one-cleanup-path macros of functions that own MPFR workspaces (each
- * expects `int status` and a `fail:` label). */
+/* mp/unwind.h -- private to src/mp/: entry access and exchange for
+ * lmc_mp_mat and the one-cleanup-path macros of functions that own MPFR
+ * workspaces (each expects `int status` and a `fail:` label). */
 #ifndef LMC_MP_UNWIND_H
 #define LMC_MP_UNWIND_H
 
+#include "mp.h"
 #include "status.h"
 
 #define ENTRY(a, i, j) ((a)->data[(i) * (a)->size2 + (j)])
+
+/* Exchanges the entries of two matrices of one shape and precision. */
+static inline void
+lmc_mp_swap_data(lmc_mp_mat *a, lmc_mp_mat *b)
+{
+    mpfr_t *t = a->data;
+    a->data = b->data;
+    b->data = t;
+}
 
 /* Report, set status and unwind. */
 #define FAIL(code, ...)                                                      \
