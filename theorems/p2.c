@@ -86,14 +86,14 @@
 #define GROW_SLOPE 0.75
 #define MAX_KAPPA 8
 
-/* param[0] = 0 flat claim, 1 growth claim; param[1] = number of kappas
+/* settings.p2: grows = 0 flat claim, 1 growth claim; nkappa = number of kappas
  * (10^0, 10^1, ...); rp.iters = budget per run. */
 static int
 p2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const int grows = c->param[0] > 0;
-    const size_t nk = (size_t)c->param[1];
+    const int grows = c->settings.p2.grows > 0;
+    const size_t nk = c->settings.p2.nkappa;
     double lk[MAX_KAPPA], lt[MAX_KAPPA];
     size_t T[MAX_KAPPA];
     if (nk < 3 || nk > MAX_KAPPA)
@@ -234,8 +234,8 @@ config(lmc_check_config *c, const char *label, const char *method,
     c->rp.measure_delta = 0;
     c->nseeds = 1;
     c->no_iterates = 1;
-    c->param[0] = grows;
-    c->param[1] = (double)nk;
+    c->settings.p2.grows = grows;
+    c->settings.p2.nkappa = nk;
 }
 
 static size_t

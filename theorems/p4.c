@@ -139,15 +139,15 @@ p4_use_ref(const lmc_check_config *c)
            strcmp(c->method, "gd") == 0;
 }
 
-/* param[0] = claim (P4_*), param[1] = number of kappas, param[2] = log10
- * step between kappas, param[3] = 1: eta from L_frob (mp.lr multiplies
+/* settings.p4: claim (P4_*), nkappa = number of kappas, log10_step = log10
+ * step between kappas, eta_from_lfrob = 1: eta from L_frob (mp.lr multiplies
  * 1/L_frob), 0: eta_0 = mp.lr ||Gamma*||_2. */
 static int
 p4_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const int claim = (int)c->param[0];
-    const size_t nk = (size_t)c->param[1];
+    const int claim = c->settings.p4.claim;
+    const size_t nk = c->settings.p4.nkappa;
     double lk[MAX_KAPPA], lt[MAX_KAPPA];
     size_t T[MAX_KAPPA];
     if (nk < 3 || nk > MAX_KAPPA)
@@ -163,12 +163,12 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
     for (size_t i = 0; i < nk; i++)
     {
         lmc_check_config ci = *c;
-        ci.pp.kappa = pow(10, c->param[2] * (double)i);
+        ci.pp.kappa = pow(10, c->settings.p4.log10_step * (double)i);
         const size_t d = ci.pp.d ? ci.pp.d : LMC_ICL_DEFAULT_D;
         const size_t N = ci.pp.N ? ci.pp.N : LMC_ICL_DEFAULT_N;
         double gmax, lfrob;
         p4_scales(ci.pp.kappa, d, N, &gmax, &lfrob);
-        ci.mp.lr = c->param[3] > 0 ? c->mp.lr / lfrob : c->mp.lr * gmax;
+        ci.mp.lr = c->settings.p4.eta_from_lfrob > 0 ? c->mp.lr / lfrob : c->mp.lr * gmax;
         lmc_check_run run;
         LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
         const lmc_icl_state *st = run.P->state;
@@ -330,10 +330,10 @@ config(lmc_check_config *c, const char *label, const char *method,
     c->rp.iters = budget;
     c->rp.measure_delta = 0;
     c->nseeds = 1;
-    c->param[0] = claim;
-    c->param[1] = (double)nk;
-    c->param[2] = lstep;
-    c->param[3] = lfrob;
+    c->settings.p4.claim = claim;
+    c->settings.p4.nkappa = nk;
+    c->settings.p4.log10_step = lstep;
+    c->settings.p4.eta_from_lfrob = lfrob;
 }
 
 static size_t

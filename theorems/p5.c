@@ -62,7 +62,7 @@
  * OpenBLAS kernels (they come from a QR that calls BLAS): rates 0.04461 ..
  * 0.05204 (spread 16.7%) under Haswell; the verdicts agree.
  *
- * Decisions (param[1] selects: 0 the rate, 1 the fit): every kappa
+ * Decisions (settings.p5.fit selects: 0 the rate, 1 the fit): every kappa
  * reaches E_LO, and either max rate / min rate - 1 < RATE_VAR = 0.10
  * across kappa (measured / bound (max/min - 1) / RATE_VAR), or each
  * window's R^2 > R2_MIN = 0.99 (measured / bound (1 - R^2_min) /
@@ -108,7 +108,7 @@ static int
 p5_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const size_t nk = (size_t)c->param[0];
+    const size_t nk = c->settings.p5.nkappa;
     double rate[MAX_KAPPA], r2[MAX_KAPPA], r2p[MAX_KAPPA];
     double tt[MAX_WIN], le[MAX_WIN], lp[MAX_WIN]; /* 96 KiB of stack */
     /* the second half of tt, lp holds the fp64 fit */
@@ -227,7 +227,7 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
     const double tol_r2 = (1 - R2_MIN) * s, tol_var = RATE_VAR * pow(s, 4);
     const double q_r2 = (1 - r2min) / tol_r2;
     const double q_var = (rmax / rmin - 1) / tol_var;
-    const int fit = c->param[1] != 0;
+    const int fit = c->settings.p5.fit != 0;
     const double q = fit ? q_r2 : q_var;
     lmc_thm_result(r, q < 1 ? LMC_HOLDS : LMC_VIOLATED, q, 1.0);
     r->seed = o->seed_base;
@@ -263,8 +263,8 @@ config(lmc_check_config *c, const char *label, const char *init,
     c->rp.measure_delta = 0;
     c->nseeds = 1;
     c->no_iterates = 1;
-    c->param[0] = (double)nk;
-    c->param[1] = fit;
+    c->settings.p5.nkappa = nk;
+    c->settings.p5.fit = fit;
     /* F10: from the aligned init the rate spread holds in fp64 and fails
      * on the reference (the kappa = 1 modes move in lockstep); from the
      * small random init it holds on both */

@@ -10,7 +10,7 @@
  * and, summing over k <= K-1 against Delta_0 = f(X^0) - f*,
  *   (aggregate)  min_k sum_i g_i^2/(L0_i + L1_i g_i)
  *                    <= (2 Delta_0/K) ((1+delta)/(1-delta))^2,
- * delta = max_i delta_i.  param[0] selects the part: 0 the step
+ * delta = max_i delta_i.  settings.t6.aggregate selects the part: 0 the step
  * inequality at every step, 1 the aggregate.
  *
  * Orientation (so that --bound-scale S < 1 makes a tight case fail):
@@ -190,7 +190,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
     const lmc_trace *tr = run.tr;
     const lmc_layout *Ly = &run.P->layout;
     const size_t K = tr->n - 1, n = Ly->total, nb = Ly->nblocks;
-    const int aggregate = c->param[0] != 0;
+    const int aggregate = c->settings.t6.aggregate != 0;
     const double delta = c->mp.oracle_params.delta;
     int status = LMC_SUCCESS;
     gsl_vector *g = gsl_vector_alloc(n);
@@ -320,7 +320,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 1;
     c->nseeds = 1;
-    c->param[0] = aggregate;
+    c->settings.t6.aggregate = aggregate;
 }
 
 static size_t

@@ -27,7 +27,7 @@
  * decision can order).  Hypotheses: the (L0,L1) descent form is checked
  * along the run by the assumption checker, the realized delta of every
  * step (enclosed with lmc_thm_norm_rel) must be < sqrt(5) - 2, and the
- * run must reach its budget.  c->param[0] = 1 marks a report-only point
+ * run must reach its budget.  c->settings.t7.report_only = 1 marks a report-only point
  * (delta = 0.3, beyond the sufficient condition): it counts the steps that
  * increased f and asserts nothing.
  */
@@ -74,7 +74,7 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
     const lmc_trace *tr = run.tr;
     const size_t K = tr->n - 1;
-    const int report_only = c->param[0] == 1;
+    const int report_only = c->settings.t7.report_only == 1;
     int status = LMC_SUCCESS;
     r->seed = o->seed_base;
     const double rel = lmc_thm_norm_rel(&run.P->layout);
@@ -164,7 +164,7 @@ config(lmc_check_config *c, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 1;
     c->nseeds = 1;
-    c->param[0] = report_only;
+    c->settings.t7.report_only = report_only;
 }
 
 static size_t
