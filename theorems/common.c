@@ -9,6 +9,7 @@
 #include <float.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -147,6 +148,30 @@ lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
         }
     }
     return 0;
+}
+
+void
+lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
+{
+    lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+    if (!fmt)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    const int mode = lmc_fe_nearest();
+    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    lmc_fe_restore(mode);
+    va_end(ap);
+}
+
+int
+lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status)
+{
+    if (h < 0)
+        *status = LMC_EDOM;
+    else if (h > 0)
+        lmc_thm_refuse(r, NULL);
+    return h != 0;
 }
 
 void

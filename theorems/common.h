@@ -43,6 +43,22 @@ int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
 int lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
                        size_t stride, char *why, size_t len);
 
+/* Records that the bound does not apply: r gets the verdict "hypothesis
+ * violated" with NaN sides and, if fmt is not NULL, the reason (printf
+ * format, printed in round to nearest like lmc_snprintf) in r->detail. */
+void lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Folds the outcome h of lmc_thm_hypotheses or lmc_thm_vr_hypotheses
+ * (called with r->detail as its why) into a check: h > 0 refuses
+ * (lmc_thm_refuse, the reason already in r->detail), h < 0 sets *status
+ * to LMC_EDOM (the error is reported).  Returns 1 if the check ends here
+ * (h != 0), 0 if every hypothesis holds. */
+int lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status);
+
 /* A configuration of the section-2 LMO method without momentum
  * (alpha = 1): problem with default parameters, error source src with
  * delta, constant radius t, K steps with realized deltas measured, one

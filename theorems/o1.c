@@ -220,11 +220,10 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
         maxdelta = fmax(maxdelta, delta);
         if (!(delta * (1 + rel) + rho < 1))
         {
-            lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+            lmc_thm_refuse(r, "sample %zu: realized delta %.4g (+ reference "
+                           "error %.2g) not < 1: O1 does not apply", k,
+                           delta, rho);
             r->step = k;
-            lmc_snprintf(r->detail, sizeof r->detail, "sample %zu: realized "
-                     "delta %.4g (+ reference error %.2g) not < 1: O1 does "
-                     "not apply", k, delta, rho);
             goto done;
         }
         const lmc_verdict before = worst;

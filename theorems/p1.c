@@ -176,8 +176,7 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     if (tr->stop != LMC_STOP_BUDGET || !crossed || tc < MIN_WINDOW)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), or no "
+        lmc_thm_refuse(r, "run stopped (%s), or no "
                  "crossing within the budget, or window %zu < %d iterates: "
                  "raise the budget", lmc_stop_name(tr->stop), tc,
                  MIN_WINDOW);

@@ -112,8 +112,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
         maxdelta = fmax(maxdelta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(maxdelta * (1 + rel) < 1))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_thm_refuse(r, "run stopped (%s) or realized "
                  "delta %.3g not < 1: the bound does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
@@ -121,16 +120,8 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     /* the declared L along the run, at every tenth iterate */
     const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
                                      sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     lmc_verdict worst = LMC_HOLDS;
     double worst_ratio = -INFINITY, worst_delta = 0;
     size_t nviol = 0;

@@ -212,24 +212,15 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta < 1) ||
         !(dreal <= delta * (1 + rel) + rel))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), declared "
+        lmc_thm_refuse(r, "run stopped (%s), declared "
                  "delta %g not < 1, or realized delta %.6g above it: the "
                  "bound does not apply", lmc_stop_name(tr->stop), delta,
                  dreal);
         goto done;
     }
     const int h = hypothesis_l0l1(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     t6_data d = {&run, NULL, NULL, gb, nb, rel, delta, 0, INFINITY, K};
     if (aggregate)
     {

@@ -85,23 +85,14 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
         (!report_only && !(maxdelta * (1 + rel) < dmax_ok)))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_thm_refuse(r, "run stopped (%s) or realized "
                  "delta %.4g not < sqrt(5)-2: T7 does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
     }
     const int h = hypothesis_L0L1(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     lmc_verdict worst = LMC_HOLDS;
     double worst_ratio = -INFINITY;
     size_t nbad = 0;

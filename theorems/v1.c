@@ -101,8 +101,7 @@ v1_check(const lmc_check_config *c, const lmc_check_options *o,
     if (ta->stop != LMC_STOP_BUDGET || tb->stop != LMC_STOP_BUDGET ||
         ta->n != tb->n)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "a run stopped early (%s, %s)",
+        lmc_thm_refuse(r, "a run stopped early (%s, %s)",
                  lmc_stop_name(ta->stop), lmc_stop_name(tb->stop));
         goto done;
     }

@@ -159,23 +159,14 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
         !(run.P->c.known & LMC_HAS_LFROB) || !run.M->type->momentum)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), no L_frob "
+        lmc_thm_refuse(r, "run stopped (%s), no L_frob "
                  "declared, or no momentum buffer: the bound does not apply",
                  lmc_stop_name(tr->stop));
         goto done;
     }
     const int h = hypothesis_lfrob(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double rel = lmc_thm_norm_rel(Ly);
     const double L = run.P->c.L_frob;
     gsl_vector_memcpy(x, run.x0);

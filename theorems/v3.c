@@ -261,8 +261,7 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
         !c->mp.oracle || c->mp.oracle == &lmc_inexact_exact;
     if (!fits || !exact_lmo || first.tr->stop != LMC_STOP_BUDGET || K < 2)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs %s with the "
+        lmc_thm_refuse(r, "the bound needs %s with the "
                  "exact polar factor and a full run of >= 2 steps (method "
                  "%s, gamma %g, stop: %s)",
                  ema ? "muon or mvr1/mvr2 with gamma = 0"
@@ -275,16 +274,8 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
               : LMC_HAS_LFROB;
     const int h = lmc_thm_vr_hypotheses(&first, kinds, K, r->detail,
                                         sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double sigma = stoch ? P->c.sigma : 0.0;
     const double Lc = stoch && !ema ? P->c.Lbar : P->c.L_frob;
     const double rsum = lmc_thm_vr_rsum(&P->layout);

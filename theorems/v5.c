@@ -178,8 +178,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     if (!(d2 || ema) || !exact_lmo || !monotone ||
         first.tr->stop != LMC_STOP_BUDGET || K < 1)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs mvr2 with "
+        lmc_thm_refuse(r, "the bound needs mvr2 with "
                  "gamma = 1 or muon / gamma = 0, the exact polar factor, a "
                  "non-increasing step and a full run (method %s, gamma %g, "
                  "monotone %d, stop: %s)", mname, c->mp.gamma, monotone,
@@ -193,16 +192,8 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
         kinds |= LMC_HAS_MU;
     const int h = lmc_thm_vr_hypotheses(&first, kinds, K, r->detail,
                                         sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double sigma = stoch ? P->c.sigma : 0.0;
     const double Lc = stoch && d2 ? P->c.Lbar : P->c.L_frob;
     const double rsum = lmc_thm_vr_rsum(&P->layout);

@@ -56,8 +56,7 @@ v6_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_TRY(lmc_check_run_exec(c, o->seed_base + s, &run));
         if (run.tr->stop != LMC_STOP_BUDGET)
         {
-            lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-            lmc_snprintf(r->detail, sizeof r->detail, "seed %lu stopped: %s",
+            lmc_thm_refuse(r, "seed %lu stopped: %s",
                      o->seed_base + s, run.tr->why);
             lmc_check_run_free(&run);
             return LMC_SUCCESS;
