@@ -275,27 +275,66 @@ lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
 }
 
 void
-lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v, double lhs,
-                  double rhs)
+lmc_thm_worst_init(lmc_thm_worst *w, lmc_thm_worst_rule rule)
 {
-    const double ratio = lhs / rhs;
-    const int take = k == 0 || (v != LMC_HOLDS && w->verdict == LMC_HOLDS) ||
-                     (v == LMC_VIOLATED && w->verdict == LMC_UNDECIDED) ||
-                     (v == LMC_HOLDS && w->verdict == LMC_HOLDS &&
-                      ratio > w->ratio);
+    w->rule = rule;
+    w->taken = 0;
+    w->verdict = LMC_HOLDS;
+    w->ratio = -INFINITY;
+    w->lhs = w->rhs = NAN;
+    w->k = 0;
+}
+
+/* 2 violated, 1 undecided, 0 holds: the order of LMC_THM_WORST_RANKED_TIES. */
+static int
+worst_rank(lmc_verdict v)
+{
+    return v == LMC_VIOLATED ? 2 : v == LMC_UNDECIDED ? 1 : 0;
+}
+
+int
+lmc_thm_worst_update(lmc_thm_worst *w, lmc_verdict v, double ratio,
+                     size_t k, double lhs, double rhs)
+{
+    const int failing = v != LMC_HOLDS && w->verdict == LMC_HOLDS;
+    const int larger = v == LMC_HOLDS && w->verdict == LMC_HOLDS &&
+                       ratio > w->ratio;
+    int take = 0;
+    switch (w->rule)
+    {
+    case LMC_THM_WORST_FIRST_FAILING:
+        take = failing || larger;
+        break;
+    case LMC_THM_WORST_VIOLATION_FIRST:
+        take = !w->taken || failing || larger ||
+               (v == LMC_VIOLATED && w->verdict == LMC_UNDECIDED);
+        break;
+    case LMC_THM_WORST_RANKED_TIES:
+    {
+        const int rank = worst_rank(v), wrank = worst_rank(w->verdict);
+        const double tie =
+            isfinite(w->ratio) ? LMC_THM_WORST_TIE * fabs(w->ratio) : 0;
+        take = rank > wrank || (rank == wrank && ratio > w->ratio + tie);
+        break;
+    }
+    }
     if (take)
     {
+        w->taken = 1;
         w->verdict = v;
         w->ratio = ratio;
         w->lhs = lhs;
         w->rhs = rhs;
         w->k = k;
     }
+    return take;
 }
 
 void
-lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w)
+lmc_thm_worst_finish(const lmc_thm_worst *w, lmc_check_result *r)
 {
+    if (!w->taken)
+        return;
     lmc_thm_result(r, w->verdict, w->lhs, w->rhs);
     r->step = w->k;
 }

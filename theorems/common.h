@@ -76,20 +76,45 @@ void lmc_thm_config_vr(lmc_check_config *c, const char *label,
                        double kappa, const char *method, double eta0,
                        double p, double q, size_t K, size_t seeds);
 
-/* Per-step checks report one step: the first violated one (a violation
- * replaces an undecided step), else the largest ratio lhs / rhs.  Add
- * every step k = 0, 1, ... in order, then fill the result. */
+/* Per-step (per-sample) checks report one step, the worst by the
+ * entry's rule:
+ * - LMC_THM_WORST_FIRST_FAILING (T1, T7): the first step that does not
+ *   hold outranks every step that holds; among those the largest ratio
+ *   (a NaN ratio is never the largest).
+ * - LMC_THM_WORST_VIOLATION_FIRST (T6, V2): the same from the first step
+ *   on, and a violated step also replaces an undecided one.
+ * - LMC_THM_WORST_RANKED_TIES (O1): violated > undecided > holds; within
+ *   a verdict the larger ratio, where ratios within LMC_THM_WORST_TIE
+ *   (relative) of a finite worst are ties and keep the earlier step (the
+ *   tie margin is 0 while no finite ratio has been seen).
+ * Start with lmc_thm_worst_init, add every step in order with
+ * lmc_thm_worst_update, then lmc_thm_worst_finish. */
+typedef enum
+{
+    LMC_THM_WORST_FIRST_FAILING,
+    LMC_THM_WORST_VIOLATION_FIRST,
+    LMC_THM_WORST_RANKED_TIES
+} lmc_thm_worst_rule;
+
+#define LMC_THM_WORST_TIE 1e-9
+
 typedef struct
 {
+    lmc_thm_worst_rule rule;
+    int taken;                  /* some step has been the worst */
     lmc_verdict verdict;
     double ratio, lhs, rhs;
     size_t k;
 } lmc_thm_worst;
 
-void lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v,
-                       double lhs, double rhs);
-/* lmc_thm_result with the chosen step's verdict and sides, and r->step. */
-void lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w);
+void lmc_thm_worst_init(lmc_thm_worst *w, lmc_thm_worst_rule rule);
+/* Adds step k with verdict v, ratio (the entry's lhs / rhs) and sides;
+ * returns 1 if it is now the worst step, else 0. */
+int lmc_thm_worst_update(lmc_thm_worst *w, lmc_verdict v, double ratio,
+                         size_t k, double lhs, double rhs);
+/* lmc_thm_result with the worst step's verdict and sides, and r->step;
+ * r is left alone if no step has been the worst. */
+void lmc_thm_worst_finish(const lmc_thm_worst *w, lmc_check_result *r);
 
 /* An enclosure of F * f for a factor f near 1 (F from data). */
 typedef int (*lmc_thm_scaled_fn)(mpfi_t out, const void *data,

@@ -257,7 +257,8 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
                  K, kmin, delta, dreal);
         goto done;
     }
-    lmc_thm_worst w = {LMC_HOLDS, -INFINITY, NAN, NAN, 0};
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
@@ -278,11 +279,11 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(step_lhs, step_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        lmc_thm_worst_add(&w, k, v, lhs, rhs);
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
     if (status)
         goto done;
-    lmc_thm_worst_result(r, &w);
+    lmc_thm_worst_finish(&w, r);
     lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
              "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
              "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "

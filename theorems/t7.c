@@ -93,8 +93,8 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     const int h = hypothesis_L0L1(&run, K, r->detail, sizeof r->detail);
     if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    lmc_verdict worst = LMC_HOLDS;
-    double worst_ratio = -INFINITY;
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
     size_t nbad = 0;
     for (size_t k = 0; k < K; k++)
     {
@@ -105,19 +105,12 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(t7_lhs, t7_rhs, &d, scale, LMC_DECIDE_PREC0,
                           LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        const double ratio = lhs / rhs;
         nbad += v != LMC_HOLDS;
         /* The first step that does not hold outranks every step that
          * does; among those, the largest ratio is the worst. */
-        if ((v != LMC_HOLDS && worst == LMC_HOLDS) ||
-            (v == LMC_HOLDS && worst == LMC_HOLDS && ratio > worst_ratio))
-        {
-            worst = v;
-            worst_ratio = ratio;
-            lmc_thm_result(r, v, lhs, rhs);
-            r->step = k;
-        }
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
+    lmc_thm_worst_finish(&w, r);
     if (report_only)
     {
         r->verdict = LMC_REPORTED;
