@@ -152,6 +152,19 @@ int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
 int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
                           size_t K, char *why, size_t len);
 
+/* Stores the values a variance-reduced check takes from seed s's run
+ * (slot s of the caller's arrays in data). */
+typedef int (*lmc_thm_vr_values_fn)(const lmc_check_run *run, size_t s,
+                                    const void *data);
+
+/* Adds seeds *S .. target - 1 of configuration c through values (seed 0
+ * is `first`, already run; the others are run and freed here); *S
+ * counts the seeds stored.  A run that stops early is an error
+ * (LMC_EDOM, reported). */
+int lmc_thm_vr_seeds(const lmc_check_config *c, const lmc_check_options *o,
+                     const lmc_check_run *first, size_t *S, size_t target,
+                     lmc_thm_vr_values_fn values, const void *data);
+
 /* The V3 (ema = 0) and V4 (ema = 1) checks: E||eps_t||_F^2 <= u_t. */
 int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
                      lmc_check_result *r, int ema);

@@ -264,38 +264,23 @@ v5_gap_slope(const double *w, size_t S, size_t K)
     return (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
 }
 
-/* Adds seeds *S .. target - 1 (seed 0 is `first`, already run): their
- * values at w, wlo, whi + s K; *S counts the seeds stored.  A seed whose
- * run stops early is an error (LMC_EDOM). */
-static int
-v5_run_seeds(const lmc_check_config *c, const lmc_check_options *o,
-             const lmc_check_run *first, size_t K, int pl, double rel,
-             gsl_vector *g, double *w, double *wlo, double *whi, size_t *S,
-             size_t target)
+/* The V5/V7 values of one seed's run (seed_values, for
+ * lmc_thm_vr_seeds). */
+typedef struct
 {
-    int status = LMC_SUCCESS;
-    for (; *S < target && status == LMC_SUCCESS; (*S)++)
-    {
-        const size_t s = *S;
-        lmc_check_run run;
-        status = s == 0 ? LMC_SUCCESS
-                        : lmc_check_run_exec(c, o->seed_base + s, &run);
-        if (status)
-            break;
-        const lmc_check_run *use = s == 0 ? first : &run;
-        if (use->tr->stop != LMC_STOP_BUDGET)
-        {
-            lmc_error(__FILE__, __LINE__, LMC_EDOM, "seed %lu stopped: "
-                      "%s", o->seed_base + s, use->tr->why);
-            status = LMC_EDOM;
-        }
-        if (status == LMC_SUCCESS)
-            status = values(use, K, pl, rel, g, w + s * K, wlo + s * K,
-                            whi + s * K);
-        if (s > 0)
-            lmc_check_run_free(&run);
-    }
-    return status;
+    size_t K;
+    int pl;
+    double rel;
+    gsl_vector *g;
+    double *w, *wlo, *whi;
+} seed_data;
+
+static int
+seed_values(const lmc_check_run *run, size_t s, const void *vd)
+{
+    const seed_data *d = vd;
+    return values(run, d->K, d->pl, d->rel, d->g, d->w + s * d->K,
+                  d->wlo + s * d->K, d->whi + s * d->K);
 }
 
 int
@@ -371,10 +356,11 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     size_t S = 0;
     lmc_verdict verdict = LMC_UNDECIDED;
     v5_worst wo = {0, -INFINITY, NAN, NAN, NAN};
+    const seed_data sd = {K, pl, rel, g, w, wlo, whi};
     for (size_t target = S0; target <= Smax; target *= 2)
     {
-        status = v5_run_seeds(c, o, &first, K, pl, rel, g, w, wlo, whi, &S,
-                              target);
+        status = lmc_thm_vr_seeds(c, o, &first, &S, target, seed_values,
+                                  &sd);
         if (status)
             goto done;
         verdict = v5_pass(w, wlo, whi, S, K, pl, rel, z, blo, bhi, cum, mg,
