@@ -98,7 +98,6 @@
 #include "icl.h"
 #include "status.h"
 
-#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,15 +173,8 @@ p4_decide(const lmc_check_options *o, int claim, size_t nk,
           const double *lk, const double *lt, const size_t *T,
           size_t censored, const char *list, lmc_check_result *r)
 {
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(lk, 1, lt, 1, nk, &c0, &c1, &cov00, &cov01, &cov11,
-                   &sumsq);
-    size_t tmin = T[0], tmax = T[0];
-    for (size_t i = 1; i < nk; i++)
-    {
-        tmin = T[i] < tmin ? T[i] : tmin;
-        tmax = T[i] > tmax ? T[i] : tmax;
-    }
+    size_t tmin, tmax;
+    const double c1 = lmc_thm_count_slope(lk, lt, T, nk, &tmin, &tmax);
     const double s = o->bound_scale;
     const double ratio = (double)tmax / (double)(tmin > 0 ? tmin : 1);
     r->slope = c1;
