@@ -222,8 +222,8 @@ c1_ref_mean(const lmc_check_run *run, unsigned bits, double *mean,
  * (between two BLAS kernels f differs by 22% at k = 200 after agreeing to
  * 2e-7 at k = 80), so the final gap alone is a coin flip at the last
  * bits; its mean over the stretch averages the oscillation.  With
- * c->settings.c1.bits > 0 the gaps are those of the MPFR reference trajectory at
- * that many bits (exact-arithmetic dynamics) instead of the fp64 run's. */
+ * c->settings.c1.bits > 0 the gaps are those of the MPFR reference
+ * trajectory at that many bits (exact-arithmetic dynamics) instead of the fp64 run's. */
 static int
 c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
            size_t q, unsigned long seed, double *y)

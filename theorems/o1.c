@@ -13,8 +13,8 @@
  * exact oracle type (the block norm), c->problem is "gaussian" (the matrix
  * source: M a seeded 12x8 standard Gaussian matrix, G = M + H with H
  * Gaussian scaled to ||H||_F = 0.1 ||M||_F), c->mp.oracle and
- * c->mp.oracle_params the error source; c->settings.o1.nsamples is the number of
- * random matrices per configuration (matrix k drawn with seed
+ * c->mp.oracle_params the error source; c->settings.o1.nsamples is the
+ * number of random matrices per configuration (matrix k drawn with seed
  * 0x4f31 + 1000 seed_base + k, the error source seeded with seed_base).
  *
  * Orientation (measured <= bound, both nonnegative), each decided with
@@ -155,7 +155,8 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_ERROR(LMC_ENOTFOUND, "O1 configuration '%s': unknown oracle "
                   "'%s'", c->label, c->method);
     const size_t m = O1_SIZE1, n = O1_SIZE2;
-    const size_t nsamples = c->settings.o1.nsamples ? c->settings.o1.nsamples : 1;
+    const size_t nsamples =
+        c->settings.o1.nsamples ? c->settings.o1.nsamples : 1;
     int status = LMC_ENOMEM;
     lmc_inexact_params ip = c->mp.oracle_params;
     ip.seed = o->seed_base;

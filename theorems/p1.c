@@ -25,8 +25,8 @@
  * the transverse direction contracts, so the deviation stays at
  * rounding level (~1e-15 measured).
  *
- * Knob: settings.p1.eta_perturb = a relative perturbation of the scalar side's step
- * (eta_t (1 + eta_perturb)), 0 in every shipped configuration.  The entry's
+ * Knob: settings.p1.eta_perturb = a relative perturbation of the scalar
+ * side's step (eta_t (1 + eta_perturb)), 0 in every shipped configuration.  The entry's
  * negative controls (a wrong-sign method, a 1e-9 gradient perturbation
  * must exceed 1e-12) live in tests/t-mf-scalar.c; --bound-scale S
  * multiplies the tolerance and, the identity being met to rounding,
@@ -221,7 +221,8 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 0;
     c->nseeds = 1;
-    c->settings.p1.eta_perturb = 0; /* never perturbed here: see the file header */
+    /* never perturbed here: see the file header */
+    c->settings.p1.eta_perturb = 0;
 }
 
 /* Constant steps are incommensurate with the distances sqrt(lambda_i) -

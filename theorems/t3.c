@@ -318,7 +318,8 @@ static int
 t3_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    return c->settings.t3.Delta0 > 0 ? t3_check_brent(c, o, r) : t3_check_run(c, o, r);
+    return c->settings.t3.Delta0 > 0 ? t3_check_brent(c, o, r)
+                                     : t3_check_run(c, o, r);
 }
 
 static void

@@ -27,8 +27,8 @@
  * decision can order).  Hypotheses: the (L0,L1) descent form is checked
  * along the run by the assumption checker, the realized delta of every
  * step (enclosed with lmc_thm_norm_rel) must be < sqrt(5) - 2, and the
- * run must reach its budget.  c->settings.t7.report_only = 1 marks a report-only point
- * (delta = 0.3, beyond the sufficient condition): it counts the steps that
+ * run must reach its budget.  c->settings.t7.report_only = 1 marks a
+ * report-only point (delta = 0.3, beyond the sufficient condition): it counts the steps that
  * increased f and asserts nothing.
  */
 #include "assume.h"

@@ -163,7 +163,8 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.measure_delta = 0;
     c->nseeds = 1;
     c->settings.v1.cmp = cmp;
-    c->settings.v1.gamma_perturb = 0; /* never perturbed here: see the file header */
+    /* never perturbed here: see the file header */
+    c->settings.v1.gamma_perturb = 0;
 }
 
 static size_t
