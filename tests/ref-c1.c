@@ -6,7 +6,7 @@
  * it runs C1's own check three ways and prints verdict, best radius and
  * ties: on the fp64 runs (what check decides), and with every run's
  * outcome taken from the reference trajectory of lsq + lmo + poly in MPFR
- * at --bits and at --cmp-bits (c1.c's param[1]): the same search, ties
+ * at --bits and at --cmp-bits (c1.c's settings.c1.bits): the same search, ties
  * and decision code, only the outcomes differ.
  *
  * --agree measures, on a sample (each q, grid points jstart-2..jstart+2,
@@ -189,7 +189,7 @@ decide(const lmc_theorem *T, const lmc_check_config *c,
        const lmc_check_options *o, unsigned bits)
 {
     lmc_check_config ci = *c;
-    ci.param[1] = bits;
+    ci.settings.c1.bits = bits;
     lmc_check_result r;
     memset(&r, 0, sizeof r);
     const double t0 = now();

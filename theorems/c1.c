@@ -103,7 +103,7 @@
  *     tie at that cost.  So the earlier "robust" polar-express finding
  *     is a tie: not a finding, not a hold; the point fails --full as
  *     undecided until more seeds (about 100 on the finer grid) decide it.
- * Exact arithmetic (2026-12-05; tests/ref-c1.c, param[1] = bits): with
+ * Exact arithmetic (2026-12-05; tests/ref-c1.c, settings.c1.bits): with
  * every outcome from the MPFR reference trajectory the cubic point is
  * violated at 128 and 256 bits with fp64's best points and ties (the
  * cubic references agree to 1e-10 over all 200 steps).  Polar Express
@@ -222,8 +222,8 @@ c1_ref_mean(const lmc_check_run *run, unsigned bits, double *mean,
  * (between two BLAS kernels f differs by 22% at k = 200 after agreeing to
  * 2e-7 at k = 80), so the final gap alone is a coin flip at the last
  * bits; its mean over the stretch averages the oscillation.  With
- * c->param[1] > 0 the gaps are those of the MPFR reference trajectory at
- * that many bits (exact-arithmetic dynamics) instead of the fp64 run's. */
+ * c->settings.c1.bits > 0 the gaps are those of the MPFR reference
+ * trajectory at that many bits (exact-arithmetic dynamics) instead of the fp64 run's. */
 static int
 c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
            size_t q, unsigned long seed, double *y)
@@ -237,9 +237,9 @@ c1_outcome(const lmc_check_config *c, unsigned long seed_base, double t,
     const lmc_trace *tr = run.tr;
     double mean = lmc_thm_c1_quarter_mean(tr->gap, tr->n - 1);
     int budget = tr->stop == LMC_STOP_BUDGET;
-    if (c->param[1] > 0)
+    if (c->settings.c1.bits > 0)
     {
-        const int status = c1_ref_mean(&run, (unsigned)c->param[1], &mean,
+        const int status = c1_ref_mean(&run, c->settings.c1.bits, &mean,
                                        &budget);
         if (status != LMC_SUCCESS)
         {
@@ -394,7 +394,7 @@ c1_delta(const lmc_check_config *c, unsigned long sb, double t, size_t q,
     return LMC_SUCCESS;
 }
 
-/* param[0] = index into c1_setups; param[1] = 0: outcomes from the fp64
+/* settings.c1: setup = index into c1_setups; bits = 0: outcomes from the fp64
  * runs (check), > 0: from MPFR reference trajectories at that many bits
  * (tests/ref-c1.c; the realized delta stays the fp64 run's);
  * problem seeds seed_base + 0..nseeds-1 (the same problems for every
@@ -403,15 +403,15 @@ static int
 c1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const size_t k = (size_t)c->param[0];
+    const size_t k = c->settings.c1.setup;
     if (k >= NSETUPS)
         LMC_ERROR(LMC_EINVAL, "C1 '%s': no setup %zu", c->label, k);
     const c1_setup *u = &c1_setups[k];
     const size_t S = c->nseeds;
-    if (!(c->param[1] == 0 ||
-          (c->param[1] >= 53 && c->param[1] <= 65536)))
-        LMC_ERROR(LMC_EINVAL, "C1 '%s': reference precision %g (accepted: "
-                  "0 for fp64, 53..65536 bits)", c->label, c->param[1]);
+    const unsigned bits = c->settings.c1.bits;
+    if (!(bits == 0 || (bits >= 53 && bits <= 65536)))
+        LMC_ERROR(LMC_EINVAL, "C1 '%s': reference precision %u (accepted: "
+                  "0 for fp64, 53..65536 bits)", c->label, bits);
     if (S < 2 || S > MAX_SEEDS || u->j1 - u->j0 + 1 > MAX_GRID ||
         u->j1 - u->j0 < 2)
         LMC_ERROR(LMC_EINVAL, "C1 '%s': want 2..%d seeds and 3..%d grid "
@@ -462,9 +462,8 @@ c1_check(const lmc_check_config *c, const lmc_check_options *o,
     char *d = r->detail;
     const size_t dl = sizeof r->detail;
     size_t len = 0;
-    if (c->param[1] > 0)
-        len = (size_t)lmc_snprintf(d, dl, "MPFR reference %g bits, ",
-                               c->param[1]);
+    if (bits > 0)
+        len = (size_t)lmc_snprintf(d, dl, "MPFR reference %u bits, ", bits);
     len += (size_t)lmc_snprintf(d + len, dl - len, "t=10^(j/%d), K=%zu, seeds "
                                   "%lu..%lu, ln mean gap of the last "
                                   "quarter, ties max(t975 SE, %.2f):",
@@ -490,9 +489,9 @@ int
 lmc_thm_c1_setup(const lmc_check_config *c, int *jstart, int *per_decade,
                  size_t q[3])
 {
-    const size_t k = (size_t)c->param[0];
-    if (!(c->param[0] >= 0) || k >= NSETUPS)
-        LMC_ERROR(LMC_EINVAL, "C1 '%s': no setup %g", c->label, c->param[0]);
+    const size_t k = c->settings.c1.setup;
+    if (k >= NSETUPS)
+        LMC_ERROR(LMC_EINVAL, "C1 '%s': no setup %zu", c->label, k);
     *jstart = c1_setups[k].jstart;
     *per_decade = c1_setups[k].per_decade;
     for (size_t i = 0; i < NQ; i++)
@@ -523,7 +522,7 @@ config(lmc_check_config *c, size_t k, int full)
     c->rp.measure_delta = 0;
     c->nseeds = full ? u->seeds_full : u->seeds_quick;
     c->no_iterates = 1;
-    c->param[0] = (double)k;
+    c->settings.c1.setup = k;
     c->finding = u->finding;
 }
 

@@ -7,8 +7,10 @@
 #include "status.h"
 
 #include <float.h>
+#include <gsl/gsl_fit.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -149,6 +151,46 @@ lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
     return 0;
 }
 
+double
+lmc_thm_count_slope(const double *lk, const double *lt, const size_t *T,
+                    size_t n, size_t *tmin, size_t *tmax)
+{
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(lk, 1, lt, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
+                   &sumsq);
+    *tmin = *tmax = T[0];
+    for (size_t i = 1; i < n; i++)
+    {
+        *tmin = T[i] < *tmin ? T[i] : *tmin;
+        *tmax = T[i] > *tmax ? T[i] : *tmax;
+    }
+    return c1;
+}
+
+void
+lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
+{
+    lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+    if (!fmt)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    const int mode = lmc_fe_nearest();
+    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
+    lmc_fe_restore(mode);
+    va_end(ap);
+}
+
+int
+lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status)
+{
+    if (h < 0)
+        *status = LMC_EDOM;
+    else if (h > 0)
+        lmc_thm_refuse(r, NULL);
+    return h != 0;
+}
+
 void
 lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                    const char *problem, const lmc_inexact_type *src,
@@ -250,27 +292,66 @@ lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
 }
 
 void
-lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v, double lhs,
-                  double rhs)
+lmc_thm_worst_init(lmc_thm_worst *w, lmc_thm_worst_rule rule)
 {
-    const double ratio = lhs / rhs;
-    const int take = k == 0 || (v != LMC_HOLDS && w->verdict == LMC_HOLDS) ||
-                     (v == LMC_VIOLATED && w->verdict == LMC_UNDECIDED) ||
-                     (v == LMC_HOLDS && w->verdict == LMC_HOLDS &&
-                      ratio > w->ratio);
+    w->rule = rule;
+    w->taken = 0;
+    w->verdict = LMC_HOLDS;
+    w->ratio = -INFINITY;
+    w->lhs = w->rhs = NAN;
+    w->k = 0;
+}
+
+/* 2 violated, 1 undecided, 0 holds: the order of LMC_THM_WORST_RANKED_TIES. */
+static int
+worst_rank(lmc_verdict v)
+{
+    return v == LMC_VIOLATED ? 2 : v == LMC_UNDECIDED ? 1 : 0;
+}
+
+int
+lmc_thm_worst_update(lmc_thm_worst *w, lmc_verdict v, double ratio,
+                     size_t k, double lhs, double rhs)
+{
+    const int failing = v != LMC_HOLDS && w->verdict == LMC_HOLDS;
+    const int larger = v == LMC_HOLDS && w->verdict == LMC_HOLDS &&
+                       ratio > w->ratio;
+    int take = 0;
+    switch (w->rule)
+    {
+    case LMC_THM_WORST_FIRST_FAILING:
+        take = failing || larger;
+        break;
+    case LMC_THM_WORST_VIOLATION_FIRST:
+        take = !w->taken || failing || larger ||
+               (v == LMC_VIOLATED && w->verdict == LMC_UNDECIDED);
+        break;
+    case LMC_THM_WORST_RANKED_TIES:
+    {
+        const int rank = worst_rank(v), wrank = worst_rank(w->verdict);
+        const double tie =
+            isfinite(w->ratio) ? LMC_THM_WORST_TIE * fabs(w->ratio) : 0;
+        take = rank > wrank || (rank == wrank && ratio > w->ratio + tie);
+        break;
+    }
+    }
     if (take)
     {
+        w->taken = 1;
         w->verdict = v;
         w->ratio = ratio;
         w->lhs = lhs;
         w->rhs = rhs;
         w->k = k;
     }
+    return take;
 }
 
 void
-lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w)
+lmc_thm_worst_finish(const lmc_thm_worst *w, lmc_check_result *r)
 {
+    if (!w->taken)
+        return;
     lmc_thm_result(r, w->verdict, w->lhs, w->rhs);
     r->step = w->k;
 }

@@ -43,6 +43,22 @@ int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
 int lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
                        size_t stride, char *why, size_t len);
 
+/* Records that the bound does not apply: r gets the verdict "hypothesis
+ * violated" with NaN sides and, if fmt is not NULL, the reason (printf
+ * format, printed in round to nearest like lmc_snprintf) in r->detail. */
+void lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Folds the outcome h of lmc_thm_hypotheses or lmc_thm_vr_hypotheses
+ * (called with r->detail as its why) into a check: h > 0 refuses
+ * (lmc_thm_refuse, the reason already in r->detail), h < 0 sets *status
+ * to LMC_EDOM (the error is reported).  Returns 1 if the check ends here
+ * (h != 0), 0 if every hypothesis holds. */
+int lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status);
+
 /* A configuration of the section-2 LMO method without momentum
  * (alpha = 1): problem with default parameters, error source src with
  * delta, constant radius t, K steps with realized deltas measured, one
@@ -60,20 +76,45 @@ void lmc_thm_config_vr(lmc_check_config *c, const char *label,
                        double kappa, const char *method, double eta0,
                        double p, double q, size_t K, size_t seeds);
 
-/* Per-step checks report one step: the first violated one (a violation
- * replaces an undecided step), else the largest ratio lhs / rhs.  Add
- * every step k = 0, 1, ... in order, then fill the result. */
+/* Per-step (per-sample) checks report one step, the worst by the
+ * entry's rule:
+ * - LMC_THM_WORST_FIRST_FAILING (T1, T7): the first step that does not
+ *   hold outranks every step that holds; among those the largest ratio
+ *   (a NaN ratio is never the largest).
+ * - LMC_THM_WORST_VIOLATION_FIRST (T6, V2): the same from the first step
+ *   on, and a violated step also replaces an undecided one.
+ * - LMC_THM_WORST_RANKED_TIES (O1): violated > undecided > holds; within
+ *   a verdict the larger ratio, where ratios within LMC_THM_WORST_TIE
+ *   (relative) of a finite worst are ties and keep the earlier step (the
+ *   tie margin is 0 while no finite ratio has been seen).
+ * Start with lmc_thm_worst_init, add every step in order with
+ * lmc_thm_worst_update, then lmc_thm_worst_finish. */
+typedef enum
+{
+    LMC_THM_WORST_FIRST_FAILING,
+    LMC_THM_WORST_VIOLATION_FIRST,
+    LMC_THM_WORST_RANKED_TIES
+} lmc_thm_worst_rule;
+
+#define LMC_THM_WORST_TIE 1e-9
+
 typedef struct
 {
+    lmc_thm_worst_rule rule;
+    int taken;                  /* some step has been the worst */
     lmc_verdict verdict;
     double ratio, lhs, rhs;
     size_t k;
 } lmc_thm_worst;
 
-void lmc_thm_worst_add(lmc_thm_worst *w, size_t k, lmc_verdict v,
-                       double lhs, double rhs);
-/* lmc_thm_result with the chosen step's verdict and sides, and r->step. */
-void lmc_thm_worst_result(lmc_check_result *r, const lmc_thm_worst *w);
+void lmc_thm_worst_init(lmc_thm_worst *w, lmc_thm_worst_rule rule);
+/* Adds step k with verdict v, ratio (the entry's lhs / rhs) and sides;
+ * returns 1 if it is now the worst step, else 0. */
+int lmc_thm_worst_update(lmc_thm_worst *w, lmc_verdict v, double ratio,
+                         size_t k, double lhs, double rhs);
+/* lmc_thm_result with the worst step's verdict and sides, and r->step;
+ * r is left alone if no step has been the worst. */
+void lmc_thm_worst_finish(const lmc_thm_worst *w, lmc_check_result *r);
 
 /* An enclosure of F * f for a factor f near 1 (F from data). */
 typedef int (*lmc_thm_scaled_fn)(mpfi_t out, const void *data,
@@ -87,6 +128,13 @@ typedef int (*lmc_thm_scaled_fn)(mpfi_t out, const void *data,
 void lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
                           const void *data, double B, double bound_scale,
                           lmc_verdict *vl, lmc_verdict *vu);
+
+/* Iteration counts T[i] at n problem sizes (P2, P4): returns the
+ * least-squares slope of lt = ln T against lk (ln kappa), with the
+ * smallest and largest count in *tmin, *tmax. */
+double lmc_thm_count_slope(const double *lk, const double *lt,
+                           const size_t *T, size_t n, size_t *tmin,
+                           size_t *tmax);
 
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
@@ -110,6 +158,19 @@ int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
  * not declared or is violated, 0 if all hold, -1 on error. */
 int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
                           size_t K, char *why, size_t len);
+
+/* Stores the values a variance-reduced check takes from seed s's run
+ * (slot s of the caller's arrays in data). */
+typedef int (*lmc_thm_vr_values_fn)(const lmc_check_run *run, size_t s,
+                                    const void *data);
+
+/* Adds seeds *S .. target - 1 of configuration c through values (seed 0
+ * is `first`, already run; the others are run and freed here); *S
+ * counts the seeds stored.  A run that stops early is an error
+ * (LMC_EDOM, reported). */
+int lmc_thm_vr_seeds(const lmc_check_config *c, const lmc_check_options *o,
+                     const lmc_check_run *first, size_t *S, size_t target,
+                     lmc_thm_vr_values_fn values, const void *data);
 
 /* The V3 (ema = 0) and V4 (ema = 1) checks: E||eps_t||_F^2 <= u_t. */
 int lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,

@@ -13,8 +13,8 @@
  * exact oracle type (the block norm), c->problem is "gaussian" (the matrix
  * source: M a seeded 12x8 standard Gaussian matrix, G = M + H with H
  * Gaussian scaled to ||H||_F = 0.1 ||M||_F), c->mp.oracle and
- * c->mp.oracle_params the error source; c->param[0] is the number of
- * random matrices per configuration (matrix k drawn with seed
+ * c->mp.oracle_params the error source; c->settings.o1.nsamples is the
+ * number of random matrices per configuration (matrix k drawn with seed
  * 0x4f31 + 1000 seed_base + k, the error source seeded with seed_base).
  *
  * Orientation (measured <= bound, both nonnegative), each decided with
@@ -120,37 +120,28 @@ o1_kappa(const gsl_matrix *m, gsl_matrix *w, gsl_matrix *v, gsl_vector *sv,
     return smin > 0 ? gsl_vector_get(sv, 0) / smin : INFINITY;
 }
 
-/* Decides one inequality and keeps the worst (largest ratio) in r.
- * Ratios within O1_TIE (relative) of the worst so far are ties and keep
- * the earlier sample: with the adversarial source every sample is an
- * equality, ratio 1 - O(rel), and which one rounding puts on top changes
- * with the kernel and the rounding mode (sample 3 to-nearest, 1 upward,
- * 0 downward); the reported sample must not. */
-#define O1_TIE 1e-9
+/* Decides one inequality and keeps the worst (largest ratio) in r, at
+ * once (a later refusal keeps the worst sample's seed field).  Ratios
+ * within LMC_THM_WORST_TIE (relative) of the worst so far are ties and
+ * keep the earlier sample (LMC_THM_WORST_RANKED_TIES): with the
+ * adversarial source every sample is an equality, ratio 1 - O(rel), and
+ * which one rounding puts on top changes with the kernel and the rounding
+ * mode (sample 3 to-nearest, 1 upward, 0 downward); the reported sample
+ * must not. */
 static void
 o1_decide(const o1_data *d, const lmc_check_options *o, const char *what,
-          size_t sample, lmc_check_result *r, lmc_verdict *worst,
-          double *worst_ratio, const char **worst_what)
+          size_t sample, lmc_check_result *r, lmc_thm_worst *w,
+          const char **worst_what)
 {
     double lhs, rhs;
     const lmc_verdict v =
         lmc_decide_le(o1_lhs, o1_rhs, d, o->bound_scale, LMC_DECIDE_PREC0,
                       LMC_DECIDE_PREC_MAX, &lhs, &rhs);
     const double ratio = rhs > 0 ? lhs / rhs : INFINITY;
-    /* A violation outranks an undecided outcome, which outranks holds;
-     * within a verdict the larger ratio is the worse. */
-    const int rank = v == LMC_VIOLATED ? 2 : v == LMC_UNDECIDED ? 1 : 0;
-    const int wrank =
-        *worst == LMC_VIOLATED ? 2 : *worst == LMC_UNDECIDED ? 1 : 0;
-    const double tie =
-        isfinite(*worst_ratio) ? O1_TIE * fabs(*worst_ratio) : 0;
-    if (rank > wrank || (rank == wrank && ratio > *worst_ratio + tie))
+    if (lmc_thm_worst_update(w, v, ratio, sample, lhs, rhs))
     {
-        *worst = v;
-        *worst_ratio = ratio;
         *worst_what = what;
-        lmc_thm_result(r, v, lhs, rhs);
-        r->step = sample;
+        lmc_thm_worst_finish(w, r);
         r->seed = 0;
     }
 }
@@ -164,7 +155,8 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_ERROR(LMC_ENOTFOUND, "O1 configuration '%s': unknown oracle "
                   "'%s'", c->label, c->method);
     const size_t m = O1_SIZE1, n = O1_SIZE2;
-    const size_t nsamples = c->param[0] > 0 ? (size_t)c->param[0] : 1;
+    const size_t nsamples =
+        c->settings.o1.nsamples ? c->settings.o1.nsamples : 1;
     int status = LMC_ENOMEM;
     lmc_inexact_params ip = c->mp.oracle_params;
     ip.seed = o->seed_base;
@@ -181,8 +173,9 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
     status = LMC_SUCCESS;
     const double rel = lmc_thm_norm_rel(&(lmc_layout){
         .nblocks = 1, .size1 = {m}, .size2 = {n}});
-    lmc_verdict worst = LMC_HOLDS;
-    double worst_ratio = -INFINITY, worst_delta = 0, maxdelta = 0;
+    lmc_thm_worst worst;
+    lmc_thm_worst_init(&worst, LMC_THM_WORST_RANKED_TIES);
+    double worst_delta = 0, maxdelta = 0;
     const char *worst_what = "";
     lmc_thm_result(r, LMC_HOLDS, NAN, NAN);
     for (size_t k = 0; status == LMC_SUCCESS && k < nsamples; k++)
@@ -220,27 +213,26 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
         maxdelta = fmax(maxdelta, delta);
         if (!(delta * (1 + rel) + rho < 1))
         {
-            lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
+            lmc_thm_refuse(r, "sample %zu: realized delta %.4g (+ reference "
+                           "error %.2g) not < 1: O1 does not apply", k,
+                           delta, rho);
             r->step = k;
-            lmc_snprintf(r->detail, sizeof r->detail, "sample %zu: realized "
-                     "delta %.4g (+ reference error %.2g) not < 1: O1 does "
-                     "not apply", k, delta, rho);
             goto done;
         }
-        const lmc_verdict before = worst;
-        const double before_ratio = worst_ratio;
+        const lmc_verdict before = worst.verdict;
+        const double before_ratio = worst.ratio;
         o1_data d1 = {M, S, 1 - delta, nM, tau * nM, 0};
         o1_decide(&d1, o, "(L1a) <M,S~> <= -(1-delta)||M||_*", k, r, &worst,
-                  &worst_ratio, &worst_what);
+                  &worst_what);
         o1_data d2 = {NULL, NULL, nS, 1, 0,
                       (1 + delta * (1 + rel) + rho) * (1 + rel)};
         o1_decide(&d2, o, "(L1b) ||S~|| <= 1+delta", k, r, &worst,
-                  &worst_ratio, &worst_what);
+                  &worst_what);
         o1_data d3 = {G, S, 1 - delta, nG, 2 * nH * (1 - rel) + tau * nG,
                       0};
         o1_decide(&d3, o, "(L2) <G,S~> <= -(1-delta)||G||_* + 2||G-M||_*",
-                  k, r, &worst, &worst_ratio, &worst_what);
-        if (worst != before || worst_ratio != before_ratio)
+                  k, r, &worst, &worst_what);
+        if (worst.verdict != before || worst.ratio != before_ratio)
             worst_delta = delta;
     }
     if (status)
@@ -284,7 +276,7 @@ config(lmc_check_config *c, const char *oracle, const lmc_inexact_type *src,
     c->mp.oracle_params.delta = delta;
     c->rp = lmc_run_params_default();
     c->nseeds = 1;
-    c->param[0] = (double)nsamples;
+    c->settings.o1.nsamples = nsamples;
 }
 
 static size_t

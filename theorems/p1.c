@@ -25,8 +25,8 @@
  * the transverse direction contracts, so the deviation stays at
  * rounding level (~1e-15 measured).
  *
- * Knob: param[0] = a relative perturbation of the scalar side's step
- * (eta_t (1 + param[0])), 0 in every shipped configuration.  The entry's
+ * Knob: settings.p1.eta_perturb = a relative perturbation of the scalar
+ * side's step (eta_t (1 + eta_perturb)), 0 in every shipped configuration.  The entry's
  * negative controls (a wrong-sign method, a 1e-9 gradient perturbation
  * must exceed 1e-12) live in tests/t-mf-scalar.c; --bound-scale S
  * multiplies the tolerance and, the identity being met to rounding,
@@ -141,7 +141,7 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
         double eta = c->mp.lr;
         if (c->mp.step_rule == LMC_STEP_GEOMETRIC)
             eta = c->mp.lr * pow(c->mp.step_rho, (double)t - 1);
-        eta *= 1 + c->param[0];
+        eta *= 1 + c->settings.p1.eta_perturb;
         double rm = INFINITY;
         for (size_t i = 0; i < rk; i++)
         {
@@ -176,8 +176,7 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     if (tr->stop != LMC_STOP_BUDGET || !crossed || tc < MIN_WINDOW)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), or no "
+        lmc_thm_refuse(r, "run stopped (%s), or no "
                  "crossing within the budget, or window %zu < %d iterates: "
                  "raise the budget", lmc_stop_name(tr->stop), tc,
                  MIN_WINDOW);
@@ -222,7 +221,8 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 0;
     c->nseeds = 1;
-    c->param[0] = 0; /* never perturbed here: see the file header */
+    /* never perturbed here: see the file header */
+    c->settings.p1.eta_perturb = 0;
 }
 
 /* Constant steps are incommensurate with the distances sqrt(lambda_i) -

@@ -75,7 +75,6 @@
 #include "mf.h"
 #include "status.h"
 
-#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,14 +85,50 @@
 #define GROW_SLOPE 0.75
 #define MAX_KAPPA 8
 
-/* param[0] = 0 flat claim, 1 growth claim; param[1] = number of kappas
+/* The claim on the counts T[i] at kappa = 10^i (lk, lt their logs, list
+ * their text): growth, a slope of ln T vs ln kappa >= GROW_SLOPE; flat,
+ * max/min T <= FLAT_RATIO and |slope| <= FLAT_SLOPE (bound_scale applied
+ * to each). */
+static void
+p2_decide(const lmc_check_options *o, int grows, size_t nk, const double *lk,
+          const double *lt, const size_t *T, const char *list,
+          lmc_check_result *r)
+{
+    size_t tmin, tmax;
+    const double c1 = lmc_thm_count_slope(lk, lt, T, nk, &tmin, &tmax);
+    const double s = o->bound_scale;
+    r->slope = c1;
+    r->slope_lo = r->slope_hi = NAN;
+    r->seed = o->seed_base;
+    if (grows)
+    {
+        const double want = GROW_SLOPE / s;
+        lmc_thm_result(r, c1 >= want ? LMC_HOLDS : LMC_VIOLATED, want, c1);
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
+                 "slope of ln T vs ln kappa %.4f, claimed >= %.4g", nk - 1,
+                 list, c1, want);
+    }
+    else
+    {
+        const double ratio = (double)tmax / (double)tmin;
+        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
+        const int ok = ratio <= allow && fabs(c1) <= band;
+        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
+                       log(allow));
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
+                 "max/min %.4f (allowed %.4g), slope %.4f (allowed |.| <= "
+                 "%.3g)", nk - 1, list, ratio, allow, c1, band);
+    }
+}
+
+/* settings.p2: grows = 0 flat claim, 1 growth claim; nkappa = number of kappas
  * (10^0, 10^1, ...); rp.iters = budget per run. */
 static int
 p2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const int grows = c->param[0] > 0;
-    const size_t nk = (size_t)c->param[1];
+    const int grows = c->settings.p2.grows > 0;
+    const size_t nk = c->settings.p2.nkappa;
     double lk[MAX_KAPPA], lt[MAX_KAPPA];
     size_t T[MAX_KAPPA];
     if (nk < 3 || nk > MAX_KAPPA)
@@ -173,38 +208,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
                                     "%s%zu (first %zu)", i ? ", " : "", t,
                                     first);
     }
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(lk, 1, lt, 1, nk, &c0, &c1, &cov00, &cov01, &cov11,
-                   &sumsq);
-    size_t tmin = T[0], tmax = T[0];
-    for (size_t i = 1; i < nk; i++)
-    {
-        tmin = T[i] < tmin ? T[i] : tmin;
-        tmax = T[i] > tmax ? T[i] : tmax;
-    }
-    const double s = o->bound_scale;
-    r->slope = c1;
-    r->slope_lo = r->slope_hi = NAN;
-    r->seed = o->seed_base;
-    if (grows)
-    {
-        const double want = GROW_SLOPE / s;
-        lmc_thm_result(r, c1 >= want ? LMC_HOLDS : LMC_VIOLATED, want, c1);
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
-                 "slope of ln T vs ln kappa %.4f, claimed >= %.4g", nk - 1,
-                 list, c1, want);
-    }
-    else
-    {
-        const double ratio = (double)tmax / (double)tmin;
-        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
-        const int ok = ratio <= allow && fabs(c1) <= band;
-        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
-                       log(allow));
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
-                 "max/min %.4f (allowed %.4g), slope %.4f (allowed |.| <= "
-                 "%.3g)", nk - 1, list, ratio, allow, c1, band);
-    }
+    p2_decide(o, grows, nk, lk, lt, T, list, r);
     if (ref)
     {
         const size_t l = strlen(r->detail);
@@ -234,8 +238,8 @@ config(lmc_check_config *c, const char *label, const char *method,
     c->rp.measure_delta = 0;
     c->nseeds = 1;
     c->no_iterates = 1;
-    c->param[0] = grows;
-    c->param[1] = (double)nk;
+    c->settings.p2.grows = grows;
+    c->settings.p2.nkappa = nk;
 }
 
 static size_t

@@ -166,8 +166,7 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
     if (tr->stop != LMC_STOP_BUDGET || c->mp.step_rule != LMC_STEP_CONSTANT ||
         st->init != LMC_MF_INIT_ALIGNED || (double)T < 3.0 / eta)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), not a "
+        lmc_thm_refuse(r, "run stopped (%s), not a "
                  "constant step, not the balanced aligned init, or fewer "
                  "than 3/eta steps: the bracket does not apply",
                  lmc_stop_name(tr->stop));
@@ -183,8 +182,7 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     if (!(align <= TOL_ALIGN))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "the final iterates are %.2g "
+        lmc_thm_refuse(r, "the final iterates are %.2g "
                  "from the aligned set (> %g): the 2-cycle bracket is not "
                  "claimed", align, TOL_ALIGN);
         goto done;

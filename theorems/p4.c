@@ -98,7 +98,6 @@
 #include "icl.h"
 #include "status.h"
 
-#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,15 +138,87 @@ p4_use_ref(const lmc_check_config *c)
            strcmp(c->method, "gd") == 0;
 }
 
-/* param[0] = claim (P4_*), param[1] = number of kappas, param[2] = log10
- * step between kappas, param[3] = 1: eta from L_frob (mp.lr multiplies
+/* The start of the final stretch of tr's iterates with ||x - gstar||^2
+ * <= REL_ERR^2 gn (gn = ||gstar||^2), tr->n if the last one is not in
+ * it; *efinal gets the last iterate's relative error. */
+static size_t
+p4_final_stretch(const lmc_trace *tr, const double *gstar, double gn,
+                 double *efinal)
+{
+    const size_t n = tr->total;
+    size_t t = tr->n;
+    *efinal = NAN;
+    for (size_t k = tr->n; k-- > 0;)
+    {
+        const double *x = tr->xs + k * n;
+        double e = 0;
+        for (size_t j = 0; j < n; j++)
+            e += (x[j] - gstar[j]) * (x[j] - gstar[j]);
+        if (k == tr->n - 1)
+            *efinal = sqrt(e / gn);
+        if (!(e <= REL_ERR * REL_ERR * gn))
+            break;
+        t = k;
+    }
+    return t;
+}
+
+/* The claim on the counts T[i] (lk, lt the logs of kappa and T, list
+ * their text, censored how many are lower bounds): P4_GROWS wants
+ * T(kappa_max) / T(kappa_min) >= GROW_RATIO, P4_FLAT max/min T <=
+ * FLAT_RATIO and |slope| <= FLAT_SLOPE (bound_scale applied to each),
+ * P4_REPORT asserts nothing. */
+static void
+p4_decide(const lmc_check_options *o, int claim, size_t nk,
+          const double *lk, const double *lt, const size_t *T,
+          size_t censored, const char *list, lmc_check_result *r)
+{
+    size_t tmin, tmax;
+    const double c1 = lmc_thm_count_slope(lk, lt, T, nk, &tmin, &tmax);
+    const double s = o->bound_scale;
+    const double ratio = (double)tmax / (double)(tmin > 0 ? tmin : 1);
+    r->slope = c1;
+    r->slope_lo = r->slope_hi = NAN;
+    r->seed = o->seed_base;
+    if (claim == P4_GROWS)
+    {
+        const double want = pow(GROW_RATIO, 1 / s);
+        const double grow = (double)T[nk - 1] / (double)(T[0] > 0 ? T[0] : 1);
+        lmc_thm_result(r, grow >= want ? LMC_HOLDS : LMC_VIOLATED, want,
+                       grow);
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; T(kappa_max)/"
+                 "T(kappa_min) %s%.4g, claimed >= %.4g; slope of ln T vs ln "
+                 "kappa %.4f%s", list, censored ? ">= " : "", grow, want, c1,
+                 censored ? " (censored counts at their lower bounds)" : "");
+    }
+    else if (claim == P4_FLAT)
+    {
+        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
+        const int ok = ratio <= allow && fabs(c1) <= band;
+        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
+                       log(allow));
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; max/min %.4f "
+                 "(allowed %.4g), slope %.4f (allowed |.| <= %.3g)", list,
+                 ratio, allow, c1, band);
+    }
+    else
+    {
+        lmc_thm_result(r, LMC_REPORTED, c1, NAN);
+        lmc_snprintf(r->detail, sizeof r->detail, "report only: T(kappa) = %s; "
+                 "max/min %.4f, slope of ln T vs ln kappa %.4f", list, ratio,
+                 c1);
+    }
+}
+
+/* settings.p4: claim (P4_*), nkappa = number of kappas, log10_step = log10
+ * step between kappas, eta_from_lfrob = 1: eta from L_frob (mp.lr multiplies
  * 1/L_frob), 0: eta_0 = mp.lr ||Gamma*||_2. */
 static int
 p4_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const int claim = (int)c->param[0];
-    const size_t nk = (size_t)c->param[1];
+    const int claim = c->settings.p4.claim;
+    const size_t nk = c->settings.p4.nkappa;
     double lk[MAX_KAPPA], lt[MAX_KAPPA];
     size_t T[MAX_KAPPA];
     if (nk < 3 || nk > MAX_KAPPA)
@@ -163,36 +234,24 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
     for (size_t i = 0; i < nk; i++)
     {
         lmc_check_config ci = *c;
-        ci.pp.kappa = pow(10, c->param[2] * (double)i);
+        ci.pp.kappa = pow(10, c->settings.p4.log10_step * (double)i);
         const size_t d = ci.pp.d ? ci.pp.d : LMC_ICL_DEFAULT_D;
         const size_t N = ci.pp.N ? ci.pp.N : LMC_ICL_DEFAULT_N;
         double gmax, lfrob;
         p4_scales(ci.pp.kappa, d, N, &gmax, &lfrob);
-        ci.mp.lr = c->param[3] > 0 ? c->mp.lr / lfrob : c->mp.lr * gmax;
+        ci.mp.lr = c->settings.p4.eta_from_lfrob > 0 ? c->mp.lr / lfrob
+                                                     : c->mp.lr * gmax;
         lmc_check_run run;
         LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
         const lmc_icl_state *st = run.P->state;
-        const size_t n = run.tr->total;
         double gn = 0;
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < run.tr->total; k++)
             gn += st->gstar->data[k] * st->gstar->data[k];
         /* The start of the final stretch with error <= REL_ERR (the run
          * is long enough to show it stays there): sign-type methods are
          * not monotone, and a first passage can come early by luck. */
-        size_t t = run.tr->n;
-        double efinal = NAN;
-        for (size_t k = run.tr->n; k-- > 0;)
-        {
-            const double *x = run.tr->xs + k * n;
-            double e = 0;
-            for (size_t j = 0; j < n; j++)
-                e += (x[j] - st->gstar->data[j]) * (x[j] - st->gstar->data[j]);
-            if (k == run.tr->n - 1)
-                efinal = sqrt(e / gn);
-            if (!(e <= REL_ERR * REL_ERR * gn))
-                break;
-            t = k;
-        }
+        double efinal;
+        size_t t = p4_final_stretch(run.tr, st->gstar->data, gn, &efinal);
         size_t nrec = run.tr->n;
         lmc_stop stop = run.tr->stop;
         if (ref)
@@ -258,48 +317,7 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
                                     ci.pp.kappa, t == nrec ? ">" : "",
                                     t == nrec ? nrec - 1 : t);
     }
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(lk, 1, lt, 1, nk, &c0, &c1, &cov00, &cov01, &cov11,
-                   &sumsq);
-    size_t tmin = T[0], tmax = T[0];
-    for (size_t i = 1; i < nk; i++)
-    {
-        tmin = T[i] < tmin ? T[i] : tmin;
-        tmax = T[i] > tmax ? T[i] : tmax;
-    }
-    const double s = o->bound_scale;
-    const double ratio = (double)tmax / (double)(tmin > 0 ? tmin : 1);
-    r->slope = c1;
-    r->slope_lo = r->slope_hi = NAN;
-    r->seed = o->seed_base;
-    if (claim == P4_GROWS)
-    {
-        const double want = pow(GROW_RATIO, 1 / s);
-        const double grow = (double)T[nk - 1] / (double)(T[0] > 0 ? T[0] : 1);
-        lmc_thm_result(r, grow >= want ? LMC_HOLDS : LMC_VIOLATED, want,
-                       grow);
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; T(kappa_max)/"
-                 "T(kappa_min) %s%.4g, claimed >= %.4g; slope of ln T vs ln "
-                 "kappa %.4f%s", list, censored ? ">= " : "", grow, want, c1,
-                 censored ? " (censored counts at their lower bounds)" : "");
-    }
-    else if (claim == P4_FLAT)
-    {
-        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
-        const int ok = ratio <= allow && fabs(c1) <= band;
-        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
-                       log(allow));
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; max/min %.4f "
-                 "(allowed %.4g), slope %.4f (allowed |.| <= %.3g)", list,
-                 ratio, allow, c1, band);
-    }
-    else
-    {
-        lmc_thm_result(r, LMC_REPORTED, c1, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "report only: T(kappa) = %s; "
-                 "max/min %.4f, slope of ln T vs ln kappa %.4f", list, ratio,
-                 c1);
-    }
+    p4_decide(o, claim, nk, lk, lt, T, censored, list, r);
     if (ref)
     {
         const size_t l = strlen(r->detail);
@@ -330,10 +348,10 @@ config(lmc_check_config *c, const char *label, const char *method,
     c->rp.iters = budget;
     c->rp.measure_delta = 0;
     c->nseeds = 1;
-    c->param[0] = claim;
-    c->param[1] = (double)nk;
-    c->param[2] = lstep;
-    c->param[3] = lfrob;
+    c->settings.p4.claim = claim;
+    c->settings.p4.nkappa = nk;
+    c->settings.p4.log10_step = lstep;
+    c->settings.p4.eta_from_lfrob = lfrob;
 }
 
 static size_t

@@ -62,7 +62,7 @@
  * OpenBLAS kernels (they come from a QR that calls BLAS): rates 0.04461 ..
  * 0.05204 (spread 16.7%) under Haswell; the verdicts agree.
  *
- * Decisions (param[1] selects: 0 the rate, 1 the fit): every kappa
+ * Decisions (settings.p5.fit selects: 0 the rate, 1 the fit): every kappa
  * reaches E_LO, and either max rate / min rate - 1 < RATE_VAR = 0.10
  * across kappa (measured / bound (max/min - 1) / RATE_VAR), or each
  * window's R^2 > R2_MIN = 0.99 (measured / bound (1 - R^2_min) /
@@ -90,12 +90,15 @@
 #define MAX_KAPPA 8
 #define MAX_WIN 4096
 
-/* R^2 of the least-squares line through (x_k, y_k), k < n. */
+/* R^2 of the least-squares line through (x_k, y_k), k < n; its slope
+ * in *slope if not NULL. */
 static double
-p5_r2(const double *x, const double *y, size_t n)
+p5_r2(const double *x, const double *y, size_t n, double *slope)
 {
     double c0, c1, cov00, cov01, cov11, sse, mean = 0, sst = 0;
     gsl_fit_linear(x, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &sse);
+    if (slope)
+        *slope = c1;
     for (size_t k = 0; k < n; k++)
         mean += y[k];
     mean /= (double)n;
@@ -104,11 +107,59 @@ p5_r2(const double *x, const double *y, size_t n)
     return 1 - sse / sst;
 }
 
+/* The fp64 run's rate over its own window ta..tb (NaN if the window is
+ * not complete or shorter than 11 iterates), for the report: minus the
+ * slope of ln e_t, e_t = sqrt(gap_t / f0) (gap_t itself if the gaps were
+ * already turned into errors for fp64 decisions); t, y are workspaces. */
+static double
+p5_fp64_rate(const lmc_trace *tr, size_t ta, size_t tb, double f0,
+             int fp64_decisions, double *t, double *y)
+{
+    if (!(tb < tr->n && tb > ta + 10))
+        return NAN;
+    size_t m = 0;
+    for (size_t k = ta; k <= tb; k++, m++)
+    {
+        t[m] = (double)k;
+        y[m] = fp64_decisions ? log(tr->gap[k]) : 0.5 * log(tr->gap[k] / f0);
+    }
+    double a0, a1, v00, v01, v11, ss;
+    gsl_fit_linear(t, 1, y, 1, m, &a0, &a1, &v00, &v01, &v11, &ss);
+    return -a1;
+}
+
+/* The claim on the fits over kappa (list, list64 their text): the fit
+ * point wants every R^2 > R2_MIN, the rate point a rate spread max/min -
+ * 1 < RATE_VAR (each scaled by bound_scale); the other is reported. */
+static void
+p5_decide(const lmc_check_config *c, const lmc_check_options *o,
+          double r2min, double rmin, double rmax, const char *list,
+          const char *list64, lmc_check_result *r)
+{
+    const double s = o->bound_scale;
+    const double tol_r2 = (1 - R2_MIN) * s, tol_var = RATE_VAR * pow(s, 4);
+    const double q_r2 = (1 - r2min) / tol_r2;
+    const double q_var = (rmax / rmin - 1) / tol_var;
+    const int fit = c->settings.p5.fit != 0;
+    const double q = fit ? q_r2 : q_var;
+    lmc_thm_result(r, q < 1 ? LMC_HOLDS : LMC_VIOLATED, q, 1.0);
+    r->seed = o->seed_base;
+    lmc_snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (%s > "
+             "%.4g), rate max/min - 1 = %.4f (%s < %.4g); -ln rho = %.5f",
+             list, r2min, fit ? "want" : "reported; the fit point wants",
+             1 - tol_r2, rmax / rmin - 1,
+             fit ? "reported; the rate point wants" : "want", tol_var,
+             -log(c->mp.step_rho));
+    const size_t l = strlen(r->detail);
+    lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
+             "MPFR reference; fp64 rates %s", r->ref_bits, list64);
+}
+
 static int
 p5_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const size_t nk = (size_t)c->param[0];
+    const size_t nk = c->settings.p5.nkappa;
     double rate[MAX_KAPPA], r2[MAX_KAPPA], r2p[MAX_KAPPA];
     double tt[MAX_WIN], le[MAX_WIN], lp[MAX_WIN]; /* 96 KiB of stack */
     /* the second half of tt, lp holds the fp64 fit */
@@ -119,7 +170,6 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
     size_t len = 0, len64 = 0;
     r->depart_step = -1;
     r->ref_bits = 0;
-    const double s = o->bound_scale;
     double r2min = 1, rmin = INFINITY, rmax = 0;
     for (size_t i = 0; i < nk; i++)
     {
@@ -175,22 +225,9 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         }
         lmc_traj_free(tr);
         /* fp64 fit over its own window, for the report */
-        double rate64 = NAN;
-        if (tb64 < run.tr->n && tb64 > ta64 + 10)
-        {
-            size_t m = 0;
-            for (size_t k = ta64; k <= tb64; k++, m++)
-            {
-                tt[MAX_WIN / 2 + m] = (double)k;
-                lp[MAX_WIN / 2 + m] =
-                    o->fp64_decisions ? log(run.tr->gap[k])
-                                      : 0.5 * log(run.tr->gap[k] / f0);
-            }
-            double a0, a1, v00, v01, v11, ss;
-            gsl_fit_linear(tt + MAX_WIN / 2, 1, lp + MAX_WIN / 2, 1, m, &a0,
-                           &a1, &v00, &v01, &v11, &ss);
-            rate64 = -a1;
-        }
+        const double rate64 =
+            p5_fp64_rate(run.tr, ta64, tb64, f0, o->fp64_decisions,
+                         tt + MAX_WIN / 2, lp + MAX_WIN / 2);
         if (len64 < sizeof list64)
             len64 += (size_t)lmc_snprintf(list64 + len64, sizeof list64 - len64,
                                       "%s%.4f", i ? ", " : "", rate64);
@@ -203,17 +240,9 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
                      ci.pp.kappa, E_LO, E_HI, c->rp.iters);
             return LMC_SUCCESS;
         }
-        double c0, c1, cov00, cov01, cov11, sse;
-        gsl_fit_linear(tt, 1, le, 1, npts, &c0, &c1, &cov00, &cov01, &cov11,
-                       &sse);
-        double mean = 0, sst = 0;
-        for (size_t k = 0; k < npts; k++)
-            mean += le[k];
-        mean /= (double)npts;
-        for (size_t k = 0; k < npts; k++)
-            sst += (le[k] - mean) * (le[k] - mean);
-        r2[i] = 1 - sse / sst;
-        r2p[i] = p5_r2(tt, lp, npts);
+        double c1;
+        r2[i] = p5_r2(tt, le, npts, &c1);
+        r2p[i] = p5_r2(tt, lp, npts, NULL);
         rate[i] = -c1;
         r2min = fmin(r2min, r2[i]);
         rmin = fmin(rmin, rate[i]);
@@ -224,22 +253,7 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
                                     "%.4f (pair-RMS %.4f)", i ? "; " : "",
                                     i, ta, tb, rate[i], r2[i], r2p[i]);
     }
-    const double tol_r2 = (1 - R2_MIN) * s, tol_var = RATE_VAR * pow(s, 4);
-    const double q_r2 = (1 - r2min) / tol_r2;
-    const double q_var = (rmax / rmin - 1) / tol_var;
-    const int fit = c->param[1] != 0;
-    const double q = fit ? q_r2 : q_var;
-    lmc_thm_result(r, q < 1 ? LMC_HOLDS : LMC_VIOLATED, q, 1.0);
-    r->seed = o->seed_base;
-    lmc_snprintf(r->detail, sizeof r->detail, "kappa %s; min R^2 %.5f (%s > "
-             "%.4g), rate max/min - 1 = %.4f (%s < %.4g); -ln rho = %.5f",
-             list, r2min, fit ? "want" : "reported; the fit point wants",
-             1 - tol_r2, rmax / rmin - 1,
-             fit ? "reported; the rate point wants" : "want", tol_var,
-             -log(c->mp.step_rho));
-    const size_t l = strlen(r->detail);
-    lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
-             "MPFR reference; fp64 rates %s", r->ref_bits, list64);
+    p5_decide(c, o, r2min, rmin, rmax, list, list64, r);
     return LMC_SUCCESS;
 }
 
@@ -263,8 +277,8 @@ config(lmc_check_config *c, const char *label, const char *init,
     c->rp.measure_delta = 0;
     c->nseeds = 1;
     c->no_iterates = 1;
-    c->param[0] = (double)nk;
-    c->param[1] = fit;
+    c->settings.p5.nkappa = nk;
+    c->settings.p5.fit = fit;
     /* F10: from the aligned init the rate spread holds in fp64 and fails
      * on the reference (the kappa = 1 modes move in lockstep); from the
      * small random init it holds on both */

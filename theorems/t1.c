@@ -112,8 +112,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
         maxdelta = fmax(maxdelta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(maxdelta * (1 + rel) < 1))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_thm_refuse(r, "run stopped (%s) or realized "
                  "delta %.3g not < 1: the bound does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
@@ -121,18 +120,11 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     /* the declared L along the run, at every tenth iterate */
     const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
                                      sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
-    lmc_verdict worst = LMC_HOLDS;
-    double worst_ratio = -INFINITY, worst_delta = 0;
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
+    double worst_delta = 0;
     size_t nviol = 0;
     for (size_t k = 0; k < K; k++)
     {
@@ -148,22 +140,13 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(t1_lhs, t1_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        const double ratio = lhs / rhs;
         nviol += v != LMC_HOLDS;
         /* A violated or undecided step outranks every step that holds;
          * the first such step is reported. */
-        const int take = (v != LMC_HOLDS && worst == LMC_HOLDS) ||
-                         (v == LMC_HOLDS && worst == LMC_HOLDS &&
-                          ratio > worst_ratio);
-        if (take)
-        {
-            worst = v;
-            worst_ratio = ratio;
+        if (lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs))
             worst_delta = dk;
-            lmc_thm_result(r, v, lhs, rhs);
-            r->step = k;
-        }
     }
+    lmc_thm_worst_finish(&w, r);
     lmc_snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f(X^k) + t(1-delta)"
              "||grad f(X^k)||_* vs (L/2) t^2 (1+delta)^2 at each of %zu "
              "steps, t = %g, L = %g: worst step %zu (delta %.4g); %zu steps "

@@ -115,8 +115,7 @@ t2_check(const lmc_check_config *c, const lmc_check_options *o,
     const double rel = lmc_thm_norm_rel(&run.P->layout);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta * (1 + rel) < 1))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_thm_refuse(r, "run stopped (%s) or realized "
                  "delta %.3g not < 1: the bound does not apply",
                  lmc_stop_name(tr->stop), delta);
         goto done;
@@ -124,16 +123,8 @@ t2_check(const lmc_check_config *c, const lmc_check_options *o,
     /* the declared L along the run, at every tenth iterate */
     const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
                                      sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
         status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gd[k]);
     if (status)

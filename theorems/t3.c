@@ -6,10 +6,10 @@
  *   t*(delta) = sqrt(2 Delta_0/(L K)) / (1+delta),
  * with minimum F* = ((1+delta)/(1-delta)) sqrt(2 L Delta_0/K).
  *
- * Two kinds of configurations (c->param[0] > 0 selects the first):
+ * Two kinds of configurations (c->settings.t3.Delta0 > 0 selects the first):
  *
  * 1. Closed form against a numerical minimizer ("closed-form" problem,
- *    "brent" method; param[] = Delta_0, L, K, delta).  GSL's Brent
+ *    "brent" method; settings.t3 = Delta_0, L, K, delta).  GSL's Brent
  *    minimizer (gsl_min_fminimizer_brent) runs on the double F from a
  *    bracket found on a log grid (it never sees the closed form), until
  *    its bracket [a, b] satisfies gsl_min_test_interval with epsrel
@@ -25,7 +25,7 @@
  *    tolerance used).  These hold or fail with the minimizer, so
  *    bound_scale halves the tolerances and need not fail here.
  *
- * 2. Run-based (a problem and "lmo"; param[0] = 0; exact oracle,
+ * 2. Run-based (a problem and "lmo"; settings.t3.Delta0 = 0; exact oracle,
  *    delta = 0): Delta_0 of the configuration's x0 (MPFR gap, rounded to
  *    double), t = t*(0) in double, then the registered T2 entry's own check
  *    on that run: its bound value (r->bound, the midpoint of T2's
@@ -161,7 +161,8 @@ static int
 t3_check_brent(const lmc_check_config *c, const lmc_check_options *o,
                lmc_check_result *r)
 {
-    t3_fn p = {c->param[0], c->param[1], c->param[2], c->param[3]};
+    t3_fn p = {c->settings.t3.Delta0, c->settings.t3.L, c->settings.t3.K,
+               c->settings.t3.delta};
     gsl_function fn = {t3_F, &p};
     /* Bracket from a log grid 10^(j/4): the minimizer never sees t*. */
     int jbest = -64;
@@ -317,7 +318,8 @@ static int
 t3_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    return c->param[0] > 0 ? t3_check_brent(c, o, r) : t3_check_run(c, o, r);
+    return c->settings.t3.Delta0 > 0 ? t3_check_brent(c, o, r)
+                                     : t3_check_run(c, o, r);
 }
 
 static void
@@ -332,10 +334,10 @@ config_closed(lmc_check_config *c, double Delta0, double L, double K,
     c->mp = lmc_method_params_default();
     c->rp = lmc_run_params_default();
     c->nseeds = 1;
-    c->param[0] = Delta0;
-    c->param[1] = L;
-    c->param[2] = K;
-    c->param[3] = delta;
+    c->settings.t3.Delta0 = Delta0;
+    c->settings.t3.L = L;
+    c->settings.t3.K = K;
+    c->settings.t3.delta = delta;
 }
 
 static void

@@ -157,10 +157,10 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     if (h > 0 || first.tr->stop != LMC_STOP_BUDGET || K == 0)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        if (!h)
-            lmc_snprintf(r->detail, sizeof r->detail, "run stopped: %s",
-                     first.tr->why);
+        if (h) /* the reason is in r->detail */
+            lmc_thm_refuse(r, NULL);
+        else
+            lmc_thm_refuse(r, "run stopped: %s", first.tr->why);
         goto done;
     }
     double rho2 = 0;
@@ -198,8 +198,7 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
             goto done;
         if (!(delta * (1 + rel) < 1))
         {
-            lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-            lmc_snprintf(r->detail, sizeof r->detail, "realized delta %.4g not "
+            lmc_thm_refuse(r, "realized delta %.4g not "
                      "< 1", delta);
             goto done;
         }

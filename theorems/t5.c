@@ -37,7 +37,7 @@
  * leading-order formulas or THEORY's numbers.
  *
  * Decisions, one configuration per delta, for each of its ratios
- * (param[2] can select a subset; every configuration checks all three):
+ * (settings.t5.mask can select a subset; every configuration checks all three):
  *  (a) |ratio - THEORY numeric| <= 5e-4 + T5_MIN_TOL: THEORY gives three
  *      decimals, so its rounding is at most half a unit of the last one;
  *  (b) |ratio - leading order| <= |THEORY numeric - THEORY leading| +
@@ -142,7 +142,7 @@ done:
 }
 
 /* THEORY's table: numeric and leading-order ratios (t*, alpha*, B*).
- * Configurations: param[0] = row, param[1] = K, param[2] = which ratios
+ * Configurations (settings.t5): row, K, mask = which ratios
  * (bit k for ratio k of t*, alpha*, B*). */
 static const struct
 {
@@ -157,11 +157,11 @@ static int
 t5_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const size_t row = (size_t)c->param[0];
+    const size_t row = c->settings.t5.row;
     if (row >= sizeof t5_table / sizeof t5_table[0])
         LMC_ERROR(LMC_EINVAL, "T5 '%s': no reference row %zu", c->label, row);
     const double delta = t5_table[row].delta;
-    t5_fn p0 = {c->param[1], 1, 1, 1, 0};
+    t5_fn p0 = {c->settings.t5.K, 1, 1, 1, 0};
     t5_fn p = p0;
     p.delta = delta;
     double t0, a0, B0, t1, a1, B1;
@@ -172,7 +172,7 @@ t5_check(const lmc_check_config *c, const lmc_check_options *o,
     const double lead[3] = {pow(1 + delta, -0.25), pow(1 + delta, 0.5),
                             pow(1 + delta, 0.25) / (1 - delta)};
     const char *names[3] = {"t*", "alpha*", "B*"};
-    const unsigned mask = (unsigned)c->param[2];
+    const unsigned mask = c->settings.t5.mask;
     if (mask == 0 || mask > 7)
         LMC_ERROR(LMC_EINVAL, "T5 '%s': ratio mask %u is not in 1..7",
                   c->label, mask);
@@ -227,9 +227,9 @@ config(lmc_check_config *c, size_t row, double K, unsigned mask)
     c->mp = lmc_method_params_default();
     c->rp = lmc_run_params_default();
     c->nseeds = 1;
-    c->param[0] = (double)row;
-    c->param[1] = K;
-    c->param[2] = mask;
+    c->settings.t5.row = row;
+    c->settings.t5.K = K;
+    c->settings.t5.mask = mask;
 }
 
 static size_t

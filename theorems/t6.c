@@ -10,7 +10,7 @@
  * and, summing over k <= K-1 against Delta_0 = f(X^0) - f*,
  *   (aggregate)  min_k sum_i g_i^2/(L0_i + L1_i g_i)
  *                    <= (2 Delta_0/K) ((1+delta)/(1-delta))^2,
- * delta = max_i delta_i.  param[0] selects the part: 0 the step
+ * delta = max_i delta_i.  settings.t6.aggregate selects the part: 0 the step
  * inequality at every step, 1 the aggregate.
  *
  * Orientation (so that --bound-scale S < 1 makes a tight case fail):
@@ -190,7 +190,7 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
     const lmc_trace *tr = run.tr;
     const lmc_layout *Ly = &run.P->layout;
     const size_t K = tr->n - 1, n = Ly->total, nb = Ly->nblocks;
-    const int aggregate = c->param[0] != 0;
+    const int aggregate = c->settings.t6.aggregate != 0;
     const double delta = c->mp.oracle_params.delta;
     int status = LMC_SUCCESS;
     gsl_vector *g = gsl_vector_alloc(n);
@@ -212,24 +212,15 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta < 1) ||
         !(dreal <= delta * (1 + rel) + rel))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), declared "
+        lmc_thm_refuse(r, "run stopped (%s), declared "
                  "delta %g not < 1, or realized delta %.6g above it: the "
                  "bound does not apply", lmc_stop_name(tr->stop), delta,
                  dreal);
         goto done;
     }
     const int h = hypothesis_l0l1(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     t6_data d = {&run, NULL, NULL, gb, nb, rel, delta, 0, INFINITY, K};
     if (aggregate)
     {
@@ -266,7 +257,8 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
                  K, kmin, delta, dreal);
         goto done;
     }
-    lmc_thm_worst w = {LMC_HOLDS, -INFINITY, NAN, NAN, 0};
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
@@ -287,11 +279,11 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(step_lhs, step_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        lmc_thm_worst_add(&w, k, v, lhs, rhs);
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
     if (status)
         goto done;
-    lmc_thm_worst_result(r, &w);
+    lmc_thm_worst_finish(&w, r);
     lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
              "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
              "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
@@ -320,7 +312,7 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 1;
     c->nseeds = 1;
-    c->param[0] = aggregate;
+    c->settings.t6.aggregate = aggregate;
 }
 
 static size_t

@@ -27,8 +27,8 @@
  * decision can order).  Hypotheses: the (L0,L1) descent form is checked
  * along the run by the assumption checker, the realized delta of every
  * step (enclosed with lmc_thm_norm_rel) must be < sqrt(5) - 2, and the
- * run must reach its budget.  c->param[0] = 1 marks a report-only point
- * (delta = 0.3, beyond the sufficient condition): it counts the steps that
+ * run must reach its budget.  c->settings.t7.report_only = 1 marks a
+ * report-only point (delta = 0.3, beyond the sufficient condition): it counts the steps that
  * increased f and asserts nothing.
  */
 #include "assume.h"
@@ -74,7 +74,7 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
     const lmc_trace *tr = run.tr;
     const size_t K = tr->n - 1;
-    const int report_only = c->param[0] == 1;
+    const int report_only = c->settings.t7.report_only == 1;
     int status = LMC_SUCCESS;
     r->seed = o->seed_base;
     const double rel = lmc_thm_norm_rel(&run.P->layout);
@@ -85,25 +85,16 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
         (!report_only && !(maxdelta * (1 + rel) < dmax_ok)))
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s) or realized "
+        lmc_thm_refuse(r, "run stopped (%s) or realized "
                  "delta %.4g not < sqrt(5)-2: T7 does not apply",
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
     }
     const int h = hypothesis_L0L1(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
-    lmc_verdict worst = LMC_HOLDS;
-    double worst_ratio = -INFINITY;
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
     size_t nbad = 0;
     for (size_t k = 0; k < K; k++)
     {
@@ -114,19 +105,12 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(t7_lhs, t7_rhs, &d, scale, LMC_DECIDE_PREC0,
                           LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        const double ratio = lhs / rhs;
         nbad += v != LMC_HOLDS;
         /* The first step that does not hold outranks every step that
          * does; among those, the largest ratio is the worst. */
-        if ((v != LMC_HOLDS && worst == LMC_HOLDS) ||
-            (v == LMC_HOLDS && worst == LMC_HOLDS && ratio > worst_ratio))
-        {
-            worst = v;
-            worst_ratio = ratio;
-            lmc_thm_result(r, v, lhs, rhs);
-            r->step = k;
-        }
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
+    lmc_thm_worst_finish(&w, r);
     if (report_only)
     {
         r->verdict = LMC_REPORTED;
@@ -164,7 +148,7 @@ config(lmc_check_config *c, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 1;
     c->nseeds = 1;
-    c->param[0] = report_only;
+    c->settings.t7.report_only = report_only;
 }
 
 static size_t

@@ -4,7 +4,7 @@
  * bound equals its exact-LMO form; delta >= 1 is refused with a clear
  * error (then S~ = 0 is allowed and nothing can be proved).
  *
- * Two kinds of configurations (c->param[0] selects):
+ * Two kinds of configurations (c->settings.t8.refusal selects):
  *
  * 0. Reduction (a problem and "lmo", exact oracle, so the realized delta
  *    is 0): the registered T2 entry's check runs the configuration and
@@ -19,7 +19,7 @@
  *    the upper side reported unless the lower one fails.  bound_scale
  *    multiplies the right side of both (halving it must fail).  T2's own
  *    verdict on the run must hold.
- * 1. Refusal (c->param[1] = delta): lmc_inexact_alloc (c->method
+ * 1. Refusal (c->settings.t8.delta = delta): lmc_inexact_alloc (c->method
  *    "inexact-alloc", spectral 4x4 inject-random) or lmc_method_alloc
  *    (c->method "lmo" on lsq) must return NULL with a message naming
  *    delta (lmc_last_error(), read under lmc_error_handler_quiet, the
@@ -113,7 +113,7 @@ t8_check_refusal(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_check_result *r)
 {
     (void)o;
-    const double delta = c->param[1];
+    const double delta = c->settings.t8.delta;
     const int must_refuse = !(delta < 1);
     lmc_inexact_params ip = lmc_inexact_params_default();
     ip.delta = delta;
@@ -163,7 +163,7 @@ static int
 t8_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    return c->param[0] == 1 ? t8_check_refusal(c, o, r)
+    return c->settings.t8.refusal == 1 ? t8_check_refusal(c, o, r)
                             : t8_check_reduction(c, o, r);
 }
 
@@ -188,8 +188,8 @@ config_refusal(lmc_check_config *c, const char *who, double delta)
     c->mp = lmc_method_params_default();
     c->rp = lmc_run_params_default();
     c->nseeds = 1;
-    c->param[0] = 1;
-    c->param[1] = delta;
+    c->settings.t8.refusal = 1;
+    c->settings.t8.delta = delta;
 }
 
 static size_t

@@ -42,7 +42,27 @@ typedef struct lmc_check_config
     lmc_method_params mp;
     lmc_run_params rp;
     size_t nseeds;              /* seeds 1..nseeds (expectation checks) */
-    double param[4];            /* entry-specific knobs (documented there) */
+    /* Entry-specific settings: one member per entry that has any, named
+     * after it and read only by that entry (each field is documented in
+     * the entry's file); a configuration fills the member of its own
+     * entry, the others stay zero. */
+    union
+    {
+        struct { size_t setup; unsigned bits; } c1;
+        struct { size_t nsamples; } o1;
+        struct { double eta_perturb; } p1;
+        struct { int grows; size_t nkappa; } p2;
+        struct { int claim; size_t nkappa; double log10_step;
+                 int eta_from_lfrob; } p4;
+        struct { size_t nkappa; int fit; } p5;
+        struct { double Delta0, L, K, delta; } t3;
+        struct { size_t row; double K; unsigned mask; } t5;
+        struct { int aggregate; } t6;
+        struct { int report_only; } t7;
+        struct { int refusal; double delta; } t8;
+        struct { int cmp; double gamma_perturb; } v1;
+        struct { double rate; int j0; } v6;
+    } settings;
     int no_iterates;            /* 1: the trace keeps no iterates (long
                                    runs of soft checks) */
     double constant_scale;      /* negative control set by the caller:

@@ -11,7 +11,7 @@
  *       iterates (D_t is the same gradient of the same point).
  * Checked as  max_{t>=1} ||X_t^A - X_t^B||_F / ||X_t^B||_F <= 1e-12  for
  * the two runs A (the configuration's method) and B (the comparison
- * method named by param[0]) from the same x0 with the same samples.
+ * method named by settings.v1.cmp) from the same x0 with the same samples.
  *
  * Why 1e-12 (tests/t-mvr-identities.c derives it in full): the two sides
  * compute the same real numbers by different floating-point expressions,
@@ -24,8 +24,8 @@
  * both sides and come out bit for bit equal (measured 0).  An algorithmic
  * difference (gamma off by 1e-3) moves the iterates by ~1e-6 relative.
  *
- * Knobs (c->param): param[0] = the comparison method (V1_CMP_*);
- * param[1] = a perturbation added to run A's gamma, 0 in every shipped
+ * Knobs (c->settings.v1): cmp = the comparison method (V1_CMP_*);
+ * gamma_perturb = a perturbation added to run A's gamma, 0 in every shipped
  * configuration.  The identity's negative controls (gamma = 1 - beta +
  * 1e-3, a sign-flipped MVR1, stochastic mvr1 vs mvr2 must all differ by
  * > 100 x 1e-12) live in tests/t-mvr-identities.c; here --bound-scale S
@@ -81,12 +81,12 @@ static int
 v1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const int cmp = (int)c->param[0];
+    const int cmp = c->settings.v1.cmp;
     if (cmp < 0 || cmp > V1_CMP_MVR2)
         LMC_ERROR(LMC_EINVAL, "V1 configuration '%s': comparison method "
                   "index %d unknown", c->label, cmp);
     lmc_check_config ca = *c, cb = *c;
-    ca.mp.gamma += c->param[1];
+    ca.mp.gamma += c->settings.v1.gamma_perturb;
     cb.method = v1_cmp_name[cmp];
     lmc_check_run A, B;
     LMC_TRY(lmc_check_run_exec(&ca, o->seed_base, &A));
@@ -101,8 +101,7 @@ v1_check(const lmc_check_config *c, const lmc_check_options *o,
     if (ta->stop != LMC_STOP_BUDGET || tb->stop != LMC_STOP_BUDGET ||
         ta->n != tb->n)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "a run stopped early (%s, %s)",
+        lmc_thm_refuse(r, "a run stopped early (%s, %s)",
                  lmc_stop_name(ta->stop), lmc_stop_name(tb->stop));
         goto done;
     }
@@ -163,8 +162,9 @@ config(lmc_check_config *c, const char *label, const char *problem,
     c->rp.iters = K;
     c->rp.measure_delta = 0;
     c->nseeds = 1;
-    c->param[0] = cmp;
-    c->param[1] = 0; /* never perturbed here: see the file header */
+    c->settings.v1.cmp = cmp;
+    /* never perturbed here: see the file header */
+    c->settings.v1.gamma_perturb = 0;
 }
 
 static size_t

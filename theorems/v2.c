@@ -159,29 +159,21 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
         !(run.P->c.known & LMC_HAS_LFROB) || !run.M->type->momentum)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "run stopped (%s), no L_frob "
+        lmc_thm_refuse(r, "run stopped (%s), no L_frob "
                  "declared, or no momentum buffer: the bound does not apply",
                  lmc_stop_name(tr->stop));
         goto done;
     }
     const int h = hypothesis_lfrob(&run, K, r->detail, sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double rel = lmc_thm_norm_rel(Ly);
     const double L = run.P->c.L_frob;
     gsl_vector_memcpy(x, run.x0);
     run.M->measure_delta = 0;
     status = lmc_method_set(run.M, x);
-    lmc_thm_worst w = {LMC_HOLDS, -INFINITY, NAN, NAN, 0};
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
@@ -221,11 +213,11 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
         const lmc_verdict v =
             lmc_decide_le(v2_lhs, v2_rhs, &d, o->bound_scale,
                           LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        lmc_thm_worst_add(&w, k, v, lhs, rhs);
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
     if (status)
         goto done;
-    lmc_thm_worst_result(r, &w);
+    lmc_thm_worst_finish(&w, r);
     lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at t = %zu: "
              "f(X_{t+1}) - f(X_t) + eta ||grad f||_* vs 2 eta ||eps||_* + "
              "(L/2) eta^2 r with L_frob = %g, r = %g, eta_t = %g", K, w.k,

@@ -231,6 +231,111 @@ eps_values(const char *label, const lmc_check_run *run, const size_t *ts,
     return LMC_SUCCESS;
 }
 
+/* The worst checked t of a pass: the largest ratio of the mean over
+ * seeds to the scaled bound. */
+typedef struct
+{
+    size_t j; /* index into the checked t */
+    double ratio, mean, half;
+} vr_worst;
+
+/* One pass of the decision over S seeds' values v (enclosed in vlo, vhi;
+ * seed s at v + s VR_MAX_T) at the checked t = ts[0..nt-1]: the mean
+ * over seeds with a Bonferroni half-width z against sc [ulo, uhi] at t.
+ * Holds if every upper confidence bound is below the scaled ulo,
+ * violated if a lower one is above the scaled uhi, else undecided; *wo
+ * gets the worst t (kept from before if no ratio exceeds -inf). */
+static lmc_verdict
+vr_pass(const double *v, const double *vlo, const double *vhi, size_t S,
+        const size_t *ts, size_t nt, double z, double sc, const double *ulo,
+        const double *uhi, vr_worst *wo)
+{
+    int all_hold = 1, any_viol = 0;
+    wo->ratio = -INFINITY;
+    for (size_t j = 0; j < nt; j++)
+    {
+        double mean = 0, mlo = 0, mhi = 0, ss = 0;
+        for (size_t s = 0; s < S; s++)
+        {
+            mean += v[s * VR_MAX_T + j];
+            mlo += vlo[s * VR_MAX_T + j];
+            mhi += vhi[s * VR_MAX_T + j];
+        }
+        mean /= (double)S;
+        mlo /= (double)S;
+        mhi /= (double)S;
+        for (size_t s = 0; s < S; s++)
+            ss += (v[s * VR_MAX_T + j] - mean) *
+                  (v[s * VR_MAX_T + j] - mean);
+        const double half =
+            S > 1 ? z * sqrt(ss / (double)(S - 1)) / sqrt((double)S) : 0;
+        const size_t t = ts[j];
+        const double blo = sc * ulo[t - 1] * (1 - DBL_EPSILON);
+        const double bhi = sc * uhi[t - 1] * (1 + DBL_EPSILON);
+        if (!(mhi * (1 + 2 * DBL_EPSILON) + half <= blo))
+            all_hold = 0;
+        if (mlo * (1 - 2 * DBL_EPSILON) - half > bhi)
+            any_viol = 1;
+        const double ratio = mean / (sc * ulo[t - 1]);
+        if (ratio > wo->ratio)
+        {
+            wo->ratio = ratio;
+            wo->j = j;
+            wo->mean = mean;
+            wo->half = half;
+        }
+    }
+    return any_viol ? LMC_VIOLATED : all_hold ? LMC_HOLDS : LMC_UNDECIDED;
+}
+
+/* The V3/V4 values of one seed's run (seed_eps, for lmc_thm_vr_seeds). */
+typedef struct
+{
+    const char *label;
+    const size_t *ts;
+    size_t nt;
+    gsl_vector *x, *g, *e;
+    double *v, *vlo, *vhi;
+} seed_eps_data;
+
+static int
+seed_eps(const lmc_check_run *run, size_t s, const void *vd)
+{
+    const seed_eps_data *d = vd;
+    return eps_values(d->label, run, d->ts, d->nt, d->x, d->g, d->e,
+                      d->v + s * VR_MAX_T, d->vlo + s * VR_MAX_T,
+                      d->vhi + s * VR_MAX_T);
+}
+
+int
+lmc_thm_vr_seeds(const lmc_check_config *c, const lmc_check_options *o,
+                 const lmc_check_run *first, size_t *S, size_t target,
+                 lmc_thm_vr_values_fn values, const void *data)
+{
+    int status = LMC_SUCCESS;
+    for (; *S < target && status == LMC_SUCCESS; (*S)++)
+    {
+        const size_t s = *S;
+        lmc_check_run run;
+        status = s == 0 ? LMC_SUCCESS
+                        : lmc_check_run_exec(c, o->seed_base + s, &run);
+        if (status)
+            break;
+        const lmc_check_run *use = s == 0 ? first : &run;
+        if (use->tr->stop != LMC_STOP_BUDGET)
+        {
+            lmc_error(__FILE__, __LINE__, LMC_EDOM, "seed %lu stopped: "
+                      "%s", o->seed_base + s, use->tr->why);
+            status = LMC_EDOM;
+        }
+        if (status == LMC_SUCCESS)
+            status = values(use, s, data);
+        if (s > 0)
+            lmc_check_run_free(&run);
+    }
+    return status;
+}
+
 int
 lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_check_result *r, int ema)
@@ -261,8 +366,7 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
         !c->mp.oracle || c->mp.oracle == &lmc_inexact_exact;
     if (!fits || !exact_lmo || first.tr->stop != LMC_STOP_BUDGET || K < 2)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs %s with the "
+        lmc_thm_refuse(r, "the bound needs %s with the "
                  "exact polar factor and a full run of >= 2 steps (method "
                  "%s, gamma %g, stop: %s)",
                  ema ? "muon or mvr1/mvr2 with gamma = 0"
@@ -275,16 +379,8 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
               : LMC_HAS_LFROB;
     const int h = lmc_thm_vr_hypotheses(&first, kinds, K, r->detail,
                                         sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double sigma = stoch ? P->c.sigma : 0.0;
     const double Lc = stoch && !ema ? P->c.Lbar : P->c.L_frob;
     const double rsum = lmc_thm_vr_rsum(&P->layout);
@@ -310,81 +406,26 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
     const double z = gsl_cdf_ugaussian_Qinv(0.01 / (double)nt);
     /* The scaled bound, rounded outward once more. */
     const double sc = o->bound_scale;
-    size_t S = 0, worst = 0;
+    size_t S = 0;
     lmc_verdict verdict = LMC_UNDECIDED;
-    double wmean = NAN, whalf = NAN, wratio = -INFINITY;
+    vr_worst wo = {0, -INFINITY, NAN, NAN};
+    const seed_eps_data sd = {c->label, ts, nt, x, g, e, v, vlo, vhi};
     for (size_t target = S0; target <= Smax; target *= 2)
     {
-        for (; S < target && status == LMC_SUCCESS; S++)
-        {
-            lmc_check_run run;
-            status = S == 0 ? LMC_SUCCESS
-                            : lmc_check_run_exec(c, o->seed_base + S, &run);
-            if (status)
-                break;
-            const lmc_check_run *use = S == 0 ? &first : &run;
-            if (use->tr->stop != LMC_STOP_BUDGET)
-            {
-                lmc_error(__FILE__, __LINE__, LMC_EDOM, "seed %lu stopped: "
-                          "%s", o->seed_base + S, use->tr->why);
-                status = LMC_EDOM;
-            }
-            if (status == LMC_SUCCESS)
-                status = eps_values(c->label, use, ts, nt, x, g, e,
-                                    v + S * VR_MAX_T, vlo + S * VR_MAX_T,
-                                    vhi + S * VR_MAX_T);
-            if (S > 0)
-                lmc_check_run_free(&run);
-        }
+        status = lmc_thm_vr_seeds(c, o, &first, &S, target, seed_eps, &sd);
         if (status)
             goto done;
-        int all_hold = 1, any_viol = 0;
-        wratio = -INFINITY;
-        for (size_t j = 0; j < nt; j++)
-        {
-            double mean = 0, mlo = 0, mhi = 0, ss = 0;
-            for (size_t s = 0; s < S; s++)
-            {
-                mean += v[s * VR_MAX_T + j];
-                mlo += vlo[s * VR_MAX_T + j];
-                mhi += vhi[s * VR_MAX_T + j];
-            }
-            mean /= (double)S;
-            mlo /= (double)S;
-            mhi /= (double)S;
-            for (size_t s = 0; s < S; s++)
-                ss += (v[s * VR_MAX_T + j] - mean) *
-                      (v[s * VR_MAX_T + j] - mean);
-            const double half =
-                S > 1 ? z * sqrt(ss / (double)(S - 1)) / sqrt((double)S) : 0;
-            const size_t t = ts[j];
-            const double blo = sc * ulo[t - 1] * (1 - DBL_EPSILON);
-            const double bhi = sc * uhi[t - 1] * (1 + DBL_EPSILON);
-            if (!(mhi * (1 + 2 * DBL_EPSILON) + half <= blo))
-                all_hold = 0;
-            if (mlo * (1 - 2 * DBL_EPSILON) - half > bhi)
-                any_viol = 1;
-            const double ratio = mean / (sc * ulo[t - 1]);
-            if (ratio > wratio)
-            {
-                wratio = ratio;
-                worst = j;
-                wmean = mean;
-                whalf = half;
-            }
-        }
-        verdict = any_viol ? LMC_VIOLATED
-                           : all_hold ? LMC_HOLDS : LMC_UNDECIDED;
+        verdict = vr_pass(v, vlo, vhi, S, ts, nt, z, sc, ulo, uhi, &wo);
         if (verdict != LMC_UNDECIDED)
             break;
     }
-    const size_t tw = ts[worst];
-    lmc_thm_result(r, verdict, wmean, sc * ulo[tw - 1]);
+    const size_t tw = ts[wo.j];
+    lmc_thm_result(r, verdict, wo.mean, sc * ulo[tw - 1]);
     r->step = tw;
     lmc_snprintf(r->detail, sizeof r->detail, "worst of t in {2..%zu} (%zu "
              "checked, Bonferroni z = %.3f) at t = %zu over %zu seeds: "
              "mean ||eps_t||_F^2 = %.6g +- %.3g vs u_t (%s, u_1 = sigma^2 = "
-             "%g, %s = %g, r = %g)", K, nt, z, tw, S, wmean, whalf,
+             "%g, %s = %g, r = %g)", K, nt, z, tw, S, wo.mean, wo.half,
              ema ? "EMA D3" : "MVR2 D2", sigma * sigma,
              stoch && !ema ? "Lbar" : "L_frob", Lc, rsum);
 done:

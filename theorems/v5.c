@@ -147,6 +147,142 @@ values(const lmc_check_run *run, size_t K, int pl, double rel,
     return status;
 }
 
+/* The worst prefix (V5) or time (V7) of a pass over the seeds: the
+ * largest ratio of the (running-min) mean to the bound. */
+typedef struct
+{
+    size_t T;
+    double ratio, mean, half, bound;
+} v5_worst;
+
+/* One pass of the decision over S seeds' values w (enclosed in wlo, whi;
+ * seed s at w + s K): for each T = 1..K the mean over seeds (V5: of the
+ * per-seed prefix average, V7 (pl): of the per-t value, then its running
+ * minimum) with a Bonferroni half-width z, against [blo, bhi].  Holds if
+ * every upper confidence bound is below blo, violated if a lower one is
+ * above bhi, else undecided; cum (S) and mg (K, the means) are
+ * workspaces; *wo gets the worst T (kept from before if no ratio
+ * exceeds -inf). */
+static lmc_verdict
+v5_pass(const double *w, const double *wlo, const double *whi, size_t S,
+        size_t K, int pl, double rel, double z, const double *blo,
+        const double *bhi, double *cum, double *mg, v5_worst *wo)
+{
+    int all_hold = 1, any_viol = 0;
+    double minu = INFINITY, minl = INFINITY, minm = INFINITY;
+    wo->ratio = -INFINITY;
+    for (size_t s = 0; s < S; s++)
+        cum[s] = 0;
+    for (size_t T = 1; T <= K; T++)
+    {
+        /* V5: per-seed prefix averages at T; V7: per-t values. */
+        double mean = 0, mlo = 0, mhi = 0, ss = 0;
+        for (size_t s = 0; s < S; s++)
+        {
+            const size_t i = s * K + T - 1;
+            cum[s] += w[i];
+            const double val = pl ? w[i] : cum[s] / (double)T;
+            mean += val;
+        }
+        mean /= (double)S;
+        for (size_t s = 0; s < S; s++)
+        {
+            const size_t i = s * K + T - 1;
+            const double val = pl ? w[i] : cum[s] / (double)T;
+            ss += (val - mean) * (val - mean);
+            if (pl)
+            {
+                mlo += wlo[i];
+                mhi += whi[i];
+            }
+        }
+        if (pl)
+        {
+            mlo /= (double)S;
+            mhi /= (double)S;
+        }
+        else
+        {
+            /* rel bounds every term of the prefix average alike. */
+            mlo = mean * (1 - rel);
+            mhi = mean * (1 + rel);
+        }
+        mg[T - 1] = mean;
+        const double half =
+            S > 1 ? z * sqrt(ss / (double)(S - 1)) / sqrt((double)S) : 0;
+        double ucb = (mhi + half) * (1 + 2 * DBL_EPSILON);
+        double lcb = (mlo - half) * (1 - 2 * DBL_EPSILON);
+        double m = mean;
+        if (pl)
+        {
+            minu = fmin(minu, ucb);
+            minl = fmin(minl, lcb);
+            minm = fmin(minm, mean);
+            ucb = minu;
+            lcb = minl;
+            m = minm;
+        }
+        if (!(ucb <= blo[T - 1]))
+            all_hold = 0;
+        if (lcb > bhi[T - 1])
+            any_viol = 1;
+        const double ratio = m / blo[T - 1];
+        if (ratio > wo->ratio)
+        {
+            wo->ratio = ratio;
+            wo->T = T;
+            wo->mean = m;
+            wo->half = half;
+            wo->bound = blo[T - 1];
+        }
+    }
+    return any_viol ? LMC_VIOLATED : all_hold ? LMC_HOLDS : LMC_UNDECIDED;
+}
+
+/* The least-squares slope of log E[f(X_t) - f*] (the mean over the S
+ * seeds of w^2) against log t over t in [K/4, K], skipping t where the
+ * mean is not positive. */
+static double
+v5_gap_slope(const double *w, size_t S, size_t K)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, cnt = 0;
+    for (size_t t = K / 4; t <= K; t++)
+    {
+        double gm = 0;
+        for (size_t s = 0; s < S; s++)
+            gm += w[s * K + t - 1] * w[s * K + t - 1];
+        gm /= (double)S;
+        if (!(gm > 0))
+            continue;
+        const double lx = log((double)t), ly = log(gm);
+        sx += lx;
+        sy += ly;
+        sxx += lx * lx;
+        sxy += lx * ly;
+        cnt += 1;
+    }
+    return (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
+}
+
+/* The V5/V7 values of one seed's run (seed_values, for
+ * lmc_thm_vr_seeds). */
+typedef struct
+{
+    size_t K;
+    int pl;
+    double rel;
+    gsl_vector *g;
+    double *w, *wlo, *whi;
+} seed_data;
+
+static int
+seed_values(const lmc_check_run *run, size_t s, const void *vd)
+{
+    const seed_data *d = vd;
+    return values(run, d->K, d->pl, d->rel, d->g, d->w + s * d->K,
+                  d->wlo + s * d->K, d->whi + s * d->K);
+}
+
 int
 lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_check_result *r, int pl)
@@ -178,8 +314,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     if (!(d2 || ema) || !exact_lmo || !monotone ||
         first.tr->stop != LMC_STOP_BUDGET || K < 1)
     {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        lmc_snprintf(r->detail, sizeof r->detail, "the bound needs mvr2 with "
+        lmc_thm_refuse(r, "the bound needs mvr2 with "
                  "gamma = 1 or muon / gamma = 0, the exact polar factor, a "
                  "non-increasing step and a full run (method %s, gamma %g, "
                  "monotone %d, stop: %s)", mname, c->mp.gamma, monotone,
@@ -193,16 +328,8 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
         kinds |= LMC_HAS_MU;
     const int h = lmc_thm_vr_hypotheses(&first, kinds, K, r->detail,
                                         sizeof r->detail);
-    if (h < 0)
-    {
-        status = LMC_EDOM;
+    if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    }
-    if (h > 0)
-    {
-        lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-        goto done;
-    }
     const double sigma = stoch ? P->c.sigma : 0.0;
     const double Lc = stoch && d2 ? P->c.Lbar : P->c.L_frob;
     const double rsum = lmc_thm_vr_rsum(&P->layout);
@@ -226,114 +353,29 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     if (status)
         goto done;
     const double z = gsl_cdf_ugaussian_Qinv(0.01 / (double)K);
-    size_t S = 0, wT = 0;
+    size_t S = 0;
     lmc_verdict verdict = LMC_UNDECIDED;
-    double wratio = -INFINITY, wmean = NAN, whalf = NAN, wbound = NAN;
+    v5_worst wo = {0, -INFINITY, NAN, NAN, NAN};
+    const seed_data sd = {K, pl, rel, g, w, wlo, whi};
     for (size_t target = S0; target <= Smax; target *= 2)
     {
-        for (; S < target && status == LMC_SUCCESS; S++)
-        {
-            lmc_check_run run;
-            status = S == 0 ? LMC_SUCCESS
-                            : lmc_check_run_exec(c, o->seed_base + S, &run);
-            if (status)
-                break;
-            const lmc_check_run *use = S == 0 ? &first : &run;
-            if (use->tr->stop != LMC_STOP_BUDGET)
-            {
-                lmc_error(__FILE__, __LINE__, LMC_EDOM, "seed %lu stopped: "
-                          "%s", o->seed_base + S, use->tr->why);
-                status = LMC_EDOM;
-            }
-            if (status == LMC_SUCCESS)
-                status = values(use, K, pl, rel, g, w + S * K, wlo + S * K,
-                                whi + S * K);
-            if (S > 0)
-                lmc_check_run_free(&run);
-        }
+        status = lmc_thm_vr_seeds(c, o, &first, &S, target, seed_values,
+                                  &sd);
         if (status)
             goto done;
-        int all_hold = 1, any_viol = 0;
-        double minu = INFINITY, minl = INFINITY, minm = INFINITY;
-        wratio = -INFINITY;
-        for (size_t s = 0; s < S; s++)
-            cum[s] = 0;
-        for (size_t T = 1; T <= K; T++)
-        {
-            /* V5: per-seed prefix averages at T; V7: per-t values. */
-            double mean = 0, mlo = 0, mhi = 0, ss = 0;
-            for (size_t s = 0; s < S; s++)
-            {
-                const size_t i = s * K + T - 1;
-                cum[s] += w[i];
-                const double val = pl ? w[i] : cum[s] / (double)T;
-                mean += val;
-            }
-            mean /= (double)S;
-            for (size_t s = 0; s < S; s++)
-            {
-                const size_t i = s * K + T - 1;
-                const double val = pl ? w[i] : cum[s] / (double)T;
-                ss += (val - mean) * (val - mean);
-                if (pl)
-                {
-                    mlo += wlo[i];
-                    mhi += whi[i];
-                }
-            }
-            if (pl)
-            {
-                mlo /= (double)S;
-                mhi /= (double)S;
-            }
-            else
-            {
-                /* rel bounds every term of the prefix average alike. */
-                mlo = mean * (1 - rel);
-                mhi = mean * (1 + rel);
-            }
-            mg[T - 1] = mean;
-            const double half =
-                S > 1 ? z * sqrt(ss / (double)(S - 1)) / sqrt((double)S) : 0;
-            double ucb = (mhi + half) * (1 + 2 * DBL_EPSILON);
-            double lcb = (mlo - half) * (1 - 2 * DBL_EPSILON);
-            double m = mean;
-            if (pl)
-            {
-                minu = fmin(minu, ucb);
-                minl = fmin(minl, lcb);
-                minm = fmin(minm, mean);
-                ucb = minu;
-                lcb = minl;
-                m = minm;
-            }
-            if (!(ucb <= blo[T - 1]))
-                all_hold = 0;
-            if (lcb > bhi[T - 1])
-                any_viol = 1;
-            const double ratio = m / blo[T - 1];
-            if (ratio > wratio)
-            {
-                wratio = ratio;
-                wT = T;
-                wmean = m;
-                whalf = half;
-                wbound = blo[T - 1];
-            }
-        }
-        verdict = any_viol ? LMC_VIOLATED
-                           : all_hold ? LMC_HOLDS : LMC_UNDECIDED;
+        verdict = v5_pass(w, wlo, whi, S, K, pl, rel, z, blo, bhi, cum, mg,
+                          &wo);
         if (verdict != LMC_UNDECIDED)
             break;
     }
-    lmc_thm_result(r, verdict, wmean, wbound);
-    r->step = wT;
+    lmc_thm_result(r, verdict, wo.mean, wo.bound);
+    r->step = wo.T;
     const int n0 = lmc_snprintf(
         r->detail, sizeof r->detail, "worst prefix T = %zu of %zu over %zu "
         "seeds (Bonferroni z = %.3f): %s = %.6g +- %.3g vs %s with u_t from "
-        "%s (sigma = %g, %s = %g), L_frob = %g, r = %g", wT, K, S, z,
-        pl ? "min_t E sqrt(f - f*)" : "(1/T) sum E||grad f||_*", wmean,
-        whalf, pl ? "(2 mu)^(-1/2) RHS_T" : "RHS_T",
+        "%s (sigma = %g, %s = %g), L_frob = %g, r = %g", wo.T, K, S, z,
+        pl ? "min_t E sqrt(f - f*)" : "(1/T) sum E||grad f||_*", wo.mean,
+        wo.half, pl ? "(2 mu)^(-1/2) RHS_T" : "RHS_T",
         d2 ? "V3 (D2)" : "V4 (D3)", sigma, stoch && d2 ? "Lbar" : "L_frob",
         Lc, P->c.L_frob, rsum);
     if (pl && K >= 8 && n0 > 0 && (size_t)n0 < sizeof r->detail)
@@ -341,23 +383,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
         /* Report only: least-squares slope of log E[f(X_t) - f*] over
          * t in [K/4, K] (the mean of the squared values), against the
          * claimed -1/4 (MVR1 / Muon) and -1/3 (MVR2). */
-        double sx = 0, sy = 0, sxx = 0, sxy = 0, cnt = 0;
-        for (size_t t = K / 4; t <= K; t++)
-        {
-            double gm = 0;
-            for (size_t s = 0; s < S; s++)
-                gm += w[s * K + t - 1] * w[s * K + t - 1];
-            gm /= (double)S;
-            if (!(gm > 0))
-                continue;
-            const double lx = log((double)t), ly = log(gm);
-            sx += lx;
-            sy += ly;
-            sxx += lx * lx;
-            sxy += lx * ly;
-            cnt += 1;
-        }
-        const double slope = (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
+        const double slope = v5_gap_slope(w, S, K);
         r->slope = slope;
         lmc_snprintf(r->detail + n0, sizeof r->detail - (size_t)n0,
                  "; last-iterate gap slope over t in [%zu, %zu]: %.3f "

@@ -35,14 +35,14 @@
 #define Z99 2.326 /* one-sided 99% standard normal quantile */
 #define SLOPE_TOL 0.05
 
-/* param[0] = claimed exponent r, param[1] = log2 of the smallest T,
+/* settings.v6: rate = claimed exponent r, j0 = log2 of the smallest T,
  * rp.iters = the largest T. */
 static int
 v6_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    const double rate = c->param[0] / o->bound_scale;
-    const int j0 = (int)c->param[1];
+    const double rate = c->settings.v6.rate / o->bound_scale;
+    const int j0 = c->settings.v6.j0;
     const size_t S = c->nseeds ? c->nseeds : 8;
     const int j1 = (int)floor(log2((double)c->rp.iters) + 1e-9);
     const size_t npts = (size_t)(j1 - j0 + 1);
@@ -56,8 +56,7 @@ v6_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_TRY(lmc_check_run_exec(c, o->seed_base + s, &run));
         if (run.tr->stop != LMC_STOP_BUDGET)
         {
-            lmc_thm_result(r, LMC_HYPOTHESIS_VIOLATED, NAN, NAN);
-            lmc_snprintf(r->detail, sizeof r->detail, "seed %lu stopped: %s",
+            lmc_thm_refuse(r, "seed %lu stopped: %s",
                      o->seed_base + s, run.tr->why);
             lmc_check_run_free(&run);
             return LMC_SUCCESS;
@@ -138,8 +137,8 @@ config(lmc_check_config *c, const char *label, const char *method,
     c->rp.measure_delta = 0;
     c->nseeds = seeds;
     c->no_iterates = 1;
-    c->param[0] = rate;
-    c->param[1] = j0;
+    c->settings.v6.rate = rate;
+    c->settings.v6.j0 = j0;
 }
 
 static size_t
