@@ -54,6 +54,14 @@ listed(void)
     tap_ok(res.status == 0 && strstr(res.out, "test-frob") &&
            strstr(res.out, "test-shrink"),
            "oracle --help names test-frob and test-shrink");
+    proc_run(plugins_exe, tmpdir, (const char *[]){"oracle", "--norm",
+                                                   "nope", NULL}, &res);
+    tap_ok(res.status == 2 && strstr(res.err, "accepted: test-frob, "),
+           "a refused --norm lists test-frob among the accepted");
+    proc_run(plugins_exe, tmpdir, (const char *[]){"oracle", "--oracle",
+                                                   "nope", NULL}, &res);
+    tap_ok(res.status == 2 && strstr(res.err, "accepted: test-shrink, "),
+           "a refused --oracle lists test-shrink among the accepted");
     run(plugins_exe, (const char *[]){"run", "--help", NULL});
     tap_ok(res.status == 0 && strstr(res.out, "test-shrink"),
            "run --help names test-shrink");

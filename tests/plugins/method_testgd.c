@@ -1,7 +1,10 @@
 /* plugins/method_testgd.c -- a test-only method "test-gd": gradient
- * descent X <- X - eta_t g, every block the same step, no LMO. */
+ * descent with half the step, X <- X - (eta_t / 2) g, every block the
+ * same step, no LMO. */
 #include "method.h"
 #include "status.h"
+
+#include <gsl/gsl_blas.h>
 
 typedef struct
 {
@@ -33,13 +36,12 @@ testgd_iterate(void *vstate, lmc_method *M, gsl_vector *x,
                lmc_step_info *info)
 {
     testgd_state *st = vstate;
-    const double eta = lmc_method_eta(&M->params, M->t);
+    const double half = 0.5 * lmc_method_eta(&M->params, M->t);
     LMC_TRY(lmc_method_grad(M, x, M->t, st->g));
     info->ngrad = 1;
-    for (size_t j = 0; j < x->size; j++)
-        x->data[j] -= eta * st->g->data[j];
+    gsl_blas_daxpy(-half, st->g, x);
     for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+        info->eta[i] = half;
     return LMC_SUCCESS;
 }
 
@@ -52,7 +54,7 @@ testgd_free(void *vstate)
 
 const lmc_method_type lmc_method_test_gd = {
     .name = "test-gd",
-    .summary = "gradient descent under another name (test plug-in)",
+    .summary = "gradient descent X <- X - (eta_t / 2) g (test plug-in)",
     .needs = 0,
     .uses_oracle = 0,
     .size = sizeof(testgd_state),

@@ -1,6 +1,7 @@
 /* plugins/theorem_testquad.c -- a test-only theorem entry "X1": gradient
- * descent with step eta on test-quad contracts f - f* by (1 - eta)^2 per
- * step, since grad f = X - 1 makes X_{t+1} - 1 = (1 - eta)(X_t - 1):
+ * descent with step eta (test-gd with --lr 2 eta) on test-quad contracts
+ * f - f* by (1 - eta)^2 per step, since grad f = X - 1 makes
+ * X_{t+1} - 1 = (1 - eta)(X_t - 1):
  *
  *   f(X_T) - f* <= (1 - eta)^(2T) (f(X_0) - f*).
  *
@@ -13,7 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#define X1_ETA 0.5
+#define X1_ETA 0.25 /* test-gd's step: half its lr */
 #define X1_ITERS 10
 #define X1_ALLOWANCE 1e-9
 
@@ -31,7 +32,7 @@ x1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     c->pp = lmc_problem_params_default();
     c->method = "test-gd";
     c->mp = lmc_method_params_default();
-    c->mp.lr = X1_ETA;
+    c->mp.lr = 2.0 * X1_ETA;
     c->rp = lmc_run_params_default();
     c->rp.iters = X1_ITERS;
     c->nseeds = 1;
