@@ -44,8 +44,8 @@ listed(void)
 {
     run(plugins_exe, (const char *[]){"list", NULL});
     tap_ok(res.status == 0 && strstr(res.out, "  test-frob ") &&
-           strstr(res.out, "  test-shrink ") && strstr(res.out, "  test-gd ") &&
-           strstr(res.out, "  test-quad "),
+           strstr(res.out, "  test-shrink ") &&
+           strstr(res.out, "  test-gd ") && strstr(res.out, "  test-quad "),
            "list names test-frob, test-shrink, test-gd and test-quad");
     tap_ok(strstr(res.out, "  gd ") && strstr(res.out, "  frobenius ") &&
            strstr(res.out, "  inject-adversarial "),
