@@ -54,6 +54,13 @@ listed(void)
     tap_ok(res.status == 0 && strstr(res.out, "test-frob") &&
            strstr(res.out, "test-shrink"),
            "oracle --help names test-frob and test-shrink");
+    /* test-shrink declares LMC_INEXACT_USES_DELTA only: the --delta line
+     * names it, the --precision line does not. */
+    const char *dl = strstr(res.out, "--delta LIST");
+    const char *pl = strstr(res.out, "--precision LIST");
+    tap_ok(dl && pl && strncmp(dl + 18, "test-shrink", 11) == 0 &&
+               strncmp(pl + 18, "poly, lowprec", 13) == 0,
+           "oracle --help: --delta names test-shrink, --precision does not");
     proc_run(plugins_exe, tmpdir, (const char *[]){"oracle", "--norm",
                                                    "nope", NULL}, &res);
     tap_ok(res.status == 2 && strstr(res.err, "accepted: test-frob, "),

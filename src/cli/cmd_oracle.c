@@ -36,7 +36,6 @@ static const char help_head[] =
     "\n";
 
 static const char help_tail[] =
-    "  --delta LIST      inject-*: error size in [0, 1)    [0.1]\n"
     "  --shape LIST      ROWSxCOLS, e.g. 64x64,64x256      [64x64]\n"
     "  --spectrum LIST   log, linear, gauss, file:PATH     [log]\n"
     "  --kappa LIST      condition number sigma_max/sigma_min >= 1 [1e3]\n"
@@ -92,6 +91,9 @@ print_help(void)
                       lmc_precision_name((lmc_precision)p));
     snprintf(text, sizeof text, "%s: %s", users, names);
     cli_help_option(stdout, "--precision LIST", 20, text, 54, "fp64");
+    lmc_inexact_names(users, sizeof users, LMC_INEXACT_USES_DELTA, 0, ", ");
+    snprintf(text, sizeof text, "%s: error size in [0, 1)", users);
+    cli_help_option(stdout, "--delta LIST", 20, text, 54, "0.1");
     fputs(help_tail, stdout);
 }
 

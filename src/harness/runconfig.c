@@ -295,14 +295,25 @@ lmc_run_config_init(lmc_run_config *c)
     c->rp = lmc_run_params_default();
 }
 
-int
-lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
+/* lmc_run_config_set's keys in three groups; each returns
+ * NOT_THIS_GROUP for a key that is not its own. */
+#define NOT_THIS_GROUP (-1)
+
+static int
+max_memory(const char *key, const char *a, double *bytes)
+{
+    if (lmc_parse_bytes(a, bytes))
+        BAD(key, a, "sizes > 0 with an optional K, M, G or T suffix, "
+            "e.g. 2G");
+    return LMC_SUCCESS;
+}
+
+/* The problem and its parameters. */
+static int
+set_problem_key(lmc_run_config *c, const char *key, const char *a)
 {
     lmc_problem_params *pp = &c->pp;
-    lmc_method_params *mp = &c->mp;
-    lmc_run_params *rp = &c->rp;
     unsigned long ul;
-    double v;
 
     if (strcmp(key, "problem") == 0)
     {
@@ -329,7 +340,7 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
         else if (key[0] == 'p')
             pp->N = ul;
         else
-            rp->iters = ul;
+            c->rp.iters = ul;
     }
     else if (strcmp(key, "kappa") == 0)
         return num(key, a, 1, INFINITY, &pp->kappa, "numbers >= 1");
@@ -339,7 +350,18 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
         return copy_text(c->init, key, a);
     else if (strcmp(key, "variant") == 0)
         return copy_text(c->variant, key, a);
-    else if (strcmp(key, "lr") == 0)
+    else
+        return NOT_THIS_GROUP;
+    return LMC_SUCCESS;
+}
+
+/* The method and its parameters. */
+static int
+set_method_key(lmc_run_config *c, const char *key, const char *a)
+{
+    lmc_method_params *mp = &c->mp;
+
+    if (strcmp(key, "lr") == 0)
     {
         LMC_TRY(num(key, a, 0, INFINITY, &mp->lr, "finite numbers > 0"));
         if (mp->lr == 0)
@@ -398,7 +420,22 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
     }
     else if (strcmp(key, "stochastic") == 0)
         return flag(key, a, &mp->stochastic);
-    else if (strcmp(key, "oracle") == 0)
+    else
+        return NOT_THIS_GROUP;
+    return LMC_SUCCESS;
+}
+
+/* The oracle, seeds and run controls. */
+static int
+set_oracle_run_key(lmc_run_config *c, const char *key, const char *a)
+{
+    lmc_problem_params *pp = &c->pp;
+    lmc_method_params *mp = &c->mp;
+    lmc_run_params *rp = &c->rp;
+    unsigned long ul;
+    double v;
+
+    if (strcmp(key, "oracle") == 0)
     {
         if (!(mp->oracle = lmc_inexact_find(a)))
         {
@@ -446,15 +483,24 @@ lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
         rp->measure_delta = !nd;
     }
     else if (strcmp(key, "max-memory") == 0)
-    {
-        if (lmc_parse_bytes(a, &c->max_memory))
-            BAD(key, a, "sizes > 0 with an optional K, M, G or T suffix, "
-                "e.g. 2G");
-    }
+        return max_memory(key, a, &c->max_memory);
     else
+        return NOT_THIS_GROUP;
+    return LMC_SUCCESS;
+}
+
+int
+lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
+{
+    int status = set_problem_key(c, key, a);
+    if (status == NOT_THIS_GROUP)
+        status = set_method_key(c, key, a);
+    if (status == NOT_THIS_GROUP)
+        status = set_oracle_run_key(c, key, a);
+    if (status == NOT_THIS_GROUP)
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
                   lmc_run_config_keys);
-    return LMC_SUCCESS;
+    return status;
 }
 
 int
@@ -684,11 +730,7 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
             BAD(key, a, LMC_ROUND_NAMES);
     }
     else if (strcmp(key, "max-memory") == 0)
-    {
-        if (lmc_parse_bytes(a, &c->max_memory))
-            BAD(key, a, "sizes > 0 with an optional K, M, G or T suffix, "
-                "e.g. 2G");
-    }
+        return max_memory(key, a, &c->max_memory);
     else
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
                   lmc_oracle_config_keys);
