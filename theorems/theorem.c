@@ -1,5 +1,6 @@
 /* theorem.c -- kind names, registry lookup, and running a
- * configuration for a check. */
+ * configuration for a check (a session with the check's own steps: seeds,
+ * rescaled constants, kept iterates, a perturbed x0). */
 #include "theorem.h"
 #include "status.h"
 
@@ -35,12 +36,27 @@ lmc_theorem_find(const char *id)
 void
 lmc_check_run_free(lmc_check_run *run)
 {
-    gsl_vector_free(run->x);
-    gsl_vector_free(run->x0);
-    lmc_trace_free(run->tr);
-    lmc_method_free(run->M);
-    lmc_problem_free(run->P);
-    memset(run, 0, sizeof *run);
+    lmc_session_close(run);
+}
+
+/* Deliberately wrong constants (negative control): declared L, L_frob,
+ * L0, L1, sigma, Lbar times cs and mu divided by it (cs <= 0 or 1 leaves
+ * them); the checks' assumption checks must report them. */
+static void
+scale_constants(lmc_constants *k, double cs)
+{
+    if (!(cs > 0 && cs != 1))
+        return;
+    k->L *= cs;
+    k->L_frob *= cs;
+    k->sigma *= cs;
+    k->Lbar *= cs;
+    k->mu /= cs;
+    for (size_t i = 0; i < LMC_MAX_BLOCKS; i++)
+    {
+        k->L0[i] *= cs;
+        k->L1[i] *= cs;
+    }
 }
 
 /* An ulp-level perturbation of x0 (fp-environment ensembles): entry j
@@ -81,61 +97,32 @@ lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
     if (!PT || !MT)
         LMC_ERROR(LMC_ENOTFOUND, "configuration '%s': unknown problem '%s' "
                   "or method '%s'", c->label, c->problem, c->method);
-    lmc_problem_params pp = c->pp;
     lmc_method_params mp = c->mp;
     /* The problem's data stay fixed across seeds (the expectation is over
      * the samples and injected errors, not over problems). */
     mp.seed = seed;
     mp.oracle_params.seed = seed;
-    int status = LMC_ENOMEM;
-    run->P = lmc_problem_alloc(PT, &pp);
-    if (!run->P)
-        goto fail;
-    const double cs = c->constant_scale;
-    if (cs > 0 && cs != 1)
+    int status = lmc_session_open(run, PT, &c->pp);
+    if (status == LMC_SUCCESS)
     {
-        /* Deliberately wrong constants (negative control): the checks'
-         * assumption checks must report them. */
-        lmc_constants *k = &run->P->c;
-        k->L *= cs;
-        k->L_frob *= cs;
-        k->sigma *= cs;
-        k->Lbar *= cs;
-        k->mu /= cs;
-        for (size_t i = 0; i < LMC_MAX_BLOCKS; i++)
-        {
-            k->L0[i] *= cs;
-            k->L1[i] *= cs;
-        }
+        scale_constants(&run->P->c, c->constant_scale);
+        status = lmc_session_attach(run, MT, &mp);
     }
-    run->M = lmc_method_alloc(MT, run->P, &mp);
-    if (!run->M)
-        goto fail;
-    run->tr = lmc_trace_alloc(c->rp.iters, run->P->layout.nblocks);
-    run->x0 = gsl_vector_alloc(run->P->layout.total);
-    run->x = gsl_vector_alloc(run->P->layout.total);
-    if (!run->tr || !run->x0 || !run->x)
-        goto fail;
-    status = c->no_iterates
-                 ? LMC_SUCCESS
-                 : lmc_trace_keep_iterates(run->tr, run->P->layout.total);
-    if (status)
-        goto fail;
-    status = lmc_problem_x0(run->P, run->x0);
-    if (status)
-        goto fail;
-    if (c->perturb)
+    if (status != LMC_SUCCESS)
     {
+        /* A check does not tell a refused problem or method from a lack
+         * of memory: the reported message says which. */
+        lmc_check_run_free(run);
+        return LMC_ENOMEM;
+    }
+    status = lmc_session_start(run, c->rp.iters);
+    if (status == LMC_SUCCESS && !c->no_iterates)
+        status = lmc_trace_keep_iterates(run->tr, run->P->layout.total);
+    if (status == LMC_SUCCESS && c->perturb)
         status = perturb_x0(run->x0, c->perturb);
-        if (status)
-            goto fail;
-    }
-    gsl_vector_memcpy(run->x, run->x0);
-    status = lmc_run(run->M, run->x, &c->rp, run->tr);
-    if (status)
-        goto fail;
-    return LMC_SUCCESS;
-fail:
-    lmc_check_run_free(run);
-    return status ? status : LMC_ENOMEM;
+    if (status == LMC_SUCCESS)
+        status = lmc_session_run(run, &c->rp);
+    if (status != LMC_SUCCESS)
+        lmc_check_run_free(run);
+    return status;
 }

@@ -17,6 +17,7 @@
 
 #include "method.h"
 #include "problem.h"
+#include "session.h"
 #include "trace.h"
 #include "verdict.h"
 
@@ -139,16 +140,11 @@ extern const lmc_theorem *const lmc_theorems[];
 const lmc_theorem *lmc_theorem_find(const char *id);
 
 /* Runs configuration c with seed s: allocates the problem and method,
- * starts at x0, runs rp, and hands back problem, method, trace and final
- * x (owned by the caller; free with lmc_check_run_free).  Errors
- * (reported) if the configuration does not fit. */
-typedef struct lmc_check_run
-{
-    lmc_problem *P;
-    lmc_method *M;
-    lmc_trace *tr;
-    gsl_vector *x0, *x;
-} lmc_check_run;
+ * starts at x0, runs rp, and hands back problem, method, trace, start x0
+ * and final x (a session, session.h, owned by the caller; free with
+ * lmc_check_run_free).  Errors (reported) if the configuration does not
+ * fit. */
+typedef lmc_session lmc_check_run;
 
 int lmc_check_run_exec(const lmc_check_config *c, unsigned long seed,
                        lmc_check_run *run);

@@ -5,6 +5,7 @@
 #include "runconfig.h"
 
 #include "linalg.h"
+#include "session.h"
 #include "spectrum.h"
 #include "fpio.h"
 #include "status.h"
@@ -593,53 +594,33 @@ lmc_run_config_exec(const lmc_run_config *c, const char *trace_path,
     lmc_problem_params pp = c->pp;
     pp.init = c->init[0] ? c->init : c->pp.init;
     pp.variant = c->variant[0] ? c->variant : c->pp.variant;
+    lmc_session run;
     int status;
-    lmc_method *M = NULL;
-    lmc_trace *tr = NULL;
-    gsl_vector *x = NULL;
-    lmc_problem *P = lmc_problem_alloc(c->problem, &pp);
-    if (!P)
-    {
-        s->failed_at = 1;
-        return LMC_EINVAL;
-    }
-    M = lmc_method_alloc(c->method, P, &c->mp);
-    if (!M)
-    {
-        s->failed_at = 2;
-        status = LMC_EDOM;
+    s->failed_at = 1;
+    if ((status = lmc_session_open(&run, c->problem, &pp)) != LMC_SUCCESS)
         goto out;
-    }
+    s->failed_at = 2;
+    if ((status = lmc_session_attach(&run, c->method, &c->mp)) !=
+        LMC_SUCCESS)
+        goto out;
     s->failed_at = 3;
-    tr = lmc_trace_alloc(c->rp.iters, P->layout.nblocks);
-    x = gsl_vector_alloc(P->layout.total);
-    if (!tr || !x)
-    {
-        status = LMC_ENOMEM;
-        lmc_error(__FILE__, __LINE__, status, "out of memory");
-        goto out;
-    }
-    if ((status = lmc_problem_x0(P, x)) != LMC_SUCCESS)
+    if ((status = lmc_session_start(&run, c->rp.iters)) != LMC_SUCCESS)
         goto out;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((status = lmc_run(M, x, &c->rp, tr)) != LMC_SUCCESS)
+    if ((status = lmc_session_run(&run, &c->rp)) != LMC_SUCCESS)
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     s->seconds = (double)(t1.tv_sec - t0.tv_sec) +
                  1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     s->failed_at = 4;
     if (trace_path &&
-        (status = lmc_trace_write_csv(tr, trace_path)) != LMC_SUCCESS)
+        (status = lmc_trace_write_csv(run.tr, trace_path)) != LMC_SUCCESS)
         goto out;
-    summarize(tr, s);
+    summarize(run.tr, s);
     s->failed_at = 0;
-    status = LMC_SUCCESS;
 out:
-    gsl_vector_free(x);
-    lmc_trace_free(tr);
-    lmc_method_free(M);
-    lmc_problem_free(P);
+    lmc_session_close(&run);
     return status;
 }
 
