@@ -15,6 +15,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +66,6 @@ parse_size(const char *s, size_t *x)
 #define BAD(key, val, accepted)                                              \
     LMC_ERROR(LMC_EINVAL, "%s: '%s' is not accepted (accepted: %s)", (key),  \
               (val), (accepted))
-
-static int
-num(const char *key, const char *val, double lo, double hi, double *x,
-    const char *accepted)
-{
-    if (parse_double(val, x) || !(*x >= lo && *x <= hi))
-        BAD(key, val, accepted);
-    return LMC_SUCCESS;
-}
 
 static int
 copy_text(char *dst, const char *key, const char *val)
@@ -296,9 +288,100 @@ lmc_run_config_init(lmc_run_config *c)
     c->rp = lmc_run_params_default();
 }
 
-/* lmc_run_config_set's keys in three groups; each returns
- * NOT_THIS_GROUP for a key that is not its own. */
-#define NOT_THIS_GROUP (-1)
+/* The keys whose value is one number in an interval, as a table: where
+ * the number is stored (an offset in the configuration) and what is
+ * accepted.  The value is stored only if accepted. */
+#define OPEN_LO 1u /* lo itself is refused */
+#define OPEN_HI 2u /* hi itself is refused */
+
+typedef struct
+{
+    const char *key;
+    size_t at; /* offsetof the double in the configuration */
+    double lo, hi;
+    unsigned open;
+    const char *accepted;
+} number_key;
+
+/* Counts: integers 1..100000000, a size_t at offset `at`. */
+typedef struct
+{
+    const char *key;
+    size_t at;
+} count_key;
+
+#define RUN_AT(member) offsetof(lmc_run_config, member)
+#define ORACLE_AT(member) offsetof(lmc_oracle_config, member)
+#define DELTA_ACCEPTED "numbers in [0, 1); at delta >= 1 no bound holds"
+
+static const number_key run_numbers[] = {
+    {"kappa", RUN_AT(pp.kappa), 1, INFINITY, 0, "numbers >= 1"},
+    {"sigma", RUN_AT(pp.sigma), 0, INFINITY, 0, "numbers >= 0"},
+    {"lr", RUN_AT(mp.lr), 0, INFINITY, OPEN_LO, "finite numbers > 0"},
+    {"momentum", RUN_AT(mp.momentum), 0, 1, OPEN_HI, "numbers in [0, 1)"},
+    {"gamma", RUN_AT(mp.gamma), 0, 1, 0, "numbers in [0, 1]"},
+    {"beta2", RUN_AT(mp.beta2), 0, 1, OPEN_HI, "numbers in [0, 1)"},
+    {"eps", RUN_AT(mp.eps), 0, INFINITY, OPEN_LO, "numbers > 0"},
+    {"delta", RUN_AT(mp.oracle_params.delta), 0, 1, OPEN_HI,
+     DELTA_ACCEPTED},
+    {"cap", RUN_AT(rp.f_cap), -INFINITY, INFINITY, 0, "finite numbers"},
+    {"tol", RUN_AT(rp.tol), 0, INFINITY, 0, "numbers >= 0"},
+};
+
+static const count_key run_counts[] = {
+    {"rank", RUN_AT(pp.r)},
+    {"dim", RUN_AT(pp.d)},
+    {"prompts", RUN_AT(pp.N)},
+    {"iters", RUN_AT(rp.iters)},
+};
+
+static const number_key oracle_numbers[] = {
+    {"delta", ORACLE_AT(delta), 0, 1, OPEN_HI, DELTA_ACCEPTED},
+    {"kappa", ORACLE_AT(kappa), 1, INFINITY, 0, "finite numbers >= 1"},
+};
+
+/* lmc_run_config_set and lmc_oracle_config_set try the tables, then
+ * the keys with a value of their own shape; each step returns
+ * NOT_THIS_KEY for a key that is not its own. */
+#define NOT_THIS_KEY (-1)
+
+static int
+set_number(void *config, const number_key *t, size_t n, const char *key,
+           const char *a)
+{
+    for (size_t i = 0; i < n; i++)
+    {
+        if (strcmp(key, t[i].key) != 0)
+            continue;
+        double x;
+        if (parse_double(a, &x) || !(x >= t[i].lo && x <= t[i].hi) ||
+            ((t[i].open & OPEN_LO) && x == t[i].lo) ||
+            ((t[i].open & OPEN_HI) && x == t[i].hi))
+            BAD(key, a, t[i].accepted);
+        *(double *)((char *)config + t[i].at) = x;
+        return LMC_SUCCESS;
+    }
+    return NOT_THIS_KEY;
+}
+
+static int
+set_count(void *config, const count_key *t, size_t n, const char *key,
+          const char *a)
+{
+    for (size_t i = 0; i < n; i++)
+    {
+        if (strcmp(key, t[i].key) != 0)
+            continue;
+        unsigned long ul;
+        if (parse_ulong(a, &ul) || ul == 0 || ul > 100000000ul)
+            BAD(key, a, "integers 1..100000000");
+        *(size_t *)((char *)config + t[i].at) = ul;
+        return LMC_SUCCESS;
+    }
+    return NOT_THIS_KEY;
+}
+
+/* Values both configurations take the same way. */
 
 static int
 max_memory(const char *key, const char *a, double *bytes)
@@ -309,12 +392,89 @@ max_memory(const char *key, const char *a, double *bytes)
     return LMC_SUCCESS;
 }
 
-/* The problem and its parameters. */
+/* An error source by name (oracle). */
 static int
-set_problem_key(lmc_run_config *c, const char *key, const char *a)
+source(const char *key, const char *a, const lmc_inexact_type **T)
 {
-    lmc_problem_params *pp = &c->pp;
-    unsigned long ul;
+    if (!(*T = lmc_inexact_find(a)))
+    {
+        char names[256];
+        lmc_inexact_names(names, sizeof names, 0, 0, ", ");
+        BAD(key, a, names);
+    }
+    return LMC_SUCCESS;
+}
+
+/* The polynomial oracle's step count; *set records that it was given. */
+static int
+steps(const char *key, const char *a, size_t *q, int *set)
+{
+    if (parse_size(a, q) || *q > 100000)
+        BAD(key, a, "integers 0..100000");
+    *set = 1;
+    return LMC_SUCCESS;
+}
+
+static int
+precision(const char *key, const char *a, lmc_precision *p)
+{
+    if (lmc_precision_parse(a, p))
+        BAD(key, a, "fp64, fp32, bf16");
+    return LMC_SUCCESS;
+}
+
+static int
+seed(const char *key, const char *a, unsigned long *s)
+{
+    if (parse_ulong(a, s))
+        BAD(key, a, "integers >= 0");
+    return LMC_SUCCESS;
+}
+
+/* step-rule: constant, poly:P or geometric:RHO. */
+static int
+step_rule(const char *key, const char *a, lmc_method_params *mp)
+{
+    if (strcmp(a, "constant") == 0)
+        mp->step_rule = LMC_STEP_CONSTANT;
+    else if (strncmp(a, "poly:", 5) == 0 &&
+             !parse_double(a + 5, &mp->step_p) && mp->step_p >= 0 &&
+             mp->step_p <= 4)
+        mp->step_rule = LMC_STEP_POLY;
+    else if (strncmp(a, "geometric:", 10) == 0 &&
+             !parse_double(a + 10, &mp->step_rho) && mp->step_rho > 0 &&
+             mp->step_rho <= 1)
+        mp->step_rule = LMC_STEP_GEOMETRIC;
+    else
+        BAD(key, a, "constant, poly:P with P in [0, 4], geometric:RHO "
+            "with RHO in (0, 1]");
+    return LMC_SUCCESS;
+}
+
+/* momentum-schedule: C,Q. */
+static int
+momentum_schedule(const char *key, const char *a, lmc_method_params *mp)
+{
+    const char *comma = strchr(a, ',');
+    char cs[64];
+    if (!comma || (size_t)(comma - a) >= sizeof cs)
+        BAD(key, a, "C,Q with C > 0 and Q in [0, 4]");
+    memcpy(cs, a, (size_t)(comma - a));
+    cs[comma - a] = '\0';
+    if (parse_double(cs, &mp->momentum_c) ||
+        parse_double(comma + 1, &mp->momentum_q) ||
+        !(mp->momentum_c > 0) ||
+        !(mp->momentum_q >= 0 && mp->momentum_q <= 4))
+        BAD(key, a, "C,Q with C > 0 and Q in [0, 4]");
+    mp->momentum_poly = 1;
+    return LMC_SUCCESS;
+}
+
+/* The run keys that are not in run_numbers or run_counts. */
+static int
+set_run_key(lmc_run_config *c, const char *key, const char *a)
+{
+    lmc_method_params *mp = &c->mp;
 
     if (strcmp(key, "problem") == 0)
     {
@@ -327,178 +487,56 @@ set_problem_key(lmc_run_config *c, const char *key, const char *a)
             BAD(key, a, "see 'lmocheck list methods'");
     }
     else if (strcmp(key, "size") == 0)
-        return shape(key, a, &pp->m, &pp->n, "MxN with positive integers",
+        return shape(key, a, &c->pp.m, &c->pp.n, "MxN with positive integers",
                      "MxN with sides 1..16384");
-    else if (strcmp(key, "rank") == 0 || strcmp(key, "dim") == 0 ||
-             strcmp(key, "prompts") == 0 || strcmp(key, "iters") == 0)
-    {
-        if (parse_ulong(a, &ul) || ul == 0 || ul > 100000000ul)
-            BAD(key, a, "integers 1..100000000");
-        if (key[0] == 'r')
-            pp->r = ul;
-        else if (key[0] == 'd')
-            pp->d = ul;
-        else if (key[0] == 'p')
-            pp->N = ul;
-        else
-            c->rp.iters = ul;
-    }
-    else if (strcmp(key, "kappa") == 0)
-        return num(key, a, 1, INFINITY, &pp->kappa, "numbers >= 1");
-    else if (strcmp(key, "sigma") == 0)
-        return num(key, a, 0, INFINITY, &pp->sigma, "numbers >= 0");
     else if (strcmp(key, "init") == 0)
         return copy_text(c->init, key, a);
     else if (strcmp(key, "variant") == 0)
         return copy_text(c->variant, key, a);
-    else
-        return NOT_THIS_GROUP;
-    return LMC_SUCCESS;
-}
-
-/* The method and its parameters. */
-static int
-set_method_key(lmc_run_config *c, const char *key, const char *a)
-{
-    lmc_method_params *mp = &c->mp;
-
-    if (strcmp(key, "lr") == 0)
-    {
-        LMC_TRY(num(key, a, 0, INFINITY, &mp->lr, "finite numbers > 0"));
-        if (mp->lr == 0)
-            BAD(key, a, "finite numbers > 0");
-    }
     else if (strcmp(key, "step-rule") == 0)
-    {
-        if (strcmp(a, "constant") == 0)
-            mp->step_rule = LMC_STEP_CONSTANT;
-        else if (strncmp(a, "poly:", 5) == 0 &&
-                 !parse_double(a + 5, &mp->step_p) && mp->step_p >= 0 &&
-                 mp->step_p <= 4)
-            mp->step_rule = LMC_STEP_POLY;
-        else if (strncmp(a, "geometric:", 10) == 0 &&
-                 !parse_double(a + 10, &mp->step_rho) && mp->step_rho > 0 &&
-                 mp->step_rho <= 1)
-            mp->step_rule = LMC_STEP_GEOMETRIC;
-        else
-            BAD(key, a, "constant, poly:P with P in [0, 4], geometric:RHO "
-                "with RHO in (0, 1]");
-    }
-    else if (strcmp(key, "momentum") == 0)
-    {
-        if (parse_double(a, &mp->momentum) ||
-            !(mp->momentum >= 0 && mp->momentum < 1))
-            BAD(key, a, "numbers in [0, 1)");
-    }
+        return step_rule(key, a, mp);
     else if (strcmp(key, "momentum-schedule") == 0)
-    {
-        const char *comma = strchr(a, ',');
-        char cs[64];
-        if (!comma || (size_t)(comma - a) >= sizeof cs)
-            BAD(key, a, "C,Q with C > 0 and Q in [0, 4]");
-        memcpy(cs, a, (size_t)(comma - a));
-        cs[comma - a] = '\0';
-        if (parse_double(cs, &mp->momentum_c) ||
-            parse_double(comma + 1, &mp->momentum_q) ||
-            !(mp->momentum_c > 0) ||
-            !(mp->momentum_q >= 0 && mp->momentum_q <= 4))
-            BAD(key, a, "C,Q with C > 0 and Q in [0, 4]");
-        mp->momentum_poly = 1;
-    }
-    else if (strcmp(key, "gamma") == 0)
-        return num(key, a, 0, 1, &mp->gamma, "numbers in [0, 1]");
-    else if (strcmp(key, "beta2") == 0)
-    {
-        LMC_TRY(num(key, a, 0, 1, &mp->beta2, "numbers in [0, 1)"));
-        if (mp->beta2 == 1)
-            BAD(key, a, "numbers in [0, 1)");
-    }
-    else if (strcmp(key, "eps") == 0)
-    {
-        LMC_TRY(num(key, a, 0, INFINITY, &mp->eps, "numbers > 0"));
-        if (mp->eps == 0)
-            BAD(key, a, "numbers > 0");
-    }
+        return momentum_schedule(key, a, mp);
     else if (strcmp(key, "stochastic") == 0)
         return flag(key, a, &mp->stochastic);
-    else
-        return NOT_THIS_GROUP;
-    return LMC_SUCCESS;
-}
-
-/* The oracle, seeds and run controls. */
-static int
-set_oracle_run_key(lmc_run_config *c, const char *key, const char *a)
-{
-    lmc_problem_params *pp = &c->pp;
-    lmc_method_params *mp = &c->mp;
-    lmc_run_params *rp = &c->rp;
-    unsigned long ul;
-    double v;
-
-    if (strcmp(key, "oracle") == 0)
-    {
-        if (!(mp->oracle = lmc_inexact_find(a)))
-        {
-            char names[256];
-            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
-            BAD(key, a, names);
-        }
-    }
+    else if (strcmp(key, "oracle") == 0)
+        return source(key, a, &mp->oracle);
     else if (strcmp(key, "schedule") == 0)
         return copy_text(c->schedule, key, a);
     else if (strcmp(key, "steps") == 0)
-    {
-        if (parse_size(a, &c->steps) || c->steps > 100000)
-            BAD(key, a, "integers 0..100000");
-        c->steps_set = 1;
-    }
+        return steps(key, a, &c->steps, &c->steps_set);
     else if (strcmp(key, "precision") == 0)
-    {
-        if (lmc_precision_parse(a, &mp->oracle_params.precision))
-            BAD(key, a, "fp64, fp32, bf16");
-    }
-    else if (strcmp(key, "delta") == 0)
-    {
-        if (parse_double(a, &v) || !(v >= 0 && v < 1))
-            BAD(key, a, "numbers in [0, 1); at delta >= 1 no bound holds");
-        mp->oracle_params.delta = v;
-    }
+        return precision(key, a, &mp->oracle_params.precision);
     else if (strcmp(key, "seed") == 0)
     {
-        if (parse_ulong(a, &ul))
-            BAD(key, a, "integers >= 0");
-        pp->seed = mp->seed = mp->oracle_params.seed = ul;
+        unsigned long s;
+        LMC_TRY(seed(key, a, &s));
+        c->pp.seed = mp->seed = mp->oracle_params.seed = s;
     }
-    else if (strcmp(key, "cap") == 0)
-    {
-        if (parse_double(a, &rp->f_cap))
-            BAD(key, a, "finite numbers");
-    }
-    else if (strcmp(key, "tol") == 0)
-        return num(key, a, 0, INFINITY, &rp->tol, "numbers >= 0");
     else if (strcmp(key, "no-delta") == 0)
     {
         int nd;
         LMC_TRY(flag(key, a, &nd));
-        rp->measure_delta = !nd;
+        c->rp.measure_delta = !nd;
     }
     else if (strcmp(key, "max-memory") == 0)
         return max_memory(key, a, &c->max_memory);
     else
-        return NOT_THIS_GROUP;
+        return NOT_THIS_KEY;
     return LMC_SUCCESS;
 }
+
+#define COUNT(t) (sizeof(t) / sizeof((t)[0]))
 
 int
 lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
 {
-    int status = set_problem_key(c, key, a);
-    if (status == NOT_THIS_GROUP)
-        status = set_method_key(c, key, a);
-    if (status == NOT_THIS_GROUP)
-        status = set_oracle_run_key(c, key, a);
-    if (status == NOT_THIS_GROUP)
+    int status = set_number(c, run_numbers, COUNT(run_numbers), key, a);
+    if (status == NOT_THIS_KEY)
+        status = set_count(c, run_counts, COUNT(run_counts), key, a);
+    if (status == NOT_THIS_KEY)
+        status = set_run_key(c, key, a);
+    if (status == NOT_THIS_KEY)
         LMC_ERROR(LMC_ENOTFOUND, "%s: unknown key (accepted: %s)", key,
                   lmc_run_config_keys);
     return status;
@@ -646,15 +684,12 @@ lmc_oracle_config_init(lmc_oracle_config *c)
 int
 lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
 {
+    const int status =
+        set_number(c, oracle_numbers, COUNT(oracle_numbers), key, a);
+    if (status != NOT_THIS_KEY)
+        return status;
     if (strcmp(key, "oracle") == 0)
-    {
-        if (!(c->source = lmc_inexact_find(a)))
-        {
-            char names[256];
-            lmc_inexact_names(names, sizeof names, 0, 0, ", ");
-            BAD(key, a, names);
-        }
-    }
+        return source(key, a, &c->source);
     else if (strcmp(key, "norm") == 0)
     {
         if (!(c->norm = lmc_oracle_find(a)))
@@ -672,21 +707,9 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
         return copy_text(c->schedule, key, a);
     }
     else if (strcmp(key, "steps") == 0)
-    {
-        if (parse_size(a, &c->steps) || c->steps > 100000)
-            BAD(key, a, "integers 0..100000");
-        c->steps_set = 1;
-    }
+        return steps(key, a, &c->steps, &c->steps_set);
     else if (strcmp(key, "precision") == 0)
-    {
-        if (lmc_precision_parse(a, &c->precision))
-            BAD(key, a, "fp64, fp32, bf16");
-    }
-    else if (strcmp(key, "delta") == 0)
-    {
-        if (parse_double(a, &c->delta) || !(c->delta >= 0 && c->delta < 1))
-            BAD(key, a, "numbers in [0, 1); at delta >= 1 no bound holds");
-    }
+        return precision(key, a, &c->precision);
     else if (strcmp(key, "shape") == 0)
         return shape(key, a, &c->rows, &c->cols,
                      "ROWSxCOLS with sides 1..16384",
@@ -698,13 +721,8 @@ lmc_oracle_config_set(lmc_oracle_config *c, const char *key, const char *a)
             BAD(key, a, "log, linear, gauss, file:PATH");
         return copy_text(c->spectrum, key, a);
     }
-    else if (strcmp(key, "kappa") == 0)
-        return num(key, a, 1, INFINITY, &c->kappa, "finite numbers >= 1");
     else if (strcmp(key, "seed") == 0)
-    {
-        if (parse_ulong(a, &c->seed))
-            BAD(key, a, "integers >= 0");
-    }
+        return seed(key, a, &c->seed);
     else if (strcmp(key, "round") == 0)
     {
         if ((c->round = lmc_round_mode_parse(a)) == -2)
