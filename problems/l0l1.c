@@ -70,6 +70,7 @@
  * gradient.
  */
 #include "l0l1.h"
+#include "init.h"
 #include "linalg.h"
 #include "spectrum.h"
 #include "status.h"
@@ -122,13 +123,9 @@ l0l1_alloc(void *vstate, lmc_problem *P)
     if (p->variant && *p->variant)
         LMC_ERROR(LMC_EINVAL, "problem '%s' has no variants, got '%s'", name,
                   p->variant);
-    if (!p->init || !*p->init || strcmp(p->init, "random") == 0)
-        st->init_aligned = 0;
-    else if (strcmp(p->init, "aligned") == 0)
-        st->init_aligned = 1;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem '%s': unknown init '%s' (accepted: "
-                  "%s)", name, p->init, P->type->inits);
+    size_t init;
+    LMC_TRY(lmc_init_index(P, &init));
+    st->init_aligned = init == 1; /* .inits = "random,aligned" */
     st->size1[0] = m;
     st->size2[0] = n;
     st->c[0] = 1.0;

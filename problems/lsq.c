@@ -61,6 +61,7 @@
  * 0 = default), seed.
  */
 #include "lsq.h"
+#include "init.h"
 #include "linalg.h"
 #include "spectrum.h"
 #include "status.h"
@@ -191,13 +192,9 @@ lsq_params(lmc_lsq_state *st, const lmc_problem *P)
         LMC_ERROR(LMC_EINVAL, "problem '%s': unknown variant '%s' (accepted: "
                   "%s)", name, p->variant, P->type->variants);
     st->variant = (lmc_lsq_variant)v;
-    if (!p->init || !*p->init || strcmp(p->init, "random") == 0)
-        st->init_zero = 0;
-    else if (strcmp(p->init, "zero") == 0)
-        st->init_zero = 1;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem '%s': unknown init '%s' (accepted: "
-                  "%s)", name, p->init, P->type->inits);
+    size_t init;
+    LMC_TRY(lmc_init_index(P, &init));
+    st->init_zero = init == 1; /* .inits = "random,zero" */
     if (!(p->sigma >= 0) || !isfinite(p->sigma))
         LMC_ERROR(LMC_EINVAL, "problem '%s': sigma must be finite and >= 0 "
                   "(0 = default %g, used by variant noise), got %g", name,

@@ -41,6 +41,7 @@
  * No variants, no stochastic gradient.
  */
 #include "plq.h"
+#include "init.h"
 #include "linalg.h"
 #include "spectrum.h"
 #include "status.h"
@@ -69,13 +70,9 @@ plq_alloc(void *vstate, lmc_problem *P)
     if (p->variant && *p->variant)
         LMC_ERROR(LMC_EINVAL, "problem '%s' has no variants, got '%s'", name,
                   p->variant);
-    if (!p->init || !*p->init || strcmp(p->init, "random") == 0)
-        st->init_zero = 0;
-    else if (strcmp(p->init, "zero") == 0)
-        st->init_zero = 1;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem '%s': unknown init '%s' (accepted: "
-                  "%s)", name, p->init, P->type->inits);
+    size_t init;
+    LMC_TRY(lmc_init_index(P, &init));
+    st->init_zero = init == 1; /* .inits = "random,zero" */
     st->xstar = gsl_matrix_alloc(st->m, st->n);
     st->rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!st->xstar || !st->rng)
