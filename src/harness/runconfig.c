@@ -291,32 +291,32 @@ lmc_run_config_init(lmc_run_config *c)
 /* The keys whose value is one number in an interval, as a table: where
  * the number is stored (an offset in the configuration) and what is
  * accepted.  The value is stored only if accepted. */
-#define OPEN_LO 1u /* lo itself is refused */
-#define OPEN_HI 2u /* hi itself is refused */
+#define OPEN_LO 1u  /* lo itself is refused */
+#define OPEN_HI 2u  /* hi itself is refused */
+#define AS_COUNT 4u /* an integer, stored as a size_t (else a double) */
 
 typedef struct
 {
     const char *key;
-    size_t at; /* offsetof the double in the configuration */
+    size_t at; /* offsetof the value in the configuration */
     double lo, hi;
-    unsigned open;
+    unsigned flags;
     const char *accepted;
 } number_key;
-
-/* Counts: integers 1..100000000, a size_t at offset `at`. */
-typedef struct
-{
-    const char *key;
-    size_t at;
-} count_key;
 
 #define RUN_AT(member) offsetof(lmc_run_config, member)
 #define ORACLE_AT(member) offsetof(lmc_oracle_config, member)
 #define DELTA_ACCEPTED "numbers in [0, 1); at delta >= 1 no bound holds"
+#define COUNT_KEY(key, member)                                               \
+    {key, RUN_AT(member), 1, 100000000, AS_COUNT, "integers 1..100000000"}
 
 static const number_key run_numbers[] = {
     {"kappa", RUN_AT(pp.kappa), 1, INFINITY, 0, "numbers >= 1"},
     {"sigma", RUN_AT(pp.sigma), 0, INFINITY, 0, "numbers >= 0"},
+    COUNT_KEY("rank", pp.r),
+    COUNT_KEY("dim", pp.d),
+    COUNT_KEY("prompts", pp.N),
+    COUNT_KEY("iters", rp.iters),
     {"lr", RUN_AT(mp.lr), 0, INFINITY, OPEN_LO, "finite numbers > 0"},
     {"momentum", RUN_AT(mp.momentum), 0, 1, OPEN_HI, "numbers in [0, 1)"},
     {"gamma", RUN_AT(mp.gamma), 0, 1, 0, "numbers in [0, 1]"},
@@ -328,57 +328,41 @@ static const number_key run_numbers[] = {
     {"tol", RUN_AT(rp.tol), 0, INFINITY, 0, "numbers >= 0"},
 };
 
-static const count_key run_counts[] = {
-    {"rank", RUN_AT(pp.r)},
-    {"dim", RUN_AT(pp.d)},
-    {"prompts", RUN_AT(pp.N)},
-    {"iters", RUN_AT(rp.iters)},
-};
-
 static const number_key oracle_numbers[] = {
     {"delta", ORACLE_AT(delta), 0, 1, OPEN_HI, DELTA_ACCEPTED},
     {"kappa", ORACLE_AT(kappa), 1, INFINITY, 0, "finite numbers >= 1"},
 };
 
-/* lmc_run_config_set and lmc_oracle_config_set try the tables, then
- * the keys with a value of their own shape; each step returns
- * NOT_THIS_KEY for a key that is not its own. */
+/* lmc_run_config_set and lmc_oracle_config_set try the table, then the
+ * keys with a value of their own shape; each step returns NOT_THIS_KEY
+ * for a key that is not its own. */
 #define NOT_THIS_KEY (-1)
 
 static int
 set_number(void *config, const number_key *t, size_t n, const char *key,
            const char *a)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    while (i < n && strcmp(key, t[i].key) != 0)
+        i++;
+    if (i == n)
+        return NOT_THIS_KEY;
+    char *at = (char *)config + t[i].at;
+    unsigned long ul;
+    double x;
+    if (t[i].flags & AS_COUNT)
     {
-        if (strcmp(key, t[i].key) != 0)
-            continue;
-        double x;
-        if (parse_double(a, &x) || !(x >= t[i].lo && x <= t[i].hi) ||
-            ((t[i].open & OPEN_LO) && x == t[i].lo) ||
-            ((t[i].open & OPEN_HI) && x == t[i].hi))
+        if (parse_ulong(a, &ul) || !(ul >= t[i].lo && ul <= t[i].hi))
             BAD(key, a, t[i].accepted);
-        *(double *)((char *)config + t[i].at) = x;
+        *(size_t *)at = ul;
         return LMC_SUCCESS;
     }
-    return NOT_THIS_KEY;
-}
-
-static int
-set_count(void *config, const count_key *t, size_t n, const char *key,
-          const char *a)
-{
-    for (size_t i = 0; i < n; i++)
-    {
-        if (strcmp(key, t[i].key) != 0)
-            continue;
-        unsigned long ul;
-        if (parse_ulong(a, &ul) || ul == 0 || ul > 100000000ul)
-            BAD(key, a, "integers 1..100000000");
-        *(size_t *)((char *)config + t[i].at) = ul;
-        return LMC_SUCCESS;
-    }
-    return NOT_THIS_KEY;
+    if (parse_double(a, &x) || !(x >= t[i].lo && x <= t[i].hi) ||
+        ((t[i].flags & OPEN_LO) && x == t[i].lo) ||
+        ((t[i].flags & OPEN_HI) && x == t[i].hi))
+        BAD(key, a, t[i].accepted);
+    *(double *)at = x;
+    return LMC_SUCCESS;
 }
 
 /* Values both configurations take the same way. */
@@ -470,7 +454,7 @@ momentum_schedule(const char *key, const char *a, lmc_method_params *mp)
     return LMC_SUCCESS;
 }
 
-/* The run keys that are not in run_numbers or run_counts. */
+/* The run keys that are not in run_numbers. */
 static int
 set_run_key(lmc_run_config *c, const char *key, const char *a)
 {
@@ -532,8 +516,6 @@ int
 lmc_run_config_set(lmc_run_config *c, const char *key, const char *a)
 {
     int status = set_number(c, run_numbers, COUNT(run_numbers), key, a);
-    if (status == NOT_THIS_KEY)
-        status = set_count(c, run_counts, COUNT(run_counts), key, a);
     if (status == NOT_THIS_KEY)
         status = set_run_key(c, key, a);
     if (status == NOT_THIS_KEY)
