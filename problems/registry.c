@@ -3,17 +3,25 @@
 
 #include <string.h>
 
-extern const lmc_problem_type lmc_problem_mf, lmc_problem_mf_sym;
-extern const lmc_problem_type lmc_problem_icl;
-extern const lmc_problem_type lmc_problem_lsq;
-extern const lmc_problem_type lmc_problem_plq;
-extern const lmc_problem_type lmc_problem_l0l1;
+/* The registry is one list, one line per entry (a line X(name) inside
+ * the #define): the list declares each entry (X = LMC_ENTRY_DECLARE) and
+ * fills the NULL-terminated array (X = LMC_ENTRY_ADDRESS), in the order
+ * `list` prints. */
+#define LMC_ENTRY_ADDRESS(name) &name,
+#define LMC_ENTRY_DECLARE(name) extern const lmc_problem_type name;
 
+#define LMC_PROBLEM_ENTRIES(X)        \
+    X(lmc_problem_mf)                 \
+    X(lmc_problem_mf_sym)             \
+    X(lmc_problem_icl)                \
+    X(lmc_problem_lsq)                \
+    X(lmc_problem_plq)                \
+    X(lmc_problem_l0l1)               \
+    /* end of the list */
+
+LMC_PROBLEM_ENTRIES(LMC_ENTRY_DECLARE)
 const lmc_problem_type *const lmc_problem_types[] = {
-    &lmc_problem_mf, &lmc_problem_mf_sym,
-    &lmc_problem_icl,
-    &lmc_problem_lsq, &lmc_problem_plq, &lmc_problem_l0l1,
-    NULL,
+    LMC_PROBLEM_ENTRIES(LMC_ENTRY_ADDRESS) NULL,
 };
 
 const lmc_problem_type *

@@ -2,17 +2,25 @@
 #include "problem_mp.h"
 #include "status.h"
 
-extern const lmc_problem_mp lmc_problem_mf_mp, lmc_problem_mf_sym_mp;
-extern const lmc_problem_mp lmc_problem_icl_mp;
-extern const lmc_problem_mp lmc_problem_lsq_mp;
-extern const lmc_problem_mp lmc_problem_plq_mp;
-extern const lmc_problem_mp lmc_problem_l0l1_mp;
+/* The registry is one list, one line per entry (a line X(name) inside
+ * the #define): the list declares each entry (X = LMC_ENTRY_DECLARE) and
+ * fills the NULL-terminated array (X = LMC_ENTRY_ADDRESS) that
+ * lmc_problem_mp_find searches. */
+#define LMC_ENTRY_ADDRESS(name) &name,
+#define LMC_ENTRY_DECLARE(name) extern const lmc_problem_mp name;
 
+#define LMC_PROBLEM_MP_ENTRIES(X)        \
+    X(lmc_problem_mf_mp)                 \
+    X(lmc_problem_mf_sym_mp)             \
+    X(lmc_problem_icl_mp)                \
+    X(lmc_problem_lsq_mp)                \
+    X(lmc_problem_plq_mp)                \
+    X(lmc_problem_l0l1_mp)               \
+    /* end of the list */
+
+LMC_PROBLEM_MP_ENTRIES(LMC_ENTRY_DECLARE)
 const lmc_problem_mp *const lmc_problem_mps[] = {
-    &lmc_problem_mf_mp, &lmc_problem_mf_sym_mp,
-    &lmc_problem_icl_mp,
-    &lmc_problem_lsq_mp, &lmc_problem_plq_mp, &lmc_problem_l0l1_mp,
-    NULL,
+    LMC_PROBLEM_MP_ENTRIES(LMC_ENTRY_ADDRESS) NULL,
 };
 
 const lmc_problem_mp *

@@ -5,22 +5,60 @@
 
 #include <stdio.h>
 
+/* Each registry is one list, one line per entry (a line X(name) inside
+ * its #define): the list declares each entry (X = LMC_ENTRY_DECLARE_*;
+ * it repeats the header's extern where other code names the entry) and
+ * fills the NULL-terminated array (X = LMC_ENTRY_ADDRESS), in the order
+ * `list` prints. */
+#define LMC_ENTRY_ADDRESS(name) &name,
+#define LMC_ENTRY_DECLARE_ORACLE(name) extern const lmc_oracle_type name;
+#define LMC_ENTRY_DECLARE_INEXACT(name) extern const lmc_inexact_type name;
+#define LMC_ENTRY_DECLARE_METHOD(name) extern const lmc_method_type name;
+
+#define LMC_ORACLE_ENTRIES(X)        \
+    X(lmc_oracle_spectral)           \
+    X(lmc_oracle_linf)               \
+    X(lmc_oracle_frobenius)          \
+    X(lmc_oracle_l1)                 \
+    X(lmc_oracle_rowl2)              \
+    /* end of the list */
+
+LMC_ORACLE_ENTRIES(LMC_ENTRY_DECLARE_ORACLE)
 const lmc_oracle_type *const lmc_oracle_types[] = {
-    &lmc_oracle_spectral, &lmc_oracle_linf, &lmc_oracle_frobenius,
-    &lmc_oracle_l1, &lmc_oracle_rowl2, NULL,
+    LMC_ORACLE_ENTRIES(LMC_ENTRY_ADDRESS) NULL,
 };
 
+#define LMC_INEXACT_ENTRIES(X)        \
+    X(lmc_inexact_exact)              \
+    X(lmc_inexact_inject_random)      \
+    X(lmc_inexact_inject_adversarial) \
+    X(lmc_inexact_poly)               \
+    X(lmc_inexact_lowprec)            \
+    /* end of the list */
+
+LMC_INEXACT_ENTRIES(LMC_ENTRY_DECLARE_INEXACT)
 const lmc_inexact_type *const lmc_inexact_types[] = {
-    &lmc_inexact_exact, &lmc_inexact_inject_random,
-    &lmc_inexact_inject_adversarial, &lmc_inexact_poly, &lmc_inexact_lowprec,
-    NULL,
+    LMC_INEXACT_ENTRIES(LMC_ENTRY_ADDRESS) NULL,
 };
 
+#define LMC_METHOD_ENTRIES(X)        \
+    X(lmc_method_gd)                 \
+    X(lmc_method_ngd)                \
+    X(lmc_method_sign)               \
+    X(lmc_method_adam)               \
+    X(lmc_method_lmo)                \
+    X(lmc_method_adaptive)           \
+    X(lmc_method_adaptive_exact)     \
+    X(lmc_method_muon)               \
+    X(lmc_method_muon_nesterov)      \
+    X(lmc_method_simplified_muon)    \
+    X(lmc_method_mvr1)               \
+    X(lmc_method_mvr2)               \
+    /* end of the list */
+
+LMC_METHOD_ENTRIES(LMC_ENTRY_DECLARE_METHOD)
 const lmc_method_type *const lmc_method_types[] = {
-    &lmc_method_gd, &lmc_method_ngd, &lmc_method_sign, &lmc_method_adam,
-    &lmc_method_lmo, &lmc_method_adaptive, &lmc_method_adaptive_exact,
-    &lmc_method_muon, &lmc_method_muon_nesterov, &lmc_method_simplified_muon,
-    &lmc_method_mvr1, &lmc_method_mvr2, NULL,
+    LMC_METHOD_ENTRIES(LMC_ENTRY_ADDRESS) NULL,
 };
 
 /* Appends name to the list in buf (len bytes, *used of them written so
