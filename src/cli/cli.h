@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "rtable.h"
+
 #define LMC_EXIT_OK 0
 #define LMC_EXIT_FAIL 1
 #define LMC_EXIT_USAGE 2
@@ -33,9 +35,7 @@ int cli_parse_double(const char *s, double *x);
 int cli_parse_size(const char *s, size_t *x);
 int cli_parse_ulong(const char *s, unsigned long *x);
 
-/* Output tables: rows of string cells, printed as Markdown, CSV or JSON.
- * Numeric columns are printed without quotes in JSON; a cell "" is
- * empty (null in JSON). */
+/* Output tables (rtable.h) are printed as Markdown, CSV or JSON. */
 typedef enum
 {
     CLI_MD,
@@ -57,21 +57,8 @@ void cli_help_option(FILE *out, const char *opt, int indent,
  * unless the list is empty; truncates, always terminated. */
 void cli_names_add(char *buf, size_t len, const char *name);
 
-typedef struct
-{
-    size_t ncol;
-    const char *const *head;  /* column names */
-    const int *numeric;       /* 1 if the column is a number */
-    char ***cell;             /* rows x ncol, owned */
-    size_t nrow, cap;
-} cli_table;
-
-int cli_table_init(cli_table *t, size_t ncol, const char *const *head,
-                   const int *numeric);
-/* Appends a row; cells are copied. */
-int cli_table_add(cli_table *t, char *const *cells);
-void cli_table_print(const cli_table *t, cli_format f, FILE *out);
-void cli_table_free(cli_table *t);
+/* Prints t in format f; 0, or LMC_ENOMEM (nothing printed). */
+int cli_table_print(const lmc_rtable *t, cli_format f, FILE *out);
 
 int cmd_oracle(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -194,7 +194,7 @@ print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
         "mean_delta", "ngrad", "seconds", "stop", "why"};
     static const int numeric[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0};
     char c[12][320];
-    char *cells[12];
+    const char *cells[12];
     const char *ef = fmt == CLI_MD ? "%.6e" : "%.17g";
     snprintf(c[0], 320, "%s", rc->problem->name);
     snprintf(c[1], 320, "%s", rc->method->name);
@@ -217,11 +217,11 @@ print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
     snprintf(c[11], 320, "%s", s->why);
     for (int j = 0; j < 12; j++)
         cells[j] = c[j];
-    cli_table t;
-    cli_table_init(&t, 12, head, numeric);
-    if (cli_table_add(&t, cells) == 0)
+    lmc_rtable t;
+    if (lmc_rtable_init(&t, NULL, 12, head, numeric) == 0 &&
+        lmc_rtable_add(&t, cells) == 0)
         cli_table_print(&t, fmt, stdout);
-    cli_table_free(&t);
+    lmc_rtable_free(&t);
 }
 
 int

@@ -1,6 +1,7 @@
 /* report/impl.h -- pieces shared by the report driver (report.c) and the
- * analyses (one file each): result tables, text buffers, figures, the
- * analysis context, and checked look-ups of spec keys and store names.
+ * analyses (one file each): text buffers, figures, the analysis context
+ * with its result tables (rtable.h), and checked look-ups of spec keys and
+ * store names.
  *
  * Not installed; only src/report/ includes it.
  */
@@ -11,6 +12,8 @@
 
 #include <libconfig.h>
 #include <sqlite3.h>
+
+#include "rtable.h"
 
 /* A growing text buffer; an allocation failure sets oom and later
  * appends do nothing (checked once, when the buffer is used). */
@@ -26,17 +29,6 @@ void lmc_rbuf_printf(lmc_rbuf *b, const char *fmt, ...)
 void lmc_rbuf_free(lmc_rbuf *b);
 /* Appends s as a gnuplot single-quoted string ('' stands for '). */
 void lmc_rbuf_gpquote(lmc_rbuf *b, const char *s);
-
-/* A result table: a caption and rows of string cells (copied). */
-typedef struct
-{
-    char *caption;
-    size_t ncol;
-    char **head;
-    int *numeric;
-    char **cell; /* nrow x ncol */
-    size_t nrow, cap;
-} lmc_rtable;
 
 /* A figure X: gnuplot commands (without terminal and output) that read
  * 'fig-X.dat' from the current directory, and that data file. */
@@ -112,8 +104,6 @@ lmc_rtable *lmc_report_table(lmc_report_ctx *c, const char *caption,
                              const int *numeric);
 lmc_rtable *lmc_report_data(lmc_report_ctx *c, size_t ncol,
                             const char *const *head);
-int lmc_rtable_add(lmc_rtable *t, const char *const *cells);
-void lmc_rtable_free(lmc_rtable *t);
 lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
                                const char *what);
 

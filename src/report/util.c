@@ -1,5 +1,5 @@
-/* report/util.c -- shared helpers of the analyses: text buffers, result
- * tables, fixed number formats, checked spec keys and store names, and
+/* report/util.c -- shared helpers of the analyses: text buffers, the
+ * context's result tables, fixed number formats, checked spec keys and store names, and
  * the least-squares line with its Student-t confidence interval.
  *
  * Fit: gsl_fit_linear gives c0, c1 and cov11 = s^2 / sum (x - xbar)^2 with
@@ -71,35 +71,6 @@ lmc_rbuf_gpquote(lmc_rbuf *b, const char *s)
     lmc_rbuf_printf(b, "'");
 }
 
-static char *
-dup_or_empty(const char *s)
-{
-    return strdup(s ? s : "");
-}
-
-static int
-table_init(lmc_rtable *t, const char *caption, size_t ncol,
-           const char *const *head, const int *numeric)
-{
-    memset(t, 0, sizeof *t);
-    t->ncol = ncol;
-    t->caption = caption ? strdup(caption) : NULL;
-    t->head = calloc(ncol, sizeof *t->head);
-    t->numeric = calloc(ncol, sizeof *t->numeric);
-    if ((caption && !t->caption) || !t->head || !t->numeric)
-        goto fail;
-    for (size_t j = 0; j < ncol; j++)
-    {
-        if (!(t->head[j] = strdup(head[j])))
-            goto fail;
-        t->numeric[j] = numeric ? numeric[j] : 0;
-    }
-    return LMC_SUCCESS;
-fail:
-    lmc_rtable_free(t);
-    LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-}
-
 lmc_rtable *
 lmc_report_table(lmc_report_ctx *c, const char *caption, size_t ncol,
                  const char *const *head, const int *numeric)
@@ -108,7 +79,7 @@ lmc_report_table(lmc_report_ctx *c, const char *caption, size_t ncol,
         LMC_ERROR_NULL(LMC_EINVAL, "report: more than %d tables",
                        LMC_REPORT_MAX_TABLES);
     lmc_rtable *t = &c->table[c->ntable];
-    if (table_init(t, caption, ncol, head, numeric))
+    if (lmc_rtable_init(t, caption, ncol, head, numeric))
         return NULL;
     c->ntable++;
     return t;
@@ -119,50 +90,10 @@ lmc_report_data(lmc_report_ctx *c, size_t ncol, const char *const *head)
 {
     if (c->has_data)
         lmc_rtable_free(&c->data);
-    if (table_init(&c->data, NULL, ncol, head, NULL))
+    if (lmc_rtable_init(&c->data, NULL, ncol, head, NULL))
         return NULL;
     c->has_data = 1;
     return &c->data;
-}
-
-int
-lmc_rtable_add(lmc_rtable *t, const char *const *cells)
-{
-    if (t->nrow == t->cap)
-    {
-        const size_t cap = t->cap ? 2 * t->cap : 32;
-        char **nc = realloc(t->cell, cap * t->ncol * sizeof *nc);
-        if (!nc)
-            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-        t->cell = nc;
-        t->cap = cap;
-    }
-    char **row = t->cell + t->nrow * t->ncol;
-    for (size_t j = 0; j < t->ncol; j++)
-        if (!(row[j] = dup_or_empty(cells[j])))
-        {
-            for (size_t i = 0; i < j; i++)
-                free(row[i]);
-            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-        }
-    t->nrow++;
-    return LMC_SUCCESS;
-}
-
-void
-lmc_rtable_free(lmc_rtable *t)
-{
-    if (t->cell)
-        for (size_t i = 0; i < t->nrow * t->ncol; i++)
-            free(t->cell[i]);
-    if (t->head)
-        for (size_t j = 0; j < t->ncol; j++)
-            free(t->head[j]);
-    free(t->cell);
-    free(t->head);
-    free(t->numeric);
-    free(t->caption);
-    memset(t, 0, sizeof *t);
 }
 
 lmc_rfigure *
