@@ -165,6 +165,11 @@ int lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
                              const char *const *rows, size_t nrows,
                              const char *what);
 
+/* Steps through the rows of st (finalized here), calling row(arg, st)
+ * on each; stops at the first row that returns an error.  Errors: row's,
+ * LMC_EIO with the store's message. */
+int lmc_report_rows(lmc_report_ctx *c, sqlite3_stmt *st,
+                    int (*row)(void *arg, sqlite3_stmt *st), void *arg);
 /* Column i of the current row as a double, NAN for NULL. */
 double lmc_report_col(sqlite3_stmt *st, int i);
 

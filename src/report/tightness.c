@@ -229,41 +229,38 @@ add_point(tstate *s, const tpoint *p)
     return LMC_SUCCESS;
 }
 
-/* Every check point of st (sorted by theorem; finalized here): a new
- * theorem closes the previous one. */
+/* One check point, a row of query: a new theorem closes the previous
+ * one. */
+static int
+point_row(void *arg, sqlite3_stmt *st)
+{
+    tstate *s = arg;
+    const tpoint p = {(const char *)sqlite3_column_text(st, 0),
+                      (const char *)sqlite3_column_text(st, 1),
+                      (const char *)sqlite3_column_text(st, 2),
+                      (const char *)sqlite3_column_text(st, 3),
+                      (const char *)sqlite3_column_text(st, 7),
+                      lmc_report_col(st, 4), lmc_report_col(st, 5),
+                      lmc_report_col(st, 6)};
+    s->k++;
+    if (s->k == 1 || strcmp(p.th, s->g.name) != 0)
+    {
+        if (s->k > 1)
+        {
+            LMC_TRY(close_theorem(s));
+            lmc_rbuf_printf(&s->fg->dat, "\n\n");
+        }
+        open_theorem(s, p.th);
+    }
+    return add_point(s, &p);
+}
+
+/* Every check point of st (sorted by theorem; finalized here). */
 static int
 read_points(lmc_report_ctx *c, sqlite3_stmt *st, tstate *s)
 {
-    int rc, status = LMC_SUCCESS;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    {
-        const tpoint p = {(const char *)sqlite3_column_text(st, 0),
-                          (const char *)sqlite3_column_text(st, 1),
-                          (const char *)sqlite3_column_text(st, 2),
-                          (const char *)sqlite3_column_text(st, 3),
-                          (const char *)sqlite3_column_text(st, 7),
-                          lmc_report_col(st, 4), lmc_report_col(st, 5),
-                          lmc_report_col(st, 6)};
-        s->k++;
-        if (s->k == 1 || strcmp(p.th, s->g.name) != 0)
-        {
-            if (s->k > 1)
-            {
-                if ((status = close_theorem(s)))
-                    break;
-                lmc_rbuf_printf(&s->fg->dat, "\n\n");
-            }
-            open_theorem(s, p.th);
-        }
-        if ((status = add_point(s, &p)))
-            break;
-    }
-    if (!status && rc == SQLITE_DONE && s->k)
-        status = close_theorem(s);
-    sqlite3_finalize(st);
-    if (!status && rc != SQLITE_DONE)
-        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
-    return status;
+    LMC_TRY(lmc_report_rows(c, st, point_row, s));
+    return s->k ? close_theorem(s) : LMC_SUCCESS;
 }
 
 /* The figure's script: theorem names under their groups, log y when the

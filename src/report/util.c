@@ -385,6 +385,20 @@ lmc_report_col(sqlite3_stmt *st, int i)
 }
 
 int
+lmc_report_rows(lmc_report_ctx *c, sqlite3_stmt *st,
+                int (*row)(void *arg, sqlite3_stmt *st), void *arg)
+{
+    int rc, status = LMC_SUCCESS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((status = row(arg, st)))
+            break;
+    sqlite3_finalize(st);
+    if (!status && rc != SQLITE_DONE)
+        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+    return status;
+}
+
+int
 lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
                          const char *const *rows, size_t nrows,
                          const char *what)
