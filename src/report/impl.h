@@ -146,7 +146,9 @@ const char *lmc_rfmt_dat(char *buf, double x);
 
 /* Spec look-ups in the report group.  key is relative ("x"); a missing
  * key gives def (which may be NULL: then it is an error naming
- * report.KEY and accepted).  Numbers accept ints and floats. */
+ * report.KEY and accepted).  A string must be non-empty unless def is
+ * "" (then "" is the default written out).  Numbers accept ints and
+ * floats. */
 int lmc_report_key_string(lmc_report_ctx *c, const char *key,
                           const char *def, const char *accepted,
                           const char **out);
@@ -165,6 +167,12 @@ int lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
                              const char *const *rows, size_t nrows,
                              const char *what);
 
+/* Appends to b "a, b, c": the first column of the rows of sql with ?1
+ * bound to kind (a cell kind), at most 40 of them; when there are none,
+ * none (NULL: "none: the store has no KIND cells").  For the accepted
+ * part of a message; a failing query appends nothing. */
+void lmc_report_names_of(lmc_report_ctx *c, const char *sql,
+                         const char *kind, const char *none, lmc_rbuf *b);
 /* Steps through the rows of st (finalized here), calling row(arg, st)
  * on each; stops at the first row that returns an error.  Errors: row's,
  * LMC_EIO with the store's message. */

@@ -257,13 +257,19 @@ open_out(const char *dir, const char *file, char **path)
     return f;
 }
 
-/* Closes f and reports a failed write of file. */
+/* Closes f and reports a failed write of file, with the reason: errno
+ * of the failed fclose (the final flush), else of the earlier write that
+ * set the error indicator. */
 static int
 close_out(FILE *f, const char *dir, const char *file)
 {
-    const int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        LMC_ERROR(LMC_EIO, "%s/%s: write failed", dir, file);
+    const int bad = ferror(f), write_errno = errno;
+    if (fclose(f) != 0)
+        LMC_ERROR(LMC_EIO, "%s/%s: write failed: %s", dir, file,
+                  strerror(errno));
+    if (bad)
+        LMC_ERROR(LMC_EIO, "%s/%s: write failed: %s", dir, file,
+                  strerror(write_errno));
     return LMC_SUCCESS;
 }
 
@@ -453,27 +459,31 @@ copy_spec(const char *out, const char *dir, const char *spec)
         free(to); /* out is the reports directory itself */
         return LMC_SUCCESS;
     }
-    FILE *in = fopen(spec, "rb"), *f = fopen(to, "wb");
-    int st = LMC_SUCCESS;
-    if (!in || !f)
-        st = LMC_EIO;
-    else
+    /* err: errno of the first failure, for the message */
+    int st = LMC_SUCCESS, err = 0;
+    FILE *in = fopen(spec, "rb");
+    if (!in)
+        st = LMC_EIO, err = errno;
+    FILE *f = fopen(to, "wb");
+    if (!f && !st)
+        st = LMC_EIO, err = errno;
+    if (!st)
     {
         char buf[8192];
         size_t n;
-        while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
             if (fwrite(buf, 1, n, f) != n)
-                st = LMC_EIO;
-        if (ferror(in))
-            st = LMC_EIO;
+                st = LMC_EIO, err = errno;
+        if (!st && ferror(in))
+            st = LMC_EIO, err = errno;
     }
     if (in)
         fclose(in);
-    if (f && fclose(f) != 0)
-        st = LMC_EIO;
+    if (f && fclose(f) != 0 && !st)
+        st = LMC_EIO, err = errno;
     if (st)
-        lmc_error(__FILE__, __LINE__, st, "%s: cannot copy %s there", to,
-                  spec);
+        lmc_error(__FILE__, __LINE__, st, "%s: cannot copy %s there: %s", to,
+                  spec, strerror(err));
     free(to);
     return st;
 }

@@ -285,6 +285,27 @@ figure_script(lmc_rfigure *fg, const tstate *s)
     return s->tics.oom || s->plot.oom ? LMC_ENOMEM : LMC_SUCCESS;
 }
 
+/* No check cell has a kind starting with kinds: an error naming the
+ * kinds the store has (an empty selection would leave the figure without
+ * a plot command). */
+static int
+no_point_error(lmc_report_ctx *c, const char *kinds)
+{
+    static const char kinds_query[] =
+        "SELECT DISTINCT o.text FROM outcomes o JOIN cells c "
+        "ON c.key = o.key WHERE c.kind = ?1 AND o.name = 'kind' "
+        "ORDER BY o.text";
+    lmc_rbuf b = {0};
+    lmc_report_names_of(c, kinds_query, "check",
+                        "none: no check cell has a kind", &b);
+    lmc_error(__FILE__, __LINE__, LMC_EINVAL,
+              "report.kinds: no check cell has a theorem kind starting "
+              "with '%s' (accepted: a prefix of one of: %s)", kinds,
+              b.buf && !b.oom ? b.buf : "?");
+    lmc_rbuf_free(&b);
+    return LMC_EINVAL;
+}
+
 static int
 run(lmc_report_ctx *c)
 {
@@ -304,6 +325,8 @@ run(lmc_report_ctx *c)
         sqlite3_finalize(st);
     else
         status = read_points(c, st, &s);
+    if (!status && s.k == 0)
+        status = no_point_error(c, kinds);
     if (!status)
     {
         status = figure_script(s.fg, &s);

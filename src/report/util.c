@@ -191,7 +191,8 @@ lmc_report_key_string(lmc_report_ctx *c, const char *key, const char *def,
         return LMC_SUCCESS;
     }
     const char *v = config_setting_get_string(s);
-    if (!v || !*v)
+    const int empty_ok = def && !*def;
+    if (!v || (!*v && !empty_ok))
         LMC_ERROR(LMC_EINVAL, "report.%s: not a non-empty string "
                   "(accepted: %s)", key, accepted);
     *out = v;
@@ -240,10 +241,9 @@ lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
     return LMC_SUCCESS;
 }
 
-/* "a, b, c" of the names of table (params or outcomes) of cells of kind,
- * at most 40 of them. */
-static void
-names_of(lmc_report_ctx *c, const char *sql, const char *kind, lmc_rbuf *b)
+void
+lmc_report_names_of(lmc_report_ctx *c, const char *sql, const char *kind,
+                    const char *none, lmc_rbuf *b)
 {
     sqlite3_stmt *st;
     const char *args[] = {kind};
@@ -260,7 +260,9 @@ names_of(lmc_report_ctx *c, const char *sql, const char *kind, lmc_rbuf *b)
         lmc_rbuf_printf(b, "%s%s", k > 1 ? ", " : "",
                         (const char *)sqlite3_column_text(st, 0));
     }
-    if (k == 0)
+    if (k == 0 && none)
+        lmc_rbuf_printf(b, "%s", none);
+    else if (k == 0)
         lmc_rbuf_printf(b, "none: the store has no %s cells", kind);
     sqlite3_finalize(st);
 }
@@ -289,7 +291,7 @@ need_name(lmc_report_ctx *c, const char *kind, const char *name,
     if (found)
         return LMC_SUCCESS;
     lmc_rbuf b = {0};
-    names_of(c, outcome ? l_out : l_par, kind, &b);
+    lmc_report_names_of(c, outcome ? l_out : l_par, kind, NULL, &b);
     lmc_error(__FILE__, __LINE__, LMC_EINVAL,
               "report.%s: '%s' is not %s of any %s cell in the store "
               "(accepted: %s)", key, name,
