@@ -119,6 +119,19 @@ int lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
                    double abs, double rel, double factor, int optional,
                    const char *why);
 
+/* A declaration of lmc_report_tol as data, for the fixed part of an
+ * analysis's tolerances. */
+typedef struct
+{
+    const char *quantity, *where;
+    double abs, rel, factor;
+    int optional;
+    const char *why;
+} lmc_rtol_decl;
+
+/* lmc_report_tol for each of d[0..n-1], in order. */
+int lmc_report_tols(lmc_report_ctx *c, const lmc_rtol_decl *d, size_t n);
+
 /* The tolerance as text for data.csv's tol column and table.md: "exact",
  * "abs A", "rel R", "factor F" or several joined by " or ", followed by
  * " if present" when optional.  buf has room for 80 characters. */

@@ -268,15 +268,17 @@ declare_tolerances(lmc_report_ctx *c)
             "x 4 rounding modes (icl Adam kappa 10: 1447 Prescott upward, "
             "1493 SkylakeX upward; GD: not at all)"));
     }
-    LMC_TRY(lmc_report_tol(c, "converged_fraction", NULL, 0, 0, 0, 0,
-        "a fraction of seeds: exact"));
-    LMC_TRY(lmc_report_tol(c, "slope", NULL, 0.04, 0, 0, 0,
-        "follows the counts: spreads by up to 0.031 over 4 kernels x 4 "
-        "rounding modes (icl Muon: 0.062-0.094); the flat band is +-0.1"));
-    LMC_TRY(lmc_report_tol(c, "std_err", NULL, 0.02, 0.5, 0, 0,
-        "follows the counts (up to 47% of a small error)"));
-    LMC_TRY(lmc_report_tol(c, "ci95_halfwidth", NULL, 0.05, 0.5, 0, 0,
-        "follows the counts (up to 47% of a small interval)"));
+    static const lmc_rtol_decl fits[] = {
+        {"converged_fraction", NULL, 0, 0, 0, 0,
+         "a fraction of seeds: exact"},
+        {"slope", NULL, 0.04, 0, 0, 0,
+         "follows the counts: spreads by up to 0.031 over 4 kernels x 4 "
+         "rounding modes (icl Muon: 0.062-0.094); the flat band is +-0.1"},
+        {"std_err", NULL, 0.02, 0.5, 0, 0,
+         "follows the counts (up to 47% of a small error)"},
+        {"ci95_halfwidth", NULL, 0.05, 0.5, 0, 0,
+         "follows the counts (up to 47% of a small interval)"}};
+    LMC_TRY(lmc_report_tols(c, fits, sizeof fits / sizeof fits[0]));
     return LMC_SUCCESS;
 }
 

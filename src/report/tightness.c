@@ -87,32 +87,32 @@ theorem_done(lmc_rtable *t2, lmc_rtable *d, const theorem_row *g)
 static int
 declare_tolerances(lmc_report_ctx *c)
 {
-    LMC_TRY(lmc_report_tol(c, "ratio", NULL, 0.1, 0, 0, 0,
-        "the statement read from the table (<= 1 holds, near 1 tight): "
-        "moves by up to 0.054 between kernels (T1 lsq jordan: 0.447 "
-        "SkylakeX, 0.501 Prescott)"));
-    LMC_TRY(lmc_report_tol(c, "max_ratio", NULL, 0.1, 0, 0, 0,
-        "as ratio"));
-    LMC_TRY(lmc_report_tol(c, "measured", "closed-form", 1e-6, 0, 0, 0,
-        "T3's closed-form points measure |t - t*| where GSL's Brent "
-        "minimizer stops: any value below its stopping tolerance tol_t "
-        "(<= 7.4e-7 on these points) is the same outcome, and rounding "
-        "picks it (1.9e-9 to 6.1e-8 at Delta_0 = 2.5, L = 0.01, K = 7 "
-        "over 4 kernels x 4 rounding modes)"));
-    LMC_TRY(lmc_report_tol(c, "measured", NULL, 1e-12, 0.25, 0, 0,
-        "rounding-level values (1e-15) move by their size; T1 lsq jordan "
-        "by 12%"));
-    LMC_TRY(lmc_report_tol(c, "bound", "T2 & lsq jordan poly t=0.05", 1e-12, 0,
-        100, 0, "T2 on lsq jordan poly: the bound grows as 1/(1 - delta) "
-        "and the largest realized delta of the 5-step Jordan polynomial "
-        "is 0.9956 to 0.9998 over 4 kernels x 4 rounding modes (bound "
-        "95.2 to 2090); its ratio stays below 0.002"));
-    LMC_TRY(lmc_report_tol(c, "bound", "T2", 1e-12, 0, 10, 0,
-        "T2's bound on lsq jordan moves 533 (SkylakeX) to 96 (Haswell): "
-        "it divides by a measured rounding-level quantity"));
-    LMC_TRY(lmc_report_tol(c, "bound", NULL, 1e-12, 0.25, 0, 0,
-        "bounds built from measured quantities move with them (T1: 2%)"));
-    return LMC_SUCCESS;
+    static const lmc_rtol_decl tols[] = {
+        {"ratio", NULL, 0.1, 0, 0, 0,
+         "the statement read from the table (<= 1 holds, near 1 tight): "
+         "moves by up to 0.054 between kernels (T1 lsq jordan: 0.447 "
+         "SkylakeX, 0.501 Prescott)"},
+        {"max_ratio", NULL, 0.1, 0, 0, 0, "as ratio"},
+        {"measured", "closed-form", 1e-6, 0, 0, 0,
+         "T3's closed-form points measure |t - t*| where GSL's Brent "
+         "minimizer stops: any value below its stopping tolerance tol_t "
+         "(<= 7.4e-7 on these points) is the same outcome, and rounding "
+         "picks it (1.9e-9 to 6.1e-8 at Delta_0 = 2.5, L = 0.01, K = 7 "
+         "over 4 kernels x 4 rounding modes)"},
+        {"measured", NULL, 1e-12, 0.25, 0, 0,
+         "rounding-level values (1e-15) move by their size; T1 lsq jordan "
+         "by 12%"},
+        {"bound", "T2 & lsq jordan poly t=0.05", 1e-12, 0, 100, 0,
+         "T2 on lsq jordan poly: the bound grows as 1/(1 - delta) "
+         "and the largest realized delta of the 5-step Jordan polynomial "
+         "is 0.9956 to 0.9998 over 4 kernels x 4 rounding modes (bound "
+         "95.2 to 2090); its ratio stays below 0.002"},
+        {"bound", "T2", 1e-12, 0, 10, 0,
+         "T2's bound on lsq jordan moves 533 (SkylakeX) to 96 (Haswell): "
+         "it divides by a measured rounding-level quantity"},
+        {"bound", NULL, 1e-12, 0.25, 0, 0,
+         "bounds built from measured quantities move with them (T1: 2%)"}};
+    return lmc_report_tols(c, tols, sizeof tols / sizeof tols[0]);
 }
 
 /* One check point: a row of query. */

@@ -487,6 +487,16 @@ lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
     return LMC_SUCCESS;
 }
 
+int
+lmc_report_tols(lmc_report_ctx *c, const lmc_rtol_decl *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        LMC_TRY(lmc_report_tol(c, d[i].quantity, d[i].where, d[i].abs,
+                               d[i].rel, d[i].factor, d[i].optional,
+                               d[i].why));
+    return LMC_SUCCESS;
+}
+
 const char *
 lmc_rtol_text(char *buf, const lmc_rtol *t)
 {
