@@ -35,6 +35,17 @@ int cli_parse_double(const char *s, double *x);
 int cli_parse_size(const char *s, size_t *x);
 int cli_parse_ulong(const char *s, unsigned long *x);
 
+/* A subcommand's options: the next one of argv (getopt_long over lo and
+ * -h; ':' for a missing value, '?' for an unknown option, nothing
+ * printed), starting over at argv[1] while *started is 0 (set then). */
+struct option;
+int cli_next_option(int argc, char **argv, const struct option *lo,
+                    int *started);
+/* Reports the option getopt_long refused with ch (':' a missing value,
+ * else unknown) as "lmocheck cmd: ..." pointing to 'lmocheck cmd --help';
+ * returns -1. */
+int cli_option_refused(const char *cmd, int ch, char **argv);
+
 /* Output tables (rtable.h) are printed as Markdown, CSV or JSON. */
 typedef enum
 {

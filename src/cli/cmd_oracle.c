@@ -648,27 +648,17 @@ parse_single(options *o, int ch, const char *a)
 static int
 parse_options(int argc, char **argv, options *o)
 {
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, longopts, &started)) != -1;)
     {
         if (ch == 'h')
         {
             print_help();
             return 1;
         }
-        if (ch == ':')
-        {
-            cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
-                     argv[optind - 1]);
-            return -1;
-        }
         if (ch < OPT_ORACLE || ch > OPT_MAXMEM)
-        {
-            cli_fail(cmd, "unknown option '%s' (see 'lmocheck oracle "
-                     "--help')", argv[optind - 1]);
-            return -1;
-        }
+            return cli_option_refused(cmd, ch, argv);
         /* The list options come first, in the order of options' lists. */
         cli_list *const lists[] = {
             &o->oracle, &o->norm, &o->schedule, &o->steps, &o->precision,

@@ -126,9 +126,9 @@ static int
 parse_options(int argc, char **argv, lmc_run_config *rc,
               const char **trace_path, cli_format *fmt)
 {
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, longopts, &started)) != -1;)
     {
         const char *a = optarg;
         switch (ch)
@@ -143,17 +143,9 @@ parse_options(int argc, char **argv, lmc_run_config *rc,
                 return -1;
             }
             break;
-        case ':':
-            cli_fail(cmd, "%s needs a value (see 'lmocheck run --help')",
-                     argv[optind - 1]);
-            return -1;
         default:
             if (ch < O_PROBLEM || ch > O_MAXMEM)
-            {
-                cli_fail(cmd, "unknown option '%s' (see 'lmocheck run "
-                         "--help')", argv[optind - 1]);
-                return -1;
-            }
+                return cli_option_refused(cmd, ch, argv);
             /* Every other option is a key of the run configuration; the
              * flags are keys with value 1. */
             if (lmc_run_config_set(rc, longopts[ch - O_PROBLEM].name,
