@@ -418,6 +418,10 @@ make_kappa(const char *name)
  * violated; one errored T2 cell.  Inserted out of order on purpose.  T1
  * and T2 share the label "lsq jordan poly t=0.05", which the analysis
  * gives a T2-only tolerance. */
+static const char tight_report[] =
+    "  analysis = \"tightness\";\n  title = \"Tightness\";\n"
+    "  summary = \"Planted ratios.\";";
+
 static void
 make_tight(const char *name)
 {
@@ -433,7 +437,7 @@ make_tight(const char *name)
                {"T1", "lsq jordan poly t=0.05", 0.3}};
     for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++)
     {
-        char p[3][64], o[8][80];
+        char p[3][64], o[9][80];
         snprintf(p[0], 64, "theorem=%s", pts[i].th);
         snprintf(p[1], 64, "label=%s", pts[i].label);
         snprintf(p[2], 64, "seed=1");
@@ -446,16 +450,17 @@ make_tight(const char *name)
         snprintf(o[5], 80, "label:%s", pts[i].label);
         snprintf(o[6], 80, "problem:lsq_%s", i % 2 ? "a" : "b");
         snprintf(o[7], 80, "method:muon");
+        snprintf(o[8], 80, "kind:%s", pts[i].th[0] == 'V' ? "soft"
+                                                          : "hard per-step");
         const char *ps[] = {p[0], p[1], p[2], NULL};
         const char *os[] = {o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7],
-                            NULL};
+                            o[8], NULL};
         cell(db, "check", 1, ps, os);
     }
     const char *ps[] = {"theorem=T2", "label=broken", "seed=1", NULL};
     cell(db, "check", 0, ps, NULL);
     store_close(db);
-    spec(name, "  analysis = \"tightness\";\n  title = \"Tightness\";\n"
-         "  summary = \"Planted ratios.\";");
+    spec(name, tight_report);
 }
 
 /* oracle-delta: delta_pred = 0.9^steps / (1 + log10 kappa) (cubic),
@@ -979,6 +984,32 @@ main(void)
         free(md);
     }
     check_determinism("tight", nogp);
+    {
+        /* kinds = "": the documented default, written out */
+        char *saved[16] = {0}, text[512];
+        same_outputs("tight", saved, 16, 1);
+        snprintf(text, sizeof text, "%s\n  kinds = \"\";", tight_report);
+        spec("tight", text);
+        rc = report(nogp, a_tight);
+        tap_ok(rc == 0 && same_outputs("tight", saved, 16, 0),
+               "tightness: kinds = \"\" (the default written out): exit 0, "
+               "the same tables as without the key");
+        for (size_t i = 0; i < 16; i++)
+            free(saved[i]);
+        /* a prefix no kind has: one line naming the key and the kinds,
+         * instead of a figure script without a plot */
+        snprintf(text, sizeof text, "%s\n  kinds = \"zzz\";", tight_report);
+        spec("tight", text);
+        rc = report(nogp, a_tight);
+        tap_ok(rc == 2 && strstr(errtext, "report.kinds: ") &&
+                   strstr(errtext, "'zzz'") &&
+                   strstr(errtext, "hard per-step, soft") &&
+                   strchr(errtext, '\n') == errtext + strlen(errtext) - 1,
+               "tightness: kinds = \"zzz\" (no such kind): exit 2, one line "
+               "naming report.kinds and the kinds in the store");
+        spec("tight", tight_report);
+        rc = report(nogp, a_tight);
+    }
 
     /* oracle-delta */
     make_oracle("oracle");

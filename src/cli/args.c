@@ -4,6 +4,7 @@
 #include "fpio.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -133,4 +134,29 @@ cli_names_add(char *buf, size_t len, const char *name)
     const size_t used = strlen(buf);
     if (used + 1 < len)
         snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+}
+
+int
+cli_next_option(int argc, char **argv, const struct option *lo,
+                int *started)
+{
+    if (!*started)
+    {
+        opterr = 0; /* the caller reports, in one line */
+        optind = 1;
+        *started = 1;
+    }
+    return getopt_long(argc, argv, ":h", lo, NULL);
+}
+
+int
+cli_option_refused(const char *cmd, int ch, char **argv)
+{
+    if (ch == ':')
+        cli_fail(cmd, "%s needs a value (see 'lmocheck %s --help')",
+                 argv[optind - 1], cmd);
+    else
+        cli_fail(cmd, "unknown option '%s' (see 'lmocheck %s --help')",
+                 argv[optind - 1], cmd);
+    return -1;
 }

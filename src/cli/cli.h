@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "rtable.h"
+
 #define LMC_EXIT_OK 0
 #define LMC_EXIT_FAIL 1
 #define LMC_EXIT_USAGE 2
@@ -33,9 +35,18 @@ int cli_parse_double(const char *s, double *x);
 int cli_parse_size(const char *s, size_t *x);
 int cli_parse_ulong(const char *s, unsigned long *x);
 
-/* Output tables: rows of string cells, printed as Markdown, CSV or JSON.
- * Numeric columns are printed without quotes in JSON; a cell "" is
- * empty (null in JSON). */
+/* A subcommand's options: the next one of argv (getopt_long over lo and
+ * -h; ':' for a missing value, '?' for an unknown option, nothing
+ * printed), starting over at argv[1] while *started is 0 (set then). */
+struct option;
+int cli_next_option(int argc, char **argv, const struct option *lo,
+                    int *started);
+/* Reports the option getopt_long refused with ch (':' a missing value,
+ * else unknown) as "lmocheck cmd: ..." pointing to 'lmocheck cmd --help';
+ * returns -1. */
+int cli_option_refused(const char *cmd, int ch, char **argv);
+
+/* Output tables (rtable.h) are printed as Markdown, CSV or JSON. */
 typedef enum
 {
     CLI_MD,
@@ -57,21 +68,8 @@ void cli_help_option(FILE *out, const char *opt, int indent,
  * unless the list is empty; truncates, always terminated. */
 void cli_names_add(char *buf, size_t len, const char *name);
 
-typedef struct
-{
-    size_t ncol;
-    const char *const *head;  /* column names */
-    const int *numeric;       /* 1 if the column is a number */
-    char ***cell;             /* rows x ncol, owned */
-    size_t nrow, cap;
-} cli_table;
-
-int cli_table_init(cli_table *t, size_t ncol, const char *const *head,
-                   const int *numeric);
-/* Appends a row; cells are copied. */
-int cli_table_add(cli_table *t, char *const *cells);
-void cli_table_print(const cli_table *t, cli_format f, FILE *out);
-void cli_table_free(cli_table *t);
+/* Prints t in format f; 0, or LMC_ENOMEM (nothing printed). */
+int cli_table_print(const lmc_rtable *t, cli_format f, FILE *out);
 
 int cmd_oracle(int argc, char **argv);
 int cmd_list(int argc, char **argv);

@@ -631,9 +631,9 @@ parse_args(int argc, char **argv, check_args *a)
         {"control", required_argument, NULL, O_CONTROL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, lo, &started)) != -1;)
     {
         switch (ch)
         {
@@ -655,10 +655,6 @@ parse_args(int argc, char **argv, check_args *a)
         case O_LIST: a->list = 1; break;
         case O_JUNIT: a->junit = optarg; break;
         case O_STRICT: a->strict = 1; break;
-        case ':':
-            cli_fail(cmd, "%s needs a value (see 'lmocheck check --help')",
-                     argv[optind - 1]);
-            return -1;
         case O_SEED:
         case O_ENSEMBLE:
         case O_JOBS:
@@ -669,10 +665,7 @@ parse_args(int argc, char **argv, check_args *a)
             if (parse_value(a, ch, optarg))
                 return -1;
             break;
-        default:
-            cli_fail(cmd, "unknown option '%s' (see 'lmocheck check "
-                     "--help')", argv[optind - 1]);
-            return -1;
+        default: return cli_option_refused(cmd, ch, argv);
         }
     }
     if (optind < argc)

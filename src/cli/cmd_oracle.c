@@ -435,10 +435,10 @@ static int
 run_row(const options *o, mcase *c,
         const lmc_inexact_type *T, const lmc_oracle_type *E,
         const lmc_inexact_params *p, int show_sched, int show_prec,
-        int show_delta, cli_table *t, int *failed)
+        int show_delta, lmc_rtable *t, int *failed)
 {
     char cell[NCOL][320];
-    char *cells[NCOL];
+    const char *cells[NCOL];
     for (size_t j = 0; j < NCOL; j++)
     {
         cell[j][0] = '\0';
@@ -498,7 +498,7 @@ run_row(const options *o, mcase *c,
         *failed = 1;
     }
     gsl_matrix_free(s);
-    if (cli_table_add(t, cells))
+    if (lmc_rtable_add(t, cells))
     {
         cli_fail(cmd, "out of memory");
         return -1;
@@ -549,7 +549,7 @@ done:
  * declares it uses (schedule, steps and precision for poly, precision for
  * lowprec, delta for inject-*).  Returns -1 only when the table cannot grow. */
 static int
-run_case(const options *o, const resolved *r, mcase *c, cli_table *t,
+run_case(const options *o, const resolved *r, mcase *c, lmc_rtable *t,
          int *failed)
 {
     for (size_t in = 0; in < o->norm.n; in++)
@@ -648,27 +648,17 @@ parse_single(options *o, int ch, const char *a)
 static int
 parse_options(int argc, char **argv, options *o)
 {
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, longopts, &started)) != -1;)
     {
         if (ch == 'h')
         {
             print_help();
             return 1;
         }
-        if (ch == ':')
-        {
-            cli_fail(cmd, "%s needs a value (see 'lmocheck oracle --help')",
-                     argv[optind - 1]);
-            return -1;
-        }
         if (ch < OPT_ORACLE || ch > OPT_MAXMEM)
-        {
-            cli_fail(cmd, "unknown option '%s' (see 'lmocheck oracle "
-                     "--help')", argv[optind - 1]);
-            return -1;
-        }
+            return cli_option_refused(cmd, ch, argv);
         /* The list options come first, in the order of options' lists. */
         cli_list *const lists[] = {
             &o->oracle, &o->norm, &o->schedule, &o->steps, &o->precision,
@@ -717,7 +707,7 @@ options_free(options *o)
  * grow). */
 static int
 run_matrix(const options *o, const resolved *r, mcase *c, int progress,
-           cli_table *t, int *failed)
+           lmc_rtable *t, int *failed)
 {
     const int mst = make_case(r, c);
     int code = 0;
@@ -753,7 +743,7 @@ run_matrix(const options *o, const resolved *r, mcase *c, int progress,
 /* Every matrix case (shape x spectrum x kappa x seed) into t; 0, or the
  * exit code that stops the command. */
 static int
-run_all(const options *o, const resolved *r, cli_table *t, int *failed)
+run_all(const options *o, const resolved *r, lmc_rtable *t, int *failed)
 {
     const int progress = isatty(STDERR_FILENO);
     size_t ncase = o->shape.n * o->spectrum.n * o->kappa.n * o->seed.n;
@@ -799,14 +789,19 @@ cmd_oracle(int argc, char **argv)
     o.round = LMC_ROUND_AMBIENT;
     resolved r;
     memset(&r, 0, sizeof r);
-    cli_table t;
-    cli_table_init(&t, NCOL, head, numeric);
+    lmc_rtable t;
+    memset(&t, 0, sizeof t);
     int failed = 0, exit_code;
     const int parsed = parse_options(argc, argv, &o);
     if (parsed)
         exit_code = parsed > 0 ? LMC_EXIT_OK : LMC_EXIT_USAGE;
     else if (resolve(&o, &r))
         exit_code = LMC_EXIT_USAGE;
+    else if (lmc_rtable_init(&t, NULL, NCOL, head, numeric))
+    {
+        cli_fail(cmd, "out of memory");
+        exit_code = LMC_EXIT_FAIL;
+    }
     else if (!(exit_code = run_all(&o, &r, &t, &failed)))
     {
         cli_table_print(&t, o.format, stdout);
@@ -814,7 +809,7 @@ cmd_oracle(int argc, char **argv)
         if (failed)
             cli_fail(cmd, "some rows failed: see their status column");
     }
-    cli_table_free(&t);
+    lmc_rtable_free(&t);
     resolved_free(&r);
     options_free(&o);
     return exit_code;

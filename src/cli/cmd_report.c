@@ -191,9 +191,9 @@ parse_options(int argc, char **argv, report_args *a)
         {"compare", required_argument, NULL, O_COMPARE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 1;
-    for (int opt; (opt = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
+    int started = 0;
+    for (int opt;
+         (opt = cli_next_option(argc, argv, lo, &started)) != -1;)
     {
         switch (opt)
         {

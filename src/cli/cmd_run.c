@@ -126,9 +126,9 @@ static int
 parse_options(int argc, char **argv, lmc_run_config *rc,
               const char **trace_path, cli_format *fmt)
 {
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, longopts, &started)) != -1;)
     {
         const char *a = optarg;
         switch (ch)
@@ -143,17 +143,9 @@ parse_options(int argc, char **argv, lmc_run_config *rc,
                 return -1;
             }
             break;
-        case ':':
-            cli_fail(cmd, "%s needs a value (see 'lmocheck run --help')",
-                     argv[optind - 1]);
-            return -1;
         default:
             if (ch < O_PROBLEM || ch > O_MAXMEM)
-            {
-                cli_fail(cmd, "unknown option '%s' (see 'lmocheck run "
-                         "--help')", argv[optind - 1]);
-                return -1;
-            }
+                return cli_option_refused(cmd, ch, argv);
             /* Every other option is a key of the run configuration; the
              * flags are keys with value 1. */
             if (lmc_run_config_set(rc, longopts[ch - O_PROBLEM].name,
@@ -194,7 +186,7 @@ print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
         "mean_delta", "ngrad", "seconds", "stop", "why"};
     static const int numeric[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0};
     char c[12][320];
-    char *cells[12];
+    const char *cells[12];
     const char *ef = fmt == CLI_MD ? "%.6e" : "%.17g";
     snprintf(c[0], 320, "%s", rc->problem->name);
     snprintf(c[1], 320, "%s", rc->method->name);
@@ -217,11 +209,11 @@ print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
     snprintf(c[11], 320, "%s", s->why);
     for (int j = 0; j < 12; j++)
         cells[j] = c[j];
-    cli_table t;
-    cli_table_init(&t, 12, head, numeric);
-    if (cli_table_add(&t, cells) == 0)
+    lmc_rtable t;
+    if (lmc_rtable_init(&t, NULL, 12, head, numeric) == 0 &&
+        lmc_rtable_add(&t, cells) == 0)
         cli_table_print(&t, fmt, stdout);
-    cli_table_free(&t);
+    lmc_rtable_free(&t);
 }
 
 int

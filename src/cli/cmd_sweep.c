@@ -116,9 +116,9 @@ parse_options(int argc, char **argv, sweep_args *a)
         {"code-version", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 1;
-    for (int ch; (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1;)
+    int started = 0;
+    for (int ch;
+         (ch = cli_next_option(argc, argv, lo, &started)) != -1;)
     {
         switch (ch)
         {
@@ -144,14 +144,7 @@ parse_options(int argc, char **argv, sweep_args *a)
         case 'n': a->o.dry_run = 1; break;
         case 'l': a->list = 1; break;
         case 'v': a->version = optarg; break;
-        case ':':
-            cli_fail(cmd, "%s needs a value (see 'lmocheck sweep --help')",
-                     argv[optind - 1]);
-            return -1;
-        default:
-            cli_fail(cmd, "unknown option '%s' (see 'lmocheck sweep --help')",
-                     argv[optind - 1]);
-            return -1;
+        default: return cli_option_refused(cmd, ch, argv);
         }
     }
     if (optind + 1 != argc)

@@ -182,22 +182,24 @@ declare_tolerances(lmc_report_ctx *c, double r, int xdelta, int mom,
         "a closed form in delta"));
     LMC_TRY(lmc_report_tol(c, "pred_t5", NULL, 0, xdelta ? 0 : 0.02, 0, 0,
         "a closed form in delta"));
-    LMC_TRY(lmc_report_tol(c, "best_mean", NULL, 0, 0, 2, 0,
-        "final f - f* at the best: a trajectory outcome (moved by a factor "
-        "up to 1.72 between kernels)"));
-    LMC_TRY(lmc_report_tol(c, "degradation", NULL, 0, 0, 3, 0,
-        "a ratio of two best means: moved by a factor up to 2.02 between "
-        "kernels"));
-    LMC_TRY(lmc_report_tol(c, "mean", NULL, 0, 0, 3, 0,
-        "final f - f* after K steps, mean over seeds: a trajectory outcome "
-        "(moved by a factor up to 2.5 between kernels)"));
-    LMC_TRY(lmc_report_tol(c, "refined_mean", NULL, 0, 0, 3, 1,
-        "as mean, on the cells a refinement placed around the best "
-        "(present where the best is)"));
-    LMC_TRY(lmc_report_tol(c, "refined_cells", NULL, 0, 0, 0, 1,
-        "as cells, where present"));
-    LMC_TRY(lmc_report_tol(c, "refined_diverged_or_errored", NULL, 0, 0, 0,
-        1, "as diverged_or_errored, where present"));
+    static const lmc_rtol_decl outcomes[] = {
+        {"best_mean", NULL, 0, 0, 2, 0,
+         "final f - f* at the best: a trajectory outcome (moved by a factor "
+         "up to 1.72 between kernels)"},
+        {"degradation", NULL, 0, 0, 3, 0,
+         "a ratio of two best means: moved by a factor up to 2.02 between "
+         "kernels"},
+        {"mean", NULL, 0, 0, 3, 0,
+         "final f - f* after K steps, mean over seeds: a trajectory outcome "
+         "(moved by a factor up to 2.5 between kernels)"},
+        {"refined_mean", NULL, 0, 0, 3, 1,
+         "as mean, on the cells a refinement placed around the best "
+         "(present where the best is)"},
+        {"refined_cells", NULL, 0, 0, 0, 1, "as cells, where present"},
+        {"refined_diverged_or_errored", NULL, 0, 0, 0, 1,
+         "as diverged_or_errored, where present"}};
+    LMC_TRY(lmc_report_tols(c, outcomes,
+                            sizeof outcomes / sizeof outcomes[0]));
     return LMC_SUCCESS;
 }
 

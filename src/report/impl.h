@@ -1,6 +1,7 @@
 /* report/impl.h -- pieces shared by the report driver (report.c) and the
- * analyses (one file each): result tables, text buffers, figures, the
- * analysis context, and checked look-ups of spec keys and store names.
+ * analyses (one file each): text buffers, figures, the analysis context
+ * with its result tables (rtable.h), and checked look-ups of spec keys and
+ * store names.
  *
  * Not installed; only src/report/ includes it.
  */
@@ -11,6 +12,8 @@
 
 #include <libconfig.h>
 #include <sqlite3.h>
+
+#include "rtable.h"
 
 /* A growing text buffer; an allocation failure sets oom and later
  * appends do nothing (checked once, when the buffer is used). */
@@ -26,17 +29,6 @@ void lmc_rbuf_printf(lmc_rbuf *b, const char *fmt, ...)
 void lmc_rbuf_free(lmc_rbuf *b);
 /* Appends s as a gnuplot single-quoted string ('' stands for '). */
 void lmc_rbuf_gpquote(lmc_rbuf *b, const char *s);
-
-/* A result table: a caption and rows of string cells (copied). */
-typedef struct
-{
-    char *caption;
-    size_t ncol;
-    char **head;
-    int *numeric;
-    char **cell; /* nrow x ncol */
-    size_t nrow, cap;
-} lmc_rtable;
 
 /* A figure X: gnuplot commands (without terminal and output) that read
  * 'fig-X.dat' from the current directory, and that data file. */
@@ -112,8 +104,6 @@ lmc_rtable *lmc_report_table(lmc_report_ctx *c, const char *caption,
                              const int *numeric);
 lmc_rtable *lmc_report_data(lmc_report_ctx *c, size_t ncol,
                             const char *const *head);
-int lmc_rtable_add(lmc_rtable *t, const char *const *cells);
-void lmc_rtable_free(lmc_rtable *t);
 lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
                                const char *what);
 
@@ -128,6 +118,19 @@ lmc_rfigure *lmc_report_figure(lmc_report_ctx *c, const char *name,
 int lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
                    double abs, double rel, double factor, int optional,
                    const char *why);
+
+/* A declaration of lmc_report_tol as data, for the fixed part of an
+ * analysis's tolerances. */
+typedef struct
+{
+    const char *quantity, *where;
+    double abs, rel, factor;
+    int optional;
+    const char *why;
+} lmc_rtol_decl;
+
+/* lmc_report_tol for each of d[0..n-1], in order. */
+int lmc_report_tols(lmc_report_ctx *c, const lmc_rtol_decl *d, size_t n);
 
 /* The tolerance as text for data.csv's tol column and table.md: "exact",
  * "abs A", "rel R", "factor F" or several joined by " or ", followed by
@@ -156,7 +159,9 @@ const char *lmc_rfmt_dat(char *buf, double x);
 
 /* Spec look-ups in the report group.  key is relative ("x"); a missing
  * key gives def (which may be NULL: then it is an error naming
- * report.KEY and accepted).  Numbers accept ints and floats. */
+ * report.KEY and accepted).  A string must be non-empty unless def is
+ * "" (then "" is the default written out).  Numbers accept ints and
+ * floats. */
 int lmc_report_key_string(lmc_report_ctx *c, const char *key,
                           const char *def, const char *accepted,
                           const char **out);
@@ -175,6 +180,17 @@ int lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
                              const char *const *rows, size_t nrows,
                              const char *what);
 
+/* Appends to b "a, b, c": the first column of the rows of sql with ?1
+ * bound to kind (a cell kind), at most 40 of them; when there are none,
+ * none (NULL: "none: the store has no KIND cells").  For the accepted
+ * part of a message; a failing query appends nothing. */
+void lmc_report_names_of(lmc_report_ctx *c, const char *sql,
+                         const char *kind, const char *none, lmc_rbuf *b);
+/* Steps through the rows of st (finalized here), calling row(arg, st)
+ * on each; stops at the first row that returns an error.  Errors: row's,
+ * LMC_EIO with the store's message. */
+int lmc_report_rows(lmc_report_ctx *c, sqlite3_stmt *st,
+                    int (*row)(void *arg, sqlite3_stmt *st), void *arg);
 /* Column i of the current row as a double, NAN for NULL. */
 double lmc_report_col(sqlite3_stmt *st, int i);
 

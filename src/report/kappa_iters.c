@@ -268,15 +268,17 @@ declare_tolerances(lmc_report_ctx *c)
             "x 4 rounding modes (icl Adam kappa 10: 1447 Prescott upward, "
             "1493 SkylakeX upward; GD: not at all)"));
     }
-    LMC_TRY(lmc_report_tol(c, "converged_fraction", NULL, 0, 0, 0, 0,
-        "a fraction of seeds: exact"));
-    LMC_TRY(lmc_report_tol(c, "slope", NULL, 0.04, 0, 0, 0,
-        "follows the counts: spreads by up to 0.031 over 4 kernels x 4 "
-        "rounding modes (icl Muon: 0.062-0.094); the flat band is +-0.1"));
-    LMC_TRY(lmc_report_tol(c, "std_err", NULL, 0.02, 0.5, 0, 0,
-        "follows the counts (up to 47% of a small error)"));
-    LMC_TRY(lmc_report_tol(c, "ci95_halfwidth", NULL, 0.05, 0.5, 0, 0,
-        "follows the counts (up to 47% of a small interval)"));
+    static const lmc_rtol_decl fits[] = {
+        {"converged_fraction", NULL, 0, 0, 0, 0,
+         "a fraction of seeds: exact"},
+        {"slope", NULL, 0.04, 0, 0, 0,
+         "follows the counts: spreads by up to 0.031 over 4 kernels x 4 "
+         "rounding modes (icl Muon: 0.062-0.094); the flat band is +-0.1"},
+        {"std_err", NULL, 0.02, 0.5, 0, 0,
+         "follows the counts (up to 47% of a small error)"},
+        {"ci95_halfwidth", NULL, 0.05, 0.5, 0, 0,
+         "follows the counts (up to 47% of a small interval)"}};
+    LMC_TRY(lmc_report_tols(c, fits, sizeof fits / sizeof fits[0]));
     return LMC_SUCCESS;
 }
 
@@ -364,6 +366,23 @@ add_point_rows(kstate *s, const point *q)
     return LMC_SUCCESS;
 }
 
+/* One row of query: a new (problem, method), or the 256th kappa, closes
+ * the series so far. */
+static int
+point_row(void *arg, sqlite3_stmt *st)
+{
+    kstate *s = arg;
+    point q;
+    read_point(st, &q);
+    if (s->np && (strcmp(q.pm, s->p[0].pm) != 0 || s->np == 256))
+    {
+        LMC_TRY(series_done(s));
+        s->np = 0;
+    }
+    s->p[s->np++] = q;
+    return add_point_rows(s, &q);
+}
+
 /* Every (problem, method, kappa) of the store, a series per (problem,
  * method) of at most 256 kappas. */
 static int
@@ -372,27 +391,8 @@ read_points(lmc_report_ctx *c, kstate *s)
     sqlite3_stmt *st;
     const char *args[] = {s->kname, s->bname};
     LMC_TRY(lmc_report_sql(c, &st, query, 2, args));
-    int rc, status = LMC_SUCCESS;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    {
-        point q;
-        read_point(st, &q);
-        if (s->np && (strcmp(q.pm, s->p[0].pm) != 0 || s->np == 256))
-        {
-            if ((status = series_done(s)))
-                break;
-            s->np = 0;
-        }
-        s->p[s->np++] = q;
-        if ((status = add_point_rows(s, &q)))
-            break;
-    }
-    if (!status && rc == SQLITE_DONE && s->np)
-        status = series_done(s);
-    sqlite3_finalize(st);
-    if (!status && rc != SQLITE_DONE)
-        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
-    return status;
+    LMC_TRY(lmc_report_rows(c, st, point_row, s));
+    return s->np ? series_done(s) : LMC_SUCCESS;
 }
 
 /* The figure's script: log axes where the values span decades, the

@@ -353,6 +353,20 @@ add_figure_point(odstate *s, const orow *r)
     return LMC_SUCCESS;
 }
 
+/* One row of query into the tables, the summary and the figure. */
+static int
+group_of_row(void *arg, sqlite3_stmt *st)
+{
+    odstate *s = arg;
+    orow r;
+    read_row(st, s, &r);
+    if (r.ne == r.n) /* refused cells (e.g. steps beyond a schedule) */
+        return LMC_SUCCESS;
+    LMC_TRY(add_group_rows(s, &r));
+    LMC_TRY(update_summary(s, &r));
+    return add_figure_point(s, &r);
+}
+
 /* Every group of the store into the tables, data.csv and the figure's
  * data. */
 static int
@@ -360,24 +374,8 @@ read_groups(lmc_report_ctx *c, odstate *s)
 {
     sqlite3_stmt *st;
     LMC_TRY(lmc_report_sql(c, &st, query, 0, NULL));
-    int rc, status = LMC_SUCCESS;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    {
-        orow r;
-        read_row(st, s, &r);
-        if (r.ne == r.n) /* refused cells (e.g. steps beyond a schedule) */
-            continue;
-        if ((status = add_group_rows(s, &r)) ||
-            (status = update_summary(s, &r)) ||
-            (status = add_figure_point(s, &r)))
-            break;
-    }
-    sqlite3_finalize(st);
-    if (!status && rc != SQLITE_DONE)
-        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
-    if (!status && s->have)
-        status = group_row(s->ts, &s->g);
-    return status;
+    LMC_TRY(lmc_report_rows(c, st, group_of_row, s));
+    return s->have ? group_row(s->ts, &s->g) : LMC_SUCCESS;
 }
 
 static const int ptype[MAX_PREC] = {7, 9, 5, 13}; /* point per precision */

@@ -104,149 +104,6 @@ lmc_report_gnuplot_found(void)
 
 /* ---- output writers ---------------------------------------------- */
 
-/* Markdown cells: '|' would end the cell, so it prints as "\\|". */
-static size_t
-md_len(const char *s)
-{
-    size_t n = strlen(s);
-    for (; *s; s++)
-        n += *s == '|';
-    return n;
-}
-
-static void
-md_cell(const char *s, size_t w, int right, FILE *out)
-{
-    const size_t n = md_len(s);
-    fputc(' ', out);
-    for (size_t k = n; right && k < w; k++)
-        fputc(' ', out);
-    for (; *s; s++)
-    {
-        if (*s == '|')
-            fputc('\\', out);
-        fputc(*s, out);
-    }
-    for (size_t k = n; !right && k < w; k++)
-        fputc(' ', out);
-    fputs(" |", out);
-}
-
-static void
-md_table(const lmc_rtable *t, FILE *out)
-{
-    size_t w[64];
-    const size_t nc = t->ncol < 64 ? t->ncol : 64;
-    for (size_t j = 0; j < nc; j++)
-    {
-        w[j] = md_len(t->head[j]);
-        for (size_t i = 0; i < t->nrow; i++)
-        {
-            const char *s = t->cell[i * t->ncol + j];
-            const size_t len = md_len(*s ? s : "-");
-            if (len > w[j])
-                w[j] = len;
-        }
-    }
-    if (t->caption)
-        fprintf(out, "%s\n\n", t->caption);
-    fputc('|', out);
-    for (size_t j = 0; j < nc; j++)
-        md_cell(t->head[j], w[j], 0, out);
-    fputs("\n|", out);
-    for (size_t j = 0; j < nc; j++)
-    {
-        fputc(t->numeric[j] ? '-' : ':', out);
-        for (size_t k = 0; k < w[j]; k++)
-            fputc('-', out);
-        fputs(t->numeric[j] ? ":|" : "-|", out);
-    }
-    fputc('\n', out);
-    for (size_t i = 0; i < t->nrow; i++)
-    {
-        fputc('|', out);
-        for (size_t j = 0; j < nc; j++)
-        {
-            const char *s = t->cell[i * t->ncol + j];
-            md_cell(*s ? s : "-", w[j], t->numeric[j], out);
-        }
-        fputc('\n', out);
-    }
-    fputc('\n', out);
-}
-
-static void
-tex_text(const char *s, FILE *out)
-{
-    for (; *s; s++)
-        switch (*s)
-        {
-        case '\\': fputs("\\textbackslash{}", out); break;
-        case '&': case '%': case '$': case '#': case '_': case '{': case '}':
-            fprintf(out, "\\%c", *s);
-            break;
-        case '~': fputs("\\textasciitilde{}", out); break;
-        case '^': fputs("\\textasciicircum{}", out); break;
-        case '<': fputs("\\textless{}", out); break;
-        case '>': fputs("\\textgreater{}", out); break;
-        case '|': fputs("\\textbar{}", out); break;
-        default: fputc(*s, out);
-        }
-}
-
-static void
-tex_table(const lmc_rtable *t, FILE *out)
-{
-    if (t->caption)
-    {
-        fputs("% ", out);
-        for (const char *s = t->caption; *s; s++)
-            fputc(*s == '\n' ? ' ' : *s, out);
-        fputc('\n', out);
-    }
-    fputs("\\begin{tabular}{", out);
-    for (size_t j = 0; j < t->ncol; j++)
-        fputc(t->numeric[j] ? 'r' : 'l', out);
-    fputs("}\n\\toprule\n", out);
-    for (size_t j = 0; j < t->ncol; j++)
-    {
-        if (j)
-            fputs(" & ", out);
-        tex_text(t->head[j], out);
-    }
-    fputs(" \\\\\n\\midrule\n", out);
-    for (size_t i = 0; i < t->nrow; i++)
-    {
-        for (size_t j = 0; j < t->ncol; j++)
-        {
-            const char *s = t->cell[i * t->ncol + j];
-            if (j)
-                fputs(" & ", out);
-            tex_text(*s ? s : "--", out);
-        }
-        fputs(" \\\\\n", out);
-    }
-    fputs("\\bottomrule\n\\end{tabular}\n", out);
-}
-
-static void
-csv_cell(const char *s, FILE *out)
-{
-    if (!strpbrk(s, ",\"\n"))
-    {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++)
-    {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 /* 1 if declaration t applies to row (ncol cells) of quantity q. */
 static int
 tol_applies(const lmc_rtol *t, const char *q, char *const *row, size_t ncol)
@@ -289,39 +146,46 @@ tol_of(const lmc_report_ctx *c, const char *q, char *const *row,
     return t;
 }
 
+/* The column of t named "quantity", or t->ncol. */
+static size_t
+quantity_column(const lmc_rtable *t)
+{
+    size_t qcol = t->ncol;
+    for (size_t j = 0; j < t->ncol; j++)
+        if (strcmp(t->head[j], "quantity") == 0)
+            qcol = j;
+    return qcol;
+}
+
+typedef struct
+{
+    const lmc_report_ctx *c;
+    size_t qcol;
+} tol_column;
+
+/* data.csv's tol cell of row i: the tolerance of the row's quantity. */
+static const char *
+tol_cell(const lmc_rtable *t, size_t i, const void *arg, char *buf,
+         size_t len)
+{
+    const tol_column *tc = arg;
+    char text[96];
+    const lmc_rtol tol = tol_of(tc->c, t->cell[i * t->ncol + tc->qcol],
+                                t->cell + i * t->ncol, t->ncol);
+    snprintf(buf, len, "%s", lmc_rtol_text(text, &tol));
+    return buf;
+}
+
 /* data.csv: the analysis's long-form table and, when it has a quantity
  * column, a last column tol (the tolerance of the row's quantity). */
 static void
 csv_table(const lmc_report_ctx *c, const lmc_rtable *t, FILE *out)
 {
-    size_t qcol = t->ncol;
-    for (size_t j = 0; j < t->ncol; j++)
-    {
-        if (strcmp(t->head[j], "quantity") == 0)
-            qcol = j;
-        if (j)
-            fputc(',', out);
-        csv_cell(t->head[j], out);
-    }
-    fputs(qcol < t->ncol ? ",tol\n" : "\n", out);
-    for (size_t i = 0; i < t->nrow; i++)
-    {
-        for (size_t j = 0; j < t->ncol; j++)
-        {
-            if (j)
-                fputc(',', out);
-            csv_cell(t->cell[i * t->ncol + j], out);
-        }
-        if (qcol < t->ncol)
-        {
-            char buf[96];
-            const lmc_rtol tol = tol_of(c, t->cell[i * t->ncol + qcol],
-                                        t->cell + i * t->ncol, t->ncol);
-            fputc(',', out);
-            csv_cell(lmc_rtol_text(buf, &tol), out);
-        }
-        fputc('\n', out);
-    }
+    const tol_column tc = {c, quantity_column(t)};
+    if (tc.qcol < t->ncol)
+        lmc_rtable_csv(t, "tol", tol_cell, &tc, out);
+    else
+        lmc_rtable_csv(t, NULL, NULL, NULL, out);
 }
 
 /* table.md: the tolerance of every quantity data.csv holds, in order of
@@ -330,10 +194,7 @@ static void
 md_tolerances(const lmc_report_ctx *c, const char *name, FILE *out)
 {
     const lmc_rtable *t = &c->data;
-    size_t qcol = t->ncol;
-    for (size_t j = 0; j < t->ncol; j++)
-        if (strcmp(t->head[j], "quantity") == 0)
-            qcol = j;
+    const size_t qcol = quantity_column(t);
     if (!c->has_data || qcol == t->ncol || t->nrow == 0)
         return;
     fprintf(out, "Tolerances: on another machine (BLAS kernel, rounding "
@@ -368,9 +229,9 @@ md_tolerances(const lmc_report_ctx *c, const char *name, FILE *out)
                          tol->where[0] ? " (" : "", tol->where,
                          tol->where[0] ? ")" : "");
                 fputc('|', out);
-                md_cell(what, 0, 0, out);
-                md_cell(lmc_rtol_text(buf, tol), 0, 0, out);
-                md_cell(tol->why, 0, 0, out);
+                lmc_rtable_md_cell(what, 0, 0, out);
+                lmc_rtable_md_cell(lmc_rtol_text(buf, tol), 0, 0, out);
+                lmc_rtable_md_cell(tol->why, 0, 0, out);
                 fputc('\n', out);
                 listed++;
             }
@@ -396,13 +257,19 @@ open_out(const char *dir, const char *file, char **path)
     return f;
 }
 
-/* Closes f and reports a failed write of file. */
+/* Closes f and reports a failed write of file, with the reason: errno
+ * of the failed fclose (the final flush), else of the earlier write that
+ * set the error indicator. */
 static int
 close_out(FILE *f, const char *dir, const char *file)
 {
-    const int bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        LMC_ERROR(LMC_EIO, "%s/%s: write failed", dir, file);
+    const int bad = ferror(f), write_errno = errno;
+    if (fclose(f) != 0)
+        LMC_ERROR(LMC_EIO, "%s/%s: write failed: %s", dir, file,
+                  strerror(errno));
+    if (bad)
+        LMC_ERROR(LMC_EIO, "%s/%s: write failed: %s", dir, file,
+                  strerror(write_errno));
     return LMC_SUCCESS;
 }
 
@@ -592,27 +459,31 @@ copy_spec(const char *out, const char *dir, const char *spec)
         free(to); /* out is the reports directory itself */
         return LMC_SUCCESS;
     }
-    FILE *in = fopen(spec, "rb"), *f = fopen(to, "wb");
-    int st = LMC_SUCCESS;
-    if (!in || !f)
-        st = LMC_EIO;
-    else
+    /* err: errno of the first failure, for the message */
+    int st = LMC_SUCCESS, err = 0;
+    FILE *in = fopen(spec, "rb");
+    if (!in)
+        st = LMC_EIO, err = errno;
+    FILE *f = fopen(to, "wb");
+    if (!f && !st)
+        st = LMC_EIO, err = errno;
+    if (!st)
     {
         char buf[8192];
         size_t n;
-        while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
             if (fwrite(buf, 1, n, f) != n)
-                st = LMC_EIO;
-        if (ferror(in))
-            st = LMC_EIO;
+                st = LMC_EIO, err = errno;
+        if (!st && ferror(in))
+            st = LMC_EIO, err = errno;
     }
     if (in)
         fclose(in);
-    if (f && fclose(f) != 0)
-        st = LMC_EIO;
+    if (f && fclose(f) != 0 && !st)
+        st = LMC_EIO, err = errno;
     if (st)
-        lmc_error(__FILE__, __LINE__, st, "%s: cannot copy %s there", to,
-                  spec);
+        lmc_error(__FILE__, __LINE__, st, "%s: cannot copy %s there: %s", to,
+                  spec, strerror(err));
     free(to);
     return st;
 }
@@ -801,7 +672,7 @@ write_table_tex(const char *dir, const char *name, const lmc_report_ctx *c)
     {
         if (i)
             fputs("\n\\par\\medskip\n\n", f);
-        tex_table(&c->table[i], f);
+        lmc_rtable_tex(&c->table[i], f);
     }
     return close_out(f, dir, "table.tex");
 }
@@ -863,7 +734,15 @@ write_table_md(const char *dir, const char *name, const config_setting_t *g,
             "[data.csv](data.csv), LaTeX in [table.tex](table.tex)).\n\n",
             name, group_string(g, "analysis", "?"));
     for (size_t i = 0; i < c->ntable; i++)
-        md_table(&c->table[i], f);
+    {
+        const int st = lmc_rtable_md(&c->table[i], f);
+        if (st)
+        {
+            fclose(f);
+            return st;
+        }
+        fputc('\n', f);
+    }
     if (c->notes.len)
         fwrite(c->notes.buf, 1, c->notes.len, f);
     md_tolerances(c, name, f);

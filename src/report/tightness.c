@@ -87,32 +87,32 @@ theorem_done(lmc_rtable *t2, lmc_rtable *d, const theorem_row *g)
 static int
 declare_tolerances(lmc_report_ctx *c)
 {
-    LMC_TRY(lmc_report_tol(c, "ratio", NULL, 0.1, 0, 0, 0,
-        "the statement read from the table (<= 1 holds, near 1 tight): "
-        "moves by up to 0.054 between kernels (T1 lsq jordan: 0.447 "
-        "SkylakeX, 0.501 Prescott)"));
-    LMC_TRY(lmc_report_tol(c, "max_ratio", NULL, 0.1, 0, 0, 0,
-        "as ratio"));
-    LMC_TRY(lmc_report_tol(c, "measured", "closed-form", 1e-6, 0, 0, 0,
-        "T3's closed-form points measure |t - t*| where GSL's Brent "
-        "minimizer stops: any value below its stopping tolerance tol_t "
-        "(<= 7.4e-7 on these points) is the same outcome, and rounding "
-        "picks it (1.9e-9 to 6.1e-8 at Delta_0 = 2.5, L = 0.01, K = 7 "
-        "over 4 kernels x 4 rounding modes)"));
-    LMC_TRY(lmc_report_tol(c, "measured", NULL, 1e-12, 0.25, 0, 0,
-        "rounding-level values (1e-15) move by their size; T1 lsq jordan "
-        "by 12%"));
-    LMC_TRY(lmc_report_tol(c, "bound", "T2 & lsq jordan poly t=0.05", 1e-12, 0,
-        100, 0, "T2 on lsq jordan poly: the bound grows as 1/(1 - delta) "
-        "and the largest realized delta of the 5-step Jordan polynomial "
-        "is 0.9956 to 0.9998 over 4 kernels x 4 rounding modes (bound "
-        "95.2 to 2090); its ratio stays below 0.002"));
-    LMC_TRY(lmc_report_tol(c, "bound", "T2", 1e-12, 0, 10, 0,
-        "T2's bound on lsq jordan moves 533 (SkylakeX) to 96 (Haswell): "
-        "it divides by a measured rounding-level quantity"));
-    LMC_TRY(lmc_report_tol(c, "bound", NULL, 1e-12, 0.25, 0, 0,
-        "bounds built from measured quantities move with them (T1: 2%)"));
-    return LMC_SUCCESS;
+    static const lmc_rtol_decl tols[] = {
+        {"ratio", NULL, 0.1, 0, 0, 0,
+         "the statement read from the table (<= 1 holds, near 1 tight): "
+         "moves by up to 0.054 between kernels (T1 lsq jordan: 0.447 "
+         "SkylakeX, 0.501 Prescott)"},
+        {"max_ratio", NULL, 0.1, 0, 0, 0, "as ratio"},
+        {"measured", "closed-form", 1e-6, 0, 0, 0,
+         "T3's closed-form points measure |t - t*| where GSL's Brent "
+         "minimizer stops: any value below its stopping tolerance tol_t "
+         "(<= 7.4e-7 on these points) is the same outcome, and rounding "
+         "picks it (1.9e-9 to 6.1e-8 at Delta_0 = 2.5, L = 0.01, K = 7 "
+         "over 4 kernels x 4 rounding modes)"},
+        {"measured", NULL, 1e-12, 0.25, 0, 0,
+         "rounding-level values (1e-15) move by their size; T1 lsq jordan "
+         "by 12%"},
+        {"bound", "T2 & lsq jordan poly t=0.05", 1e-12, 0, 100, 0,
+         "T2 on lsq jordan poly: the bound grows as 1/(1 - delta) "
+         "and the largest realized delta of the 5-step Jordan polynomial "
+         "is 0.9956 to 0.9998 over 4 kernels x 4 rounding modes (bound "
+         "95.2 to 2090); its ratio stays below 0.002"},
+        {"bound", "T2", 1e-12, 0, 10, 0,
+         "T2's bound on lsq jordan moves 533 (SkylakeX) to 96 (Haswell): "
+         "it divides by a measured rounding-level quantity"},
+        {"bound", NULL, 1e-12, 0.25, 0, 0,
+         "bounds built from measured quantities move with them (T1: 2%)"}};
+    return lmc_report_tols(c, tols, sizeof tols / sizeof tols[0]);
 }
 
 /* One check point: a row of query. */
@@ -229,41 +229,38 @@ add_point(tstate *s, const tpoint *p)
     return LMC_SUCCESS;
 }
 
-/* Every check point of st (sorted by theorem; finalized here): a new
- * theorem closes the previous one. */
+/* One check point, a row of query: a new theorem closes the previous
+ * one. */
+static int
+point_row(void *arg, sqlite3_stmt *st)
+{
+    tstate *s = arg;
+    const tpoint p = {(const char *)sqlite3_column_text(st, 0),
+                      (const char *)sqlite3_column_text(st, 1),
+                      (const char *)sqlite3_column_text(st, 2),
+                      (const char *)sqlite3_column_text(st, 3),
+                      (const char *)sqlite3_column_text(st, 7),
+                      lmc_report_col(st, 4), lmc_report_col(st, 5),
+                      lmc_report_col(st, 6)};
+    s->k++;
+    if (s->k == 1 || strcmp(p.th, s->g.name) != 0)
+    {
+        if (s->k > 1)
+        {
+            LMC_TRY(close_theorem(s));
+            lmc_rbuf_printf(&s->fg->dat, "\n\n");
+        }
+        open_theorem(s, p.th);
+    }
+    return add_point(s, &p);
+}
+
+/* Every check point of st (sorted by theorem; finalized here). */
 static int
 read_points(lmc_report_ctx *c, sqlite3_stmt *st, tstate *s)
 {
-    int rc, status = LMC_SUCCESS;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    {
-        const tpoint p = {(const char *)sqlite3_column_text(st, 0),
-                          (const char *)sqlite3_column_text(st, 1),
-                          (const char *)sqlite3_column_text(st, 2),
-                          (const char *)sqlite3_column_text(st, 3),
-                          (const char *)sqlite3_column_text(st, 7),
-                          lmc_report_col(st, 4), lmc_report_col(st, 5),
-                          lmc_report_col(st, 6)};
-        s->k++;
-        if (s->k == 1 || strcmp(p.th, s->g.name) != 0)
-        {
-            if (s->k > 1)
-            {
-                if ((status = close_theorem(s)))
-                    break;
-                lmc_rbuf_printf(&s->fg->dat, "\n\n");
-            }
-            open_theorem(s, p.th);
-        }
-        if ((status = add_point(s, &p)))
-            break;
-    }
-    if (!status && rc == SQLITE_DONE && s->k)
-        status = close_theorem(s);
-    sqlite3_finalize(st);
-    if (!status && rc != SQLITE_DONE)
-        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
-    return status;
+    LMC_TRY(lmc_report_rows(c, st, point_row, s));
+    return s->k ? close_theorem(s) : LMC_SUCCESS;
 }
 
 /* The figure's script: theorem names under their groups, log y when the
@@ -288,6 +285,27 @@ figure_script(lmc_rfigure *fg, const tstate *s)
     return s->tics.oom || s->plot.oom ? LMC_ENOMEM : LMC_SUCCESS;
 }
 
+/* No check cell has a kind starting with kinds: an error naming the
+ * kinds the store has (an empty selection would leave the figure without
+ * a plot command). */
+static int
+no_point_error(lmc_report_ctx *c, const char *kinds)
+{
+    static const char kinds_query[] =
+        "SELECT DISTINCT o.text FROM outcomes o JOIN cells c "
+        "ON c.key = o.key WHERE c.kind = ?1 AND o.name = 'kind' "
+        "ORDER BY o.text";
+    lmc_rbuf b = {0};
+    lmc_report_names_of(c, kinds_query, "check",
+                        "none: no check cell has a kind", &b);
+    lmc_error(__FILE__, __LINE__, LMC_EINVAL,
+              "report.kinds: no check cell has a theorem kind starting "
+              "with '%s' (accepted: a prefix of one of: %s)", kinds,
+              b.buf && !b.oom ? b.buf : "?");
+    lmc_rbuf_free(&b);
+    return LMC_EINVAL;
+}
+
 static int
 run(lmc_report_ctx *c)
 {
@@ -307,6 +325,8 @@ run(lmc_report_ctx *c)
         sqlite3_finalize(st);
     else
         status = read_points(c, st, &s);
+    if (!status && s.k == 0)
+        status = no_point_error(c, kinds);
     if (!status)
     {
         status = figure_script(s.fg, &s);

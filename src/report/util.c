@@ -1,5 +1,5 @@
-/* report/util.c -- shared helpers of the analyses: text buffers, result
- * tables, fixed number formats, checked spec keys and store names, and
+/* report/util.c -- shared helpers of the analyses: text buffers, the
+ * context's result tables, fixed number formats, checked spec keys and store names, and
  * the least-squares line with its Student-t confidence interval.
  *
  * Fit: gsl_fit_linear gives c0, c1 and cov11 = s^2 / sum (x - xbar)^2 with
@@ -71,35 +71,6 @@ lmc_rbuf_gpquote(lmc_rbuf *b, const char *s)
     lmc_rbuf_printf(b, "'");
 }
 
-static char *
-dup_or_empty(const char *s)
-{
-    return strdup(s ? s : "");
-}
-
-static int
-table_init(lmc_rtable *t, const char *caption, size_t ncol,
-           const char *const *head, const int *numeric)
-{
-    memset(t, 0, sizeof *t);
-    t->ncol = ncol;
-    t->caption = caption ? strdup(caption) : NULL;
-    t->head = calloc(ncol, sizeof *t->head);
-    t->numeric = calloc(ncol, sizeof *t->numeric);
-    if ((caption && !t->caption) || !t->head || !t->numeric)
-        goto fail;
-    for (size_t j = 0; j < ncol; j++)
-    {
-        if (!(t->head[j] = strdup(head[j])))
-            goto fail;
-        t->numeric[j] = numeric ? numeric[j] : 0;
-    }
-    return LMC_SUCCESS;
-fail:
-    lmc_rtable_free(t);
-    LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-}
-
 lmc_rtable *
 lmc_report_table(lmc_report_ctx *c, const char *caption, size_t ncol,
                  const char *const *head, const int *numeric)
@@ -108,7 +79,7 @@ lmc_report_table(lmc_report_ctx *c, const char *caption, size_t ncol,
         LMC_ERROR_NULL(LMC_EINVAL, "report: more than %d tables",
                        LMC_REPORT_MAX_TABLES);
     lmc_rtable *t = &c->table[c->ntable];
-    if (table_init(t, caption, ncol, head, numeric))
+    if (lmc_rtable_init(t, caption, ncol, head, numeric))
         return NULL;
     c->ntable++;
     return t;
@@ -119,50 +90,10 @@ lmc_report_data(lmc_report_ctx *c, size_t ncol, const char *const *head)
 {
     if (c->has_data)
         lmc_rtable_free(&c->data);
-    if (table_init(&c->data, NULL, ncol, head, NULL))
+    if (lmc_rtable_init(&c->data, NULL, ncol, head, NULL))
         return NULL;
     c->has_data = 1;
     return &c->data;
-}
-
-int
-lmc_rtable_add(lmc_rtable *t, const char *const *cells)
-{
-    if (t->nrow == t->cap)
-    {
-        const size_t cap = t->cap ? 2 * t->cap : 32;
-        char **nc = realloc(t->cell, cap * t->ncol * sizeof *nc);
-        if (!nc)
-            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-        t->cell = nc;
-        t->cap = cap;
-    }
-    char **row = t->cell + t->nrow * t->ncol;
-    for (size_t j = 0; j < t->ncol; j++)
-        if (!(row[j] = dup_or_empty(cells[j])))
-        {
-            for (size_t i = 0; i < j; i++)
-                free(row[i]);
-            LMC_ERROR(LMC_ENOMEM, "report table: out of memory");
-        }
-    t->nrow++;
-    return LMC_SUCCESS;
-}
-
-void
-lmc_rtable_free(lmc_rtable *t)
-{
-    if (t->cell)
-        for (size_t i = 0; i < t->nrow * t->ncol; i++)
-            free(t->cell[i]);
-    if (t->head)
-        for (size_t j = 0; j < t->ncol; j++)
-            free(t->head[j]);
-    free(t->cell);
-    free(t->head);
-    free(t->numeric);
-    free(t->caption);
-    memset(t, 0, sizeof *t);
 }
 
 lmc_rfigure *
@@ -260,7 +191,8 @@ lmc_report_key_string(lmc_report_ctx *c, const char *key, const char *def,
         return LMC_SUCCESS;
     }
     const char *v = config_setting_get_string(s);
-    if (!v || !*v)
+    const int empty_ok = def && !*def;
+    if (!v || (!*v && !empty_ok))
         LMC_ERROR(LMC_EINVAL, "report.%s: not a non-empty string "
                   "(accepted: %s)", key, accepted);
     *out = v;
@@ -309,10 +241,9 @@ lmc_report_sql(lmc_report_ctx *c, sqlite3_stmt **st, const char *sql,
     return LMC_SUCCESS;
 }
 
-/* "a, b, c" of the names of table (params or outcomes) of cells of kind,
- * at most 40 of them. */
-static void
-names_of(lmc_report_ctx *c, const char *sql, const char *kind, lmc_rbuf *b)
+void
+lmc_report_names_of(lmc_report_ctx *c, const char *sql, const char *kind,
+                    const char *none, lmc_rbuf *b)
 {
     sqlite3_stmt *st;
     const char *args[] = {kind};
@@ -329,7 +260,9 @@ names_of(lmc_report_ctx *c, const char *sql, const char *kind, lmc_rbuf *b)
         lmc_rbuf_printf(b, "%s%s", k > 1 ? ", " : "",
                         (const char *)sqlite3_column_text(st, 0));
     }
-    if (k == 0)
+    if (k == 0 && none)
+        lmc_rbuf_printf(b, "%s", none);
+    else if (k == 0)
         lmc_rbuf_printf(b, "none: the store has no %s cells", kind);
     sqlite3_finalize(st);
 }
@@ -358,7 +291,7 @@ need_name(lmc_report_ctx *c, const char *kind, const char *name,
     if (found)
         return LMC_SUCCESS;
     lmc_rbuf b = {0};
-    names_of(c, outcome ? l_out : l_par, kind, &b);
+    lmc_report_names_of(c, outcome ? l_out : l_par, kind, NULL, &b);
     lmc_error(__FILE__, __LINE__, LMC_EINVAL,
               "report.%s: '%s' is not %s of any %s cell in the store "
               "(accepted: %s)", key, name,
@@ -454,6 +387,20 @@ lmc_report_col(sqlite3_stmt *st, int i)
 }
 
 int
+lmc_report_rows(lmc_report_ctx *c, sqlite3_stmt *st,
+                int (*row)(void *arg, sqlite3_stmt *st), void *arg)
+{
+    int rc, status = LMC_SUCCESS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((status = row(arg, st)))
+            break;
+    sqlite3_finalize(st);
+    if (!status && rc != SQLITE_DONE)
+        LMC_ERROR(LMC_EIO, "store: %s", sqlite3_errmsg(c->db));
+    return status;
+}
+
+int
 lmc_report_check_pooling(lmc_report_ctx *c, const char *kind,
                          const char *const *rows, size_t nrows,
                          const char *what)
@@ -537,6 +484,16 @@ lmc_report_tol(lmc_report_ctx *c, const char *q, const char *where,
     snprintf(t->why, sizeof t->why, "%s", why ? why : "");
     if (i == c->ntol)
         c->ntol++;
+    return LMC_SUCCESS;
+}
+
+int
+lmc_report_tols(lmc_report_ctx *c, const lmc_rtol_decl *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        LMC_TRY(lmc_report_tol(c, d[i].quantity, d[i].where, d[i].abs,
+                               d[i].rel, d[i].factor, d[i].optional,
+                               d[i].why));
     return LMC_SUCCESS;
 }
 
