@@ -98,8 +98,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     int status = LMC_SUCCESS;
     gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
     lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < run.P->layout.nblocks; i++)
-        or[i] = run.M->oracle[i]->exact;
+    lmc_thm_exact_oracles(&run, or);
     r->seed = o->seed_base;
     if (!g)
     {
@@ -107,20 +106,10 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
         goto done;
     }
     const double rel = lmc_thm_norm_rel(&run.P->layout);
-    double maxdelta = 0;
-    for (size_t k = 0; k < K; k++)
-        maxdelta = fmax(maxdelta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
-    if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(maxdelta * (1 + rel) < 1))
-    {
-        lmc_thm_refuse(r, "run stopped (%s) or realized "
-                 "delta %.3g not < 1: the bound does not apply",
-                 lmc_stop_name(tr->stop), maxdelta);
-        goto done;
-    }
+    const double maxdelta = lmc_thm_max_delta(tr->delta, K);
     /* the declared L along the run, at every tenth iterate */
-    const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
-                                     sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    if (lmc_thm_lmo_refused(tr, maxdelta, rel, r) ||
+        lmc_thm_hypotheses_fail(&run, LMC_HAS_L, K, 10, r, &status))
         goto done;
     lmc_thm_worst w;
     lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
@@ -138,8 +127,7 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
                      run.P->c.L};
         double lhs, rhs;
         const lmc_verdict v =
-            lmc_decide_le(t1_lhs, t1_rhs, &d, o->bound_scale,
-                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+            lmc_thm_decide(t1_lhs, t1_rhs, &d, o->bound_scale, &lhs, &rhs);
         nviol += v != LMC_HOLDS;
         /* A violated or undecided step outranks every step that holds;
          * the first such step is reported. */
@@ -183,9 +171,7 @@ t1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         lmc_thm_config_lmo(&all[n++], "icl random delta=0.2 t=0.05",
                            "icl", &lmc_inexact_inject_random, 0.2, 0.05, 200);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t1 = {
