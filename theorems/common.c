@@ -167,6 +167,15 @@ lmc_thm_count_slope(const double *lk, const double *lt, const size_t *T,
     return c1;
 }
 
+/* vsnprintf in round to nearest, like lmc_snprintf. */
+static void
+format_nearest(char *buf, size_t n, const char *fmt, va_list ap)
+{
+    const int mode = lmc_fe_nearest();
+    vsnprintf(buf, n, fmt, ap);
+    lmc_fe_restore(mode);
+}
+
 void
 lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
 {
@@ -175,9 +184,7 @@ lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
-    lmc_fe_restore(mode);
+    format_nearest(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
 }
 
@@ -225,6 +232,28 @@ lmc_thm_max_delta(const double *d, size_t n)
 }
 
 int
+lmc_thm_run_begin(const lmc_check_config *c, const lmc_check_options *o,
+                  lmc_check_result *r, lmc_thm_run *w)
+{
+    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &w->run));
+    r->seed = o->seed_base;
+    lmc_thm_exact_oracles(&w->run, w->or);
+    if (!(w->g = gsl_vector_alloc(w->run.P->layout.total)))
+    {
+        lmc_check_run_free(&w->run);
+        return LMC_ENOMEM;
+    }
+    return LMC_SUCCESS;
+}
+
+void
+lmc_thm_run_end(lmc_thm_run *w)
+{
+    gsl_vector_free(w->g);
+    lmc_check_run_free(&w->run);
+}
+
+int
 lmc_thm_lmo_refused(const lmc_trace *tr, double delta, double rel,
                     lmc_check_result *r)
 {
@@ -261,9 +290,7 @@ lmc_thm_config_init(lmc_check_config *c, const char *problem,
     memset(c, 0, sizeof *c);
     va_list ap;
     va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    vsnprintf(c->label, sizeof c->label, fmt, ap);
-    lmc_fe_restore(mode);
+    format_nearest(c->label, sizeof c->label, fmt, ap);
     va_end(ap);
     c->problem = problem;
     c->method = method;

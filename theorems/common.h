@@ -79,6 +79,22 @@ lmc_verdict lmc_thm_decide(lmc_enclose_fn lhs, lmc_enclose_fn rhs,
  * oracles the dual gradient norms are taken with). */
 void lmc_thm_exact_oracles(const lmc_check_run *run, lmc_oracle **or);
 
+/* A check on one run (T1, T2, T6): the run, the exact block oracles the
+ * dual gradient norms are taken with, and a parameter-length gradient
+ * workspace.  lmc_thm_run_begin runs c with seed o->seed_base into w
+ * (r->seed set); on failure nothing is left allocated and the error is
+ * returned.  lmc_thm_run_end frees what begin allocated. */
+typedef struct
+{
+    lmc_check_run run;
+    lmc_oracle *or[LMC_MAX_BLOCKS];
+    gsl_vector *g;
+} lmc_thm_run;
+
+int lmc_thm_run_begin(const lmc_check_config *c, const lmc_check_options *o,
+                      lmc_check_result *r, lmc_thm_run *w);
+void lmc_thm_run_end(lmc_thm_run *w);
+
 /* The largest of the n realized deltas d[0..n-1], a NaN (not measured)
  * counted as 0. */
 double lmc_thm_max_delta(const double *d, size_t n);

@@ -91,25 +91,17 @@ static int
 t1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
     const size_t K = tr->n - 1;
     int status = LMC_SUCCESS;
-    gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    lmc_thm_exact_oracles(&run, or);
-    r->seed = o->seed_base;
-    if (!g)
-    {
-        status = LMC_ENOMEM;
-        goto done;
-    }
-    const double rel = lmc_thm_norm_rel(&run.P->layout);
+    const double rel = lmc_thm_norm_rel(&run->P->layout);
     const double maxdelta = lmc_thm_max_delta(tr->delta, K);
     /* the declared L along the run, at every tenth iterate */
     if (lmc_thm_lmo_refused(tr, maxdelta, rel, r) ||
-        lmc_thm_hypotheses_fail(&run, LMC_HAS_L, K, 10, r, &status))
+        lmc_thm_hypotheses_fail(run, LMC_HAS_L, K, 10, r, &status))
         goto done;
     lmc_thm_worst w;
     lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
@@ -118,13 +110,14 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     for (size_t k = 0; k < K; k++)
     {
         double gk;
-        status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gk);
+        status = lmc_thm_gdual(run->P, rw.or, tr->xs + k * tr->total,
+                               rw.g, &gk);
         if (status)
             goto done;
         const double dk = isnan(tr->delta[k]) ? 0 : tr->delta[k];
-        t1_data d = {run.P, tr->xs + k * tr->total,
+        t1_data d = {run->P, tr->xs + k * tr->total,
                      tr->xs + (k + 1) * tr->total, gk, rel, dk, c->mp.lr,
-                     run.P->c.L};
+                     run->P->c.L};
         double lhs, rhs;
         const lmc_verdict v =
             lmc_thm_decide(t1_lhs, t1_rhs, &d, o->bound_scale, &lhs, &rhs);
@@ -138,11 +131,10 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     lmc_snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f(X^k) + t(1-delta)"
              "||grad f(X^k)||_* vs (L/2) t^2 (1+delta)^2 at each of %zu "
              "steps, t = %g, L = %g: worst step %zu (delta %.4g); %zu steps "
-             "not holding", K, c->mp.lr, run.P->c.L, r->step, worst_delta,
+             "not holding", K, c->mp.lr, run->P->c.L, r->step, worst_delta,
              nviol);
 done:
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 

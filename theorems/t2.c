@@ -85,44 +85,41 @@ static int
 t2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
     const size_t K = tr->n - 1;
     int status = LMC_SUCCESS;
     double *gd = malloc((K ? K : 1) * sizeof *gd);
-    gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    lmc_thm_exact_oracles(&run, or);
-    r->seed = o->seed_base;
-    if (!gd || !g)
+    if (!gd)
     {
         status = LMC_ENOMEM;
         goto done;
     }
     const double delta = lmc_thm_max_delta(tr->delta, K);
-    const double rel = lmc_thm_norm_rel(&run.P->layout);
+    const double rel = lmc_thm_norm_rel(&run->P->layout);
     /* the declared L along the run, at every tenth iterate */
     if (lmc_thm_lmo_refused(tr, delta, rel, r) ||
-        lmc_thm_hypotheses_fail(&run, LMC_HAS_L, K, 10, r, &status))
+        lmc_thm_hypotheses_fail(run, LMC_HAS_L, K, 10, r, &status))
         goto done;
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
-        status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gd[k]);
+        status = lmc_thm_gdual(run->P, rw.or, tr->xs + k * tr->total,
+                               rw.g, &gd[k]);
     if (status)
         goto done;
-    t2_data d = {&run, gd, K, rel, delta, rel, c->mp.lr, run.P->c.L};
+    t2_data d = {run, gd, K, rel, delta, rel, c->mp.lr, run->P->c.L};
     double lhs, rhs;
     const lmc_verdict v =
         lmc_thm_decide(t2_lhs, t2_rhs, &d, o->bound_scale, &lhs, &rhs);
     lmc_thm_result(r, v, lhs, rhs);
     lmc_snprintf(r->detail, sizeof r->detail, "mean dual gradient norm over %zu "
              "steps vs Delta_0/(t(1-delta)K) + L t (1+delta)^2/(2(1-delta)) "
-             "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run.P->c.L,
+             "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run->P->c.L,
              delta);
 done:
     free(gd);
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 

@@ -251,22 +251,14 @@ static int
 t6_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
-    const lmc_layout *Ly = &run.P->layout;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
+    const lmc_layout *Ly = &run->P->layout;
     const size_t K = tr->n - 1, nb = Ly->nblocks;
     const double delta = c->mp.oracle_params.delta;
     int status = LMC_SUCCESS;
-    gsl_vector *g = gsl_vector_alloc(Ly->total);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    lmc_thm_exact_oracles(&run, or);
-    r->seed = o->seed_base;
-    if (!g)
-    {
-        status = LMC_ENOMEM;
-        goto done;
-    }
     const double rel = lmc_thm_norm_rel(Ly);
     const double dreal = lmc_thm_max_delta(tr->delta_block, K * nb);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta < 1) ||
@@ -279,15 +271,16 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
         goto done;
     }
     /* the declared L0, L1 along the run, at every tenth iterate */
-    if (lmc_thm_hypotheses_fail(&run, LMC_HAS_L0L1, K, 10, r, &status))
+    if (lmc_thm_hypotheses_fail(run, LMC_HAS_L0L1, K, 10, r, &status))
         goto done;
-    t6_data d = {&run, NULL, NULL, NULL, nb, rel, delta, 0, INFINITY, K, 0};
-    status = c->settings.t6.aggregate != 0
-                 ? t6_check_aggregate(&d, or, g, o->bound_scale, dreal, r)
-                 : t6_check_steps(&d, or, g, o->bound_scale, dreal, r);
+    t6_data d = {run, NULL, NULL, NULL, nb, rel, delta, 0, INFINITY, K, 0};
+    if (c->settings.t6.aggregate != 0)
+        status = t6_check_aggregate(&d, rw.or, rw.g, o->bound_scale, dreal,
+                                    r);
+    else
+        status = t6_check_steps(&d, rw.or, rw.g, o->bound_scale, dreal, r);
 done:
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 
