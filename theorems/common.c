@@ -1,4 +1,6 @@
-/* theorems/common.c -- MPFR re-evaluation at stored iterates. */
+/* theorems/common.c -- pieces the theorem checks share: MPFR
+ * re-evaluation at stored iterates, hypothesis and worst-step helpers,
+ * configuration builders and the start of a check on one run. */
 #include "common.h"
 #include "assume.h"
 #include "icl.h"
