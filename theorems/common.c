@@ -1,4 +1,6 @@
-/* theorems/common.c -- MPFR re-evaluation at stored iterates. */
+/* theorems/common.c -- pieces the theorem checks share: MPFR
+ * re-evaluation at stored iterates, hypothesis and worst-step helpers,
+ * configuration builders and the start of a check on one run. */
 #include "common.h"
 #include "assume.h"
 #include "icl.h"
@@ -167,6 +169,15 @@ lmc_thm_count_slope(const double *lk, const double *lt, const size_t *T,
     return c1;
 }
 
+/* vsnprintf in round to nearest, like lmc_snprintf. */
+static void
+format_nearest(char *buf, size_t n, const char *fmt, va_list ap)
+{
+    const int mode = lmc_fe_nearest();
+    vsnprintf(buf, n, fmt, ap);
+    lmc_fe_restore(mode);
+}
+
 void
 lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
 {
@@ -175,9 +186,7 @@ lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    vsnprintf(r->detail, sizeof r->detail, fmt, ap);
-    lmc_fe_restore(mode);
+    format_nearest(r->detail, sizeof r->detail, fmt, ap);
     va_end(ap);
 }
 
@@ -191,25 +200,194 @@ lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status)
     return h != 0;
 }
 
+int
+lmc_thm_hypotheses_fail(const lmc_check_run *run, unsigned kinds, size_t K,
+                        size_t stride, lmc_check_result *r, int *status)
+{
+    const int h = lmc_thm_hypotheses(run, kinds, K, stride, r->detail,
+                                     sizeof r->detail);
+    return lmc_thm_hypotheses_end(h, r, status);
+}
+
+lmc_verdict
+lmc_thm_decide(lmc_enclose_fn lhs, lmc_enclose_fn rhs, const void *data,
+               double scale, double *lhs_mid, double *rhs_mid)
+{
+    return lmc_decide_le(lhs, rhs, data, scale, LMC_DECIDE_PREC0,
+                         LMC_DECIDE_PREC_MAX, lhs_mid, rhs_mid);
+}
+
+void
+lmc_thm_exact_oracles(const lmc_check_run *run, lmc_oracle **or)
+{
+    for (size_t i = 0; i < run->P->layout.nblocks; i++)
+        or[i] = run->M->oracle[i]->exact;
+}
+
+double
+lmc_thm_max_delta(const double *d, size_t n)
+{
+    double m = 0;
+    for (size_t k = 0; k < n; k++)
+        m = fmax(m, isnan(d[k]) ? 0 : d[k]);
+    return m;
+}
+
+int
+lmc_thm_run_begin(const lmc_check_config *c, const lmc_check_options *o,
+                  lmc_check_result *r, lmc_thm_run *w)
+{
+    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &w->run));
+    r->seed = o->seed_base;
+    lmc_thm_exact_oracles(&w->run, w->or);
+    if (!(w->g = gsl_vector_alloc(w->run.P->layout.total)))
+    {
+        lmc_check_run_free(&w->run);
+        return LMC_ENOMEM;
+    }
+    return LMC_SUCCESS;
+}
+
+void
+lmc_thm_run_end(lmc_thm_run *w)
+{
+    gsl_vector_free(w->g);
+    lmc_check_run_free(&w->run);
+}
+
+int
+lmc_thm_lmo_refused(const lmc_trace *tr, double delta, double rel,
+                    lmc_check_result *r)
+{
+    const size_t K = tr->n - 1;
+    if (K > 0 && tr->stop == LMC_STOP_BUDGET && delta * (1 + rel) < 1)
+        return 0;
+    lmc_thm_refuse(r, "run stopped (%s) or realized delta %.3g not < 1: "
+                   "the bound does not apply", lmc_stop_name(tr->stop),
+                   delta);
+    return 1;
+}
+
+void
+lmc_thm_one_pm(mpfi_t one_m, mpfi_t one_p, double delta, double rel)
+{
+    lmc_enclose_measured(one_p, delta, rel);
+    mpfi_ui_sub(one_m, 1, one_p);
+    mpfi_add_ui(one_p, one_p, 1);
+}
+
+void
+lmc_thm_sqr_mul_half(mpfi_t out, mpfi_srcptr x, double a, double b)
+{
+    mpfi_sqr(out, x);
+    mpfi_mul_d(out, out, a);
+    mpfi_mul_d(out, out, b);
+    mpfi_div_ui(out, out, 2);
+}
+
+void
+lmc_thm_config_init(lmc_check_config *c, const char *problem,
+                    const char *method, const char *fmt, ...)
+{
+    memset(c, 0, sizeof *c);
+    va_list ap;
+    va_start(ap, fmt);
+    format_nearest(c->label, sizeof c->label, fmt, ap);
+    va_end(ap);
+    c->problem = problem;
+    c->method = method;
+    c->mp = lmc_method_params_default();
+    c->rp = lmc_run_params_default();
+    c->nseeds = 1;
+}
+
+void
+lmc_thm_config_oracle(lmc_check_config *c, const char *label,
+                      const char *problem, const char *method,
+                      const lmc_inexact_type *src, double delta, size_t K)
+{
+    lmc_thm_config_init(c, problem, method, "%s", label);
+    c->pp = lmc_problem_params_default();
+    c->mp.oracle = src;
+    c->mp.oracle_params.delta = delta;
+    c->rp.iters = K;
+    c->rp.measure_delta = 1;
+}
+
 void
 lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                    const char *problem, const lmc_inexact_type *src,
                    double delta, double t, size_t K)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
+    lmc_thm_config_oracle(c, label, problem, "lmo", src, delta, K);
     c->mp.lr = t;
     c->mp.momentum = 0; /* alpha = 1 */
-    c->mp.oracle = src;
-    c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
+}
+
+void
+lmc_thm_config_lmo_noise(lmc_check_config *c, const char *label,
+                         const lmc_inexact_type *src, double delta, double t,
+                         double beta, size_t K, size_t seeds)
+{
+    lmc_thm_config_lmo(c, label, "lsq", src, delta, t, K);
+    c->pp.variant = "noise";
+    c->mp.momentum = beta;
+    c->mp.stochastic = 1;
+    c->nseeds = seeds;
+}
+
+size_t
+lmc_thm_configs_copy(const lmc_check_config *all, size_t n,
+                     lmc_check_config *out, size_t cap)
+{
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = all[i];
+    return n;
+}
+
+int
+lmc_thm_t2_setup(const char *who, const lmc_check_config *c,
+                 const lmc_theorem **T2, lmc_problem **P, gsl_vector **x0)
+{
+    *P = NULL;
+    *x0 = NULL;
+    *T2 = lmc_theorem_find("T2");
+    const lmc_problem_type *PT = lmc_problem_find(c->problem);
+    if (!*T2 || !PT)
+        LMC_ERROR(LMC_ENOTFOUND, "%s '%s': needs the T2 entry and problem "
+                  "'%s'", who, c->label, c->problem);
+    if (!(*P = lmc_problem_alloc(PT, &c->pp)))
+        return LMC_ENOMEM;
+    *x0 = gsl_vector_alloc((*P)->layout.total);
+    const int status = *x0 ? lmc_problem_x0(*P, *x0) : LMC_ENOMEM;
+    if (status)
+    {
+        gsl_vector_free(*x0);
+        lmc_problem_free(*P);
+        *P = NULL;
+        *x0 = NULL;
+    }
+    return status;
+}
+
+int
+lmc_thm_t2_holds(const lmc_theorem *T2, const lmc_check_config *c2,
+                 const lmc_check_options *o, const char *what, int keep,
+                 lmc_check_result *r, lmc_check_result *r2, int *ends)
+{
+    lmc_check_options o2 = *o;
+    o2.bound_scale = 1;
+    memset(r2, 0, sizeof *r2);
+    *ends = 0;
+    LMC_TRY(T2->check(c2, &o2, r2));
+    r->seed = r2->seed;
+    if (r2->verdict == LMC_HOLDS)
+        return LMC_SUCCESS;
+    lmc_thm_result(r, r2->verdict, r2->measured, r2->bound);
+    lmc_snprintf(r->detail, sizeof r->detail, "%s did not hold (%s): %.*s",
+                 what, lmc_verdict_name(r2->verdict), keep, r2->detail);
+    *ends = 1;
+    return LMC_SUCCESS;
 }
 
 void

@@ -59,6 +59,82 @@ void lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
  * (h != 0), 0 if every hypothesis holds. */
 int lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status);
 
+/* lmc_thm_hypotheses on `kinds` and lmc_thm_hypotheses_end in one: the
+ * declared constants checked along the run at iterates 0, stride, ...
+ * <= K, a violation refusing r with the reason in r->detail, an error
+ * setting *status.  Returns 1 if the check ends here, 0 if every
+ * hypothesis holds. */
+int lmc_thm_hypotheses_fail(const lmc_check_run *run, unsigned kinds,
+                            size_t K, size_t stride, lmc_check_result *r,
+                            int *status);
+
+/* lmc_decide_le at the default precisions (LMC_DECIDE_PREC0 up to
+ * LMC_DECIDE_PREC_MAX): lhs <= scale * rhs, the sides' midpoints in
+ * *lhs_mid, *rhs_mid. */
+lmc_verdict lmc_thm_decide(lmc_enclose_fn lhs, lmc_enclose_fn rhs,
+                           const void *data, double scale, double *lhs_mid,
+                           double *rhs_mid);
+
+/* or[i] = the exact oracle of block i of run's method (the block
+ * oracles the dual gradient norms are taken with). */
+void lmc_thm_exact_oracles(const lmc_check_run *run, lmc_oracle **or);
+
+/* A check on one run (T1, T2, T6): the run, the exact block oracles the
+ * dual gradient norms are taken with, and a parameter-length gradient
+ * workspace.  lmc_thm_run_begin runs c with seed o->seed_base into w
+ * (r->seed set); on failure nothing is left allocated and the error is
+ * returned.  lmc_thm_run_end frees what begin allocated. */
+typedef struct
+{
+    lmc_check_run run;
+    lmc_oracle *or[LMC_MAX_BLOCKS];
+    gsl_vector *g;
+} lmc_thm_run;
+
+int lmc_thm_run_begin(const lmc_check_config *c, const lmc_check_options *o,
+                      lmc_check_result *r, lmc_thm_run *w);
+void lmc_thm_run_end(lmc_thm_run *w);
+
+/* The largest of the n realized deltas d[0..n-1], a NaN (not measured)
+ * counted as 0. */
+double lmc_thm_max_delta(const double *d, size_t n);
+
+/* The precondition of the constant-radius LMO bounds (T1, T2): refuses r
+ * (lmc_thm_refuse, returning 1) if the run took no step, stopped before
+ * its budget, or its realized delta, widened by the relative error rel,
+ * is not below 1; else returns 0. */
+int lmc_thm_lmo_refused(const lmc_trace *tr, double delta, double rel,
+                        lmc_check_result *r);
+
+/* one_m encloses 1 - delta and one_p 1 + delta, for delta measured with
+ * relative error rel (lmc_enclose_measured). */
+void lmc_thm_one_pm(mpfi_t one_m, mpfi_t one_p, double delta, double rel);
+
+/* out = x^2 a b / 2, the curvature term (L/2) t (1+delta)^2 of the LMO
+ * bounds and their kin, multiplied in that order (MPFI, outward); out may
+ * be x. */
+void lmc_thm_sqr_mul_half(mpfi_t out, mpfi_srcptr x, double a, double b);
+
+/* Zeroes c and sets what every configuration has: the label (printf
+ * format, printed in round to nearest like lmc_snprintf), problem and
+ * method by registry name, default method and run parameters, one seed.
+ * The problem parameters stay zero (closed-form checks and allocation
+ * tests read none); a configuration that runs its problem sets c->pp. */
+void lmc_thm_config_init(lmc_check_config *c, const char *problem,
+                         const char *method, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* A deterministic method with error source src at delta: problem with
+ * default parameters, default method parameters, K steps with realized
+ * deltas measured, one seed.  (T6, T7, and the LMO below.) */
+void lmc_thm_config_oracle(lmc_check_config *c, const char *label,
+                           const char *problem, const char *method,
+                           const lmc_inexact_type *src, double delta,
+                           size_t K);
+
 /* A configuration of the section-2 LMO method without momentum
  * (alpha = 1): problem with default parameters, error source src with
  * delta, constant radius t, K steps with realized deltas measured, one
@@ -66,6 +142,35 @@ int lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status);
 void lmc_thm_config_lmo(lmc_check_config *c, const char *label,
                         const char *problem, const lmc_inexact_type *src,
                         double delta, double t, size_t K);
+
+/* The stochastic LMO method on lsq's "noise" variant (T4, C2): as
+ * lmc_thm_config_lmo with momentum beta (alpha = 1 - beta), stochastic
+ * gradients and `seeds` seeds. */
+void lmc_thm_config_lmo_noise(lmc_check_config *c, const char *label,
+                              const lmc_inexact_type *src, double delta,
+                              double t, double beta, size_t K,
+                              size_t seeds);
+
+/* The end of an entry's configs function: copies the first min(n, cap)
+ * of its n configurations all[] to out and returns n. */
+size_t lmc_thm_configs_copy(const lmc_check_config *all, size_t n,
+                            lmc_check_config *out, size_t cap);
+
+/* The value of T2's bound, tested by T3 and T8.  lmc_thm_t2_setup finds
+ * the registered T2 entry (*T2) and allocates c's problem (*P) at its x0
+ * (*x0); on failure nothing is left allocated (*P, *x0 NULL) and the
+ * error, naming entry `who`, is returned.  lmc_thm_t2_holds runs T2's
+ * check on c2 at bound_scale 1 (the caller's bound_scale belongs to its
+ * own comparison) into r2, with r->seed T2's seed; if T2's verdict is
+ * not "holds", r gets it with T2's sides and the detail "<what> did not
+ * hold (<verdict>): <T2's detail, at most keep characters>" and *ends is
+ * 1 (else 0).  Returns T2's status. */
+int lmc_thm_t2_setup(const char *who, const lmc_check_config *c,
+                     const lmc_theorem **T2, lmc_problem **P,
+                     gsl_vector **x0);
+int lmc_thm_t2_holds(const lmc_theorem *T2, const lmc_check_config *c2,
+                     const lmc_check_options *o, const char *what, int keep,
+                     lmc_check_result *r, lmc_check_result *r2, int *ends);
 
 /* The configuration of V5 and V7: problem (variant "noise" adds sigma =
  * 0.1 and stochastic gradients) with m rows (0: the default) and kappa,

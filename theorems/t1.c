@@ -91,36 +91,17 @@ static int
 t1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
     const size_t K = tr->n - 1;
     int status = LMC_SUCCESS;
-    gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < run.P->layout.nblocks; i++)
-        or[i] = run.M->oracle[i]->exact;
-    r->seed = o->seed_base;
-    if (!g)
-    {
-        status = LMC_ENOMEM;
-        goto done;
-    }
-    const double rel = lmc_thm_norm_rel(&run.P->layout);
-    double maxdelta = 0;
-    for (size_t k = 0; k < K; k++)
-        maxdelta = fmax(maxdelta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
-    if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(maxdelta * (1 + rel) < 1))
-    {
-        lmc_thm_refuse(r, "run stopped (%s) or realized "
-                 "delta %.3g not < 1: the bound does not apply",
-                 lmc_stop_name(tr->stop), maxdelta);
-        goto done;
-    }
+    const double rel = lmc_thm_norm_rel(&run->P->layout);
+    const double maxdelta = lmc_thm_max_delta(tr->delta, K);
     /* the declared L along the run, at every tenth iterate */
-    const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
-                                     sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    if (lmc_thm_lmo_refused(tr, maxdelta, rel, r) ||
+        lmc_thm_hypotheses_fail(run, LMC_HAS_L, K, 10, r, &status))
         goto done;
     lmc_thm_worst w;
     lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
@@ -129,17 +110,17 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     for (size_t k = 0; k < K; k++)
     {
         double gk;
-        status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gk);
+        status = lmc_thm_gdual(run->P, rw.or, tr->xs + k * tr->total,
+                               rw.g, &gk);
         if (status)
             goto done;
         const double dk = isnan(tr->delta[k]) ? 0 : tr->delta[k];
-        t1_data d = {run.P, tr->xs + k * tr->total,
+        t1_data d = {run->P, tr->xs + k * tr->total,
                      tr->xs + (k + 1) * tr->total, gk, rel, dk, c->mp.lr,
-                     run.P->c.L};
+                     run->P->c.L};
         double lhs, rhs;
         const lmc_verdict v =
-            lmc_decide_le(t1_lhs, t1_rhs, &d, o->bound_scale,
-                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+            lmc_thm_decide(t1_lhs, t1_rhs, &d, o->bound_scale, &lhs, &rhs);
         nviol += v != LMC_HOLDS;
         /* A violated or undecided step outranks every step that holds;
          * the first such step is reported. */
@@ -150,11 +131,10 @@ t1_check(const lmc_check_config *c, const lmc_check_options *o,
     lmc_snprintf(r->detail, sizeof r->detail, "f(X^{k+1}) - f(X^k) + t(1-delta)"
              "||grad f(X^k)||_* vs (L/2) t^2 (1+delta)^2 at each of %zu "
              "steps, t = %g, L = %g: worst step %zu (delta %.4g); %zu steps "
-             "not holding", K, c->mp.lr, run.P->c.L, r->step, worst_delta,
+             "not holding", K, c->mp.lr, run->P->c.L, r->step, worst_delta,
              nviol);
 done:
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 
@@ -183,9 +163,7 @@ t1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         lmc_thm_config_lmo(&all[n++], "icl random delta=0.2 t=0.05",
                            "icl", &lmc_inexact_inject_random, 0.2, 0.05, 200);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t1 = {

@@ -60,31 +60,23 @@ static int
 t2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
     const t2_data *d = vd;
-    mpfi_t delta, one_m, one_p, a, b;
-    mpfi_init2(delta, prec);
+    mpfi_t one_m, one_p, b;
     mpfi_init2(one_m, prec);
     mpfi_init2(one_p, prec);
-    mpfi_init2(a, prec);
     mpfi_init2(b, prec);
-    lmc_enclose_measured(delta, d->delta, d->delta_rel);
-    mpfi_ui_sub(one_m, 1, delta); /* 1 - delta */
-    mpfi_add_ui(one_p, delta, 1); /* 1 + delta */
-    /* a = Delta_0 / (t (1-delta) K) */
-    int status = lmc_thm_gap(d->run->P, d->run->tr->xs, a, prec);
-    mpfi_div_d(a, a, d->t);
-    mpfi_div(a, a, one_m);
-    mpfi_div_ui(a, a, (unsigned long)d->K);
-    /* b = L t (1+delta)^2 / (2 (1-delta)) */
-    mpfi_sqr(b, one_p);
-    mpfi_mul_d(b, b, d->L);
-    mpfi_mul_d(b, b, d->t);
+    lmc_thm_one_pm(one_m, one_p, d->delta, d->delta_rel);
+    /* out = Delta_0 / (t (1-delta) K) */
+    int status = lmc_thm_gap(d->run->P, d->run->tr->xs, out, prec);
+    mpfi_div_d(out, out, d->t);
+    mpfi_div(out, out, one_m);
+    mpfi_div_ui(out, out, (unsigned long)d->K);
+    /* b = L t (1+delta)^2 / (2 (1-delta)); the halving is exact, so it
+     * may come before the division by 1 - delta */
+    lmc_thm_sqr_mul_half(b, one_p, d->L, d->t);
     mpfi_div(b, b, one_m);
-    mpfi_div_ui(b, b, 2);
-    mpfi_add(out, a, b);
-    mpfi_clear(delta);
+    mpfi_add(out, out, b);
     mpfi_clear(one_m);
     mpfi_clear(one_p);
-    mpfi_clear(a);
     mpfi_clear(b);
     return status;
 }
@@ -93,56 +85,41 @@ static int
 t2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
     const size_t K = tr->n - 1;
     int status = LMC_SUCCESS;
     double *gd = malloc((K ? K : 1) * sizeof *gd);
-    gsl_vector *g = gsl_vector_alloc(run.P->layout.total);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < run.P->layout.nblocks; i++)
-        or[i] = run.M->oracle[i]->exact;
-    r->seed = o->seed_base;
-    if (!gd || !g)
+    if (!gd)
     {
         status = LMC_ENOMEM;
         goto done;
     }
-    double delta = 0;
-    for (size_t k = 0; k < K; k++)
-        delta = fmax(delta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
-    const double rel = lmc_thm_norm_rel(&run.P->layout);
-    if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta * (1 + rel) < 1))
-    {
-        lmc_thm_refuse(r, "run stopped (%s) or realized "
-                 "delta %.3g not < 1: the bound does not apply",
-                 lmc_stop_name(tr->stop), delta);
-        goto done;
-    }
+    const double delta = lmc_thm_max_delta(tr->delta, K);
+    const double rel = lmc_thm_norm_rel(&run->P->layout);
     /* the declared L along the run, at every tenth iterate */
-    const int h = lmc_thm_hypotheses(&run, LMC_HAS_L, K, 10, r->detail,
-                                     sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    if (lmc_thm_lmo_refused(tr, delta, rel, r) ||
+        lmc_thm_hypotheses_fail(run, LMC_HAS_L, K, 10, r, &status))
         goto done;
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
-        status = lmc_thm_gdual(run.P, or, tr->xs + k * tr->total, g, &gd[k]);
+        status = lmc_thm_gdual(run->P, rw.or, tr->xs + k * tr->total,
+                               rw.g, &gd[k]);
     if (status)
         goto done;
-    t2_data d = {&run, gd, K, rel, delta, rel, c->mp.lr, run.P->c.L};
+    t2_data d = {run, gd, K, rel, delta, rel, c->mp.lr, run->P->c.L};
     double lhs, rhs;
     const lmc_verdict v =
-        lmc_decide_le(t2_lhs, t2_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+        lmc_thm_decide(t2_lhs, t2_rhs, &d, o->bound_scale, &lhs, &rhs);
     lmc_thm_result(r, v, lhs, rhs);
     lmc_snprintf(r->detail, sizeof r->detail, "mean dual gradient norm over %zu "
              "steps vs Delta_0/(t(1-delta)K) + L t (1+delta)^2/(2(1-delta)) "
-             "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run.P->c.L,
+             "with t = %g, L = %g, delta = %.4g", K, c->mp.lr, run->P->c.L,
              delta);
 done:
     free(gd);
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 
@@ -174,9 +151,7 @@ t2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         lmc_thm_config_lmo(&all[n++], "icl random delta=0.2 t=0.05",
                            "icl", &lmc_inexact_inject_random, 0.2, 0.05, 300);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t2 = {

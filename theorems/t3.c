@@ -211,13 +211,11 @@ t3_check_brent(const lmc_check_config *c, const lmc_check_options *o,
     t3_brent_data d = {p, t, t3_F(t, &p),
                        (b - a) + 8 * sqrt(DBL_EPSILON) * t, 0};
     double lt, rt, lf, rf;
-    const lmc_verdict vt =
-        lmc_decide_le(t3_brent_lhs, t3_brent_rhs, &d, o->bound_scale,
-                      LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lt, &rt);
+    const lmc_verdict vt = lmc_thm_decide(t3_brent_lhs, t3_brent_rhs, &d,
+                                          o->bound_scale, &lt, &rt);
     d.which = 1;
-    const lmc_verdict vf =
-        lmc_decide_le(t3_brent_lhs, t3_brent_rhs, &d, o->bound_scale,
-                      LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lf, &rf);
+    const lmc_verdict vf = lmc_thm_decide(t3_brent_lhs, t3_brent_rhs, &d,
+                                          o->bound_scale, &lf, &rf);
     if (vt == LMC_HOLDS && vf != LMC_HOLDS)
         lmc_thm_result(r, vf, lf, rf);
     else
@@ -261,42 +259,26 @@ static int
 t3_check_run(const lmc_check_config *c, const lmc_check_options *o,
              lmc_check_result *r)
 {
-    const lmc_theorem *T2 = lmc_theorem_find("T2");
-    const lmc_problem_type *PT = lmc_problem_find(c->problem);
-    if (!T2 || !PT)
-        LMC_ERROR(LMC_ENOTFOUND, "T3 '%s': needs the T2 entry and problem "
-                  "'%s'", c->label, c->problem);
-    lmc_problem *P = lmc_problem_alloc(PT, &c->pp);
-    if (!P)
-        return LMC_ENOMEM;
-    gsl_vector *x0 = gsl_vector_alloc(P->layout.total);
-    int status = x0 ? lmc_problem_x0(P, x0) : LMC_ENOMEM;
+    const lmc_theorem *T2;
+    lmc_problem *P;
+    gsl_vector *x0;
+    LMC_TRY(lmc_thm_t2_setup("T3", c, &T2, &P, &x0));
     mpfi_t D;
     mpfi_init2(D, LMC_DECIDE_PREC0);
-    if (status == LMC_SUCCESS)
-        status = lmc_thm_gap(P, x0->data, D, LMC_DECIDE_PREC0);
+    int status = lmc_thm_gap(P, x0->data, D, LMC_DECIDE_PREC0);
     if (status)
         goto done;
     const double Delta0 = mpfi_get_d(D);
     const double K = (double)c->rp.iters, L = P->c.L;
     lmc_check_config c2 = *c;
     c2.mp.lr = sqrt(2 * Delta0 / (L * K)); /* t*(0) */
-    lmc_check_options o2 = *o;
-    o2.bound_scale = 1;
+    char what[64];
+    lmc_snprintf(what, sizeof what, "T2 at t*(0) = %.12g", c2.mp.lr);
     lmc_check_result r2;
-    memset(&r2, 0, sizeof r2);
-    status = T2->check(&c2, &o2, &r2);
-    if (status)
+    int ends;
+    status = lmc_thm_t2_holds(T2, &c2, o, what, 300, r, &r2, &ends);
+    if (status || ends)
         goto done;
-    r->seed = r2.seed;
-    if (r2.verdict != LMC_HOLDS)
-    {
-        lmc_thm_result(r, r2.verdict, r2.measured, r2.bound);
-        lmc_snprintf(r->detail, sizeof r->detail, "T2 at t*(0) = %.12g did not "
-                 "hold (%s): %.300s", c2.mp.lr, lmc_verdict_name(r2.verdict),
-                 r2.detail);
-        goto done;
-    }
     const t3_run_data d = {{Delta0, L, K, 0}, P, x0->data};
     lmc_verdict vl, vu;
     lmc_thm_decide_equal(r, t3_run_fstar, &d, r2.bound, o->bound_scale, &vl,
@@ -326,14 +308,8 @@ static void
 config_closed(lmc_check_config *c, double Delta0, double L, double K,
               double delta)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "closed form Delta_0=%g L=%g K=%g "
-             "delta=%g", Delta0, L, K, delta);
-    c->problem = "closed-form";
-    c->method = "brent";
-    c->mp = lmc_method_params_default();
-    c->rp = lmc_run_params_default();
-    c->nseeds = 1;
+    lmc_thm_config_init(c, "closed-form", "brent", "closed form Delta_0=%g "
+                        "L=%g K=%g delta=%g", Delta0, L, K, delta);
     c->settings.t3.Delta0 = Delta0;
     c->settings.t3.L = L;
     c->settings.t3.K = K;
@@ -367,9 +343,7 @@ t3_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config_closed(&all[n++], 1e-6, 1e4, 1e6, 0.5);
         config_run(&all[n++], "lsq", 1000);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t3 = {

@@ -50,24 +50,18 @@ static int
 t4_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
     const t4_data *d = vd;
-    mpfi_t delta, one_m, one_p, a, b;
-    mpfi_init2(delta, prec);
+    mpfi_t one_m, one_p, a, b;
     mpfi_init2(one_m, prec);
     mpfi_init2(one_p, prec);
     mpfi_init2(a, prec);
     mpfi_init2(b, prec);
-    lmc_enclose_measured(delta, d->delta, d->delta_rel);
-    mpfi_ui_sub(one_m, 1, delta);
-    mpfi_add_ui(one_p, delta, 1);
+    lmc_thm_one_pm(one_m, one_p, d->delta, d->delta_rel);
     /* Delta_0 / (t K) */
     int status = lmc_thm_gap(d->run->P, d->run->tr->xs, out, prec);
     mpfi_div_d(out, out, d->t);
     mpfi_div_ui(out, out, (unsigned long)d->K);
     /* + L t (1+delta)^2 / 2 */
-    mpfi_sqr(a, one_p);
-    mpfi_mul_d(a, a, d->L);
-    mpfi_mul_d(a, a, d->t);
-    mpfi_div_ui(a, a, 2);
+    lmc_thm_sqr_mul_half(a, one_p, d->L, d->t);
     mpfi_add(out, out, a);
     /* + 2 L t (1+delta)(1-alpha)/alpha; alpha and 1 - alpha from the
      * double momentum beta, exact. */
@@ -91,7 +85,6 @@ t4_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     mpfi_mul_ui(a, a, 2);
     mpfi_add(out, out, a);
     mpfi_div(out, out, one_m);
-    mpfi_clear(delta);
     mpfi_clear(one_m);
     mpfi_clear(one_p);
     mpfi_clear(a);
@@ -105,8 +98,7 @@ static int
 mean_gdual(const lmc_check_run *run, size_t K, gsl_vector *g, double *mean)
 {
     lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < run->P->layout.nblocks; i++)
-        or[i] = run->M->oracle[i]->exact;
+    lmc_thm_exact_oracles(run, or);
     double sum = 0;
     for (size_t k = 0; k < K; k++)
     {
@@ -116,6 +108,24 @@ mean_gdual(const lmc_check_run *run, size_t K, gsl_vector *g, double *mean)
         sum += v;
     }
     *mean = sum / (double)K;
+    return LMC_SUCCESS;
+}
+
+/* What one seed's run contributes (lmc_thm_vr_seeds): v[s], its mean
+ * dual gradient norm, and the largest realized delta so far. */
+typedef struct
+{
+    size_t K;
+    gsl_vector *g;
+    double *v, *delta;
+} t4_seed_data;
+
+static int
+t4_seed(const lmc_check_run *run, size_t s, const void *vd)
+{
+    const t4_seed_data *d = vd;
+    LMC_TRY(mean_gdual(run, d->K, d->g, &d->v[s]));
+    *d->delta = fmax(*d->delta, lmc_thm_max_delta(run->tr->delta, d->K));
     return LMC_SUCCESS;
 }
 
@@ -131,6 +141,48 @@ hypotheses(const lmc_check_run *run, char *why, size_t len)
         }
     return lmc_thm_hypotheses(run, LMC_HAS_L | LMC_HAS_SIGMA, run->tr->n - 1,
                               20, why, len);
+}
+
+/* The Monte-Carlo rule on the S per-seed values v against the bound of
+ * d (times bound_scale): *mean and *sd of the values, *bound the bound's
+ * midpoint, *verdict holds or violated when the confidence limits,
+ * widened by the norms' error d->delta_rel, clear the bound's enclosure,
+ * else left alone (undecided). */
+static int
+t4_decide(const t4_data *d, const double *v, size_t S, double bound_scale,
+          double *mean, double *sd, double *bound, lmc_verdict *verdict)
+{
+    const double rel = d->delta_rel;
+    double m = 0;
+    for (size_t s = 0; s < S; s++)
+        m += v[s];
+    m /= (double)S;
+    double ss = 0;
+    for (size_t s = 0; s < S; s++)
+        ss += (v[s] - m) * (v[s] - m);
+    *mean = m;
+    *sd = sqrt(ss / (double)(S - 1));
+    const double half = Z99 * *sd / sqrt((double)S);
+    mpfi_t b;
+    mpfi_init2(b, LMC_DECIDE_PREC0);
+    const int status = t4_rhs(b, d, LMC_DECIDE_PREC0);
+    mpfi_mul_d(b, b, bound_scale);
+    *bound = mpfi_get_d(b); /* midpoint, for the report */
+    mpfr_t blo, bhi;
+    mpfr_inits2(LMC_DECIDE_PREC0, blo, bhi, (mpfr_ptr)0);
+    mpfi_get_left(blo, b);
+    mpfi_get_right(bhi, b);
+    /* Confidence limits widened by the norms' error, then compared with
+     * the bound's enclosure endpoints. */
+    const double ucb = (m + half) * (1 + rel);
+    const double lcb = (m - half) * (1 - rel);
+    if (status == LMC_SUCCESS && mpfr_cmp_d(blo, ucb) >= 0)
+        *verdict = LMC_HOLDS;
+    else if (status == LMC_SUCCESS && mpfr_cmp_d(bhi, lcb) < 0)
+        *verdict = LMC_VIOLATED;
+    mpfr_clears(blo, bhi, (mpfr_ptr)0);
+    mpfi_clear(b);
+    return status;
 }
 
 static int
@@ -163,88 +215,39 @@ t4_check(const lmc_check_config *c, const lmc_check_options *o,
             lmc_thm_refuse(r, "run stopped: %s", first.tr->why);
         goto done;
     }
-    double rho2 = 0;
-    for (size_t i = 0; i < first.P->layout.nblocks; i++)
-        rho2 += (double)(first.P->layout.size1[i] < first.P->layout.size2[i]
-                             ? first.P->layout.size1[i]
-                             : first.P->layout.size2[i]);
     double delta = 0;
+    const t4_seed_data sdata = {K, g, v, &delta};
+    t4_data d = {&first, c->mp.lr, first.P->c.L, 1 - c->mp.momentum,
+                 delta, rel, sqrt(lmc_thm_vr_rsum(&first.P->layout)),
+                 first.P->c.sigma, K};
     size_t S = 0;
     lmc_verdict verdict = LMC_UNDECIDED;
-    double mean = NAN, sd = NAN, lo = NAN, hi = NAN;
+    double mean = NAN, sd = NAN, bound = NAN;
     for (size_t target = S0; target <= Smax; target *= 2)
     {
-        for (; S < target && status == LMC_SUCCESS; S++)
-        {
-            lmc_check_run run;
-            status = S == 0 ? LMC_SUCCESS
-                            : lmc_check_run_exec(c, o->seed_base + S, &run);
-            const lmc_check_run *use = S == 0 ? &first : &run;
-            if (status == LMC_SUCCESS && use->tr->stop != LMC_STOP_BUDGET)
-            {
-                lmc_error(__FILE__, __LINE__, LMC_EDOM, "seed %lu stopped: "
-                          "%s", o->seed_base + S, use->tr->why);
-                status = LMC_EDOM;
-            }
-            if (status == LMC_SUCCESS)
-                status = mean_gdual(use, K, g, &v[S]);
-            for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
-                if (!isnan(use->tr->delta[k]))
-                    delta = fmax(delta, use->tr->delta[k]);
-            if (S > 0)
-                lmc_check_run_free(&run);
-        }
+        status = lmc_thm_vr_seeds(c, o, &first, &S, target, t4_seed, &sdata);
         if (status)
             goto done;
         if (!(delta * (1 + rel) < 1))
         {
-            lmc_thm_refuse(r, "realized delta %.4g not "
-                     "< 1", delta);
+            lmc_thm_refuse(r, "realized delta %.4g not < 1", delta);
             goto done;
         }
-        mean = 0;
-        for (size_t s = 0; s < S; s++)
-            mean += v[s];
-        mean /= (double)S;
-        double ss = 0;
-        for (size_t s = 0; s < S; s++)
-            ss += (v[s] - mean) * (v[s] - mean);
-        sd = sqrt(ss / (double)(S - 1));
-        const double half = Z99 * sd / sqrt((double)S);
-        t4_data d = {&first, c->mp.lr, first.P->c.L, 1 - c->mp.momentum,
-                     delta, rel, sqrt(rho2), first.P->c.sigma, K};
-        mpfi_t b;
-        mpfi_init2(b, LMC_DECIDE_PREC0);
-        status = t4_rhs(b, &d, LMC_DECIDE_PREC0);
-        mpfi_mul_d(b, b, o->bound_scale);
-        lo = mpfi_get_d(b); /* midpoint, for the report */
-        mpfr_t blo, bhi;
-        mpfr_inits2(LMC_DECIDE_PREC0, blo, bhi, (mpfr_ptr)0);
-        mpfi_get_left(blo, b);
-        mpfi_get_right(bhi, b);
-        /* Confidence limits widened by the norms' error, then compared
-         * with the bound's enclosure endpoints. */
-        const double ucb = (mean + half) * (1 + rel);
-        const double lcb = (mean - half) * (1 - rel);
-        if (status == LMC_SUCCESS && mpfr_cmp_d(blo, ucb) >= 0)
-            verdict = LMC_HOLDS;
-        else if (status == LMC_SUCCESS && mpfr_cmp_d(bhi, lcb) < 0)
-            verdict = LMC_VIOLATED;
-        hi = lo;
-        mpfr_clears(blo, bhi, (mpfr_ptr)0);
-        mpfi_clear(b);
+        d.delta = delta;
+        status = t4_decide(&d, v, S, o->bound_scale, &mean, &sd, &bound,
+                           &verdict);
         if (status || verdict != LMC_UNDECIDED)
             break;
     }
     if (status)
         goto done;
-    lmc_thm_result(r, verdict, mean, hi);
+    lmc_thm_result(r, verdict, mean, bound);
     lmc_snprintf(r->detail, sizeof r->detail, "mean over %zu seeds of the mean "
              "dual gradient norm (K = %zu): %.6g +- %.3g (99%% one-sided), "
              "bound with t = %g, alpha = %g, delta = %.4g, L = %g, sigma = "
              "%g, rho = %g", S, K, mean, Z99 * sd / sqrt((double)S),
              c->mp.lr, 1 - c->mp.momentum, delta, first.P->c.L,
-             first.P->c.sigma, sqrt(rho2));
+             first.P->c.sigma, d.rho);
 done:
     free(v);
     gsl_vector_free(g);
@@ -252,56 +255,41 @@ done:
     return status;
 }
 
-static void
-config(lmc_check_config *c, const char *label,
-       const lmc_inexact_type *src, double delta, double t, double beta,
-       size_t K, size_t seeds)
-{
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = "noise";
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = t;
-    c->mp.momentum = beta;
-    c->mp.stochastic = 1;
-    c->mp.oracle = src;
-    c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->nseeds = seeds;
-}
-
 static size_t
 t4_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
 {
     lmc_check_config all[6];
     size_t n = 0;
-    config(&all[n++], "lsq noise alpha=0.1 exact t=0.02", &lmc_inexact_exact,
-           0, 0.02, 0.9, 50, 16);
-    config(&all[n++], "lsq noise alpha=0.3 adversarial delta=0.3 t=0.02",
-           &lmc_inexact_inject_adversarial, 0.3, 0.02, 0.7, 50, 16);
-    config(&all[n++], "lsq noise alpha=1 random delta=0.5 t=0.05",
-           &lmc_inexact_inject_random, 0.5, 0.05, 0.0, 50, 16);
+    /* label, source, delta, t, beta = 1 - alpha, K, seeds */
+    lmc_thm_config_lmo_noise(&all[n++], "lsq noise alpha=0.1 exact t=0.02",
+                             &lmc_inexact_exact, 0, 0.02, 0.9, 50, 16);
+    lmc_thm_config_lmo_noise(&all[n++],
+                             "lsq noise alpha=0.3 adversarial delta=0.3 "
+                             "t=0.02", &lmc_inexact_inject_adversarial, 0.3,
+                             0.02, 0.7, 50, 16);
+    lmc_thm_config_lmo_noise(&all[n++],
+                             "lsq noise alpha=1 random delta=0.5 t=0.05",
+                             &lmc_inexact_inject_random, 0.5, 0.05, 0.0, 50,
+                             16);
     /* The tight point: one step, no momentum, sigma = 1e-3, and t near
      * the minimizer sqrt(2 Delta_0 / L) = 0.342 of the bound for the
      * default lsq (Delta_0 = 0.219, L = 3.755): measured / bound ~ 0.9,
      * so the bound-halving negative control must fail here. */
-    config(&all[n], "lsq noise sigma=1e-3 alpha=1 exact t=0.34 K=1",
-           &lmc_inexact_exact, 0, 0.34, 0.0, 1, 8);
+    lmc_thm_config_lmo_noise(&all[n],
+                             "lsq noise sigma=1e-3 alpha=1 exact t=0.34 K=1",
+                             &lmc_inexact_exact, 0, 0.34, 0.0, 1, 8);
     all[n++].pp.sigma = 1e-3;
     if (o->full)
     {
-        config(&all[n++], "lsq noise alpha=0.05 jordan t=0.01 K=400",
-               &lmc_inexact_poly, 0, 0.01, 0.95, 400, 32);
-        config(&all[n++], "lsq noise alpha=0.3 adversarial delta=0.8 t=0.01",
-               &lmc_inexact_inject_adversarial, 0.8, 0.01, 0.7, 200, 32);
+        lmc_thm_config_lmo_noise(&all[n++],
+                                 "lsq noise alpha=0.05 jordan t=0.01 K=400",
+                                 &lmc_inexact_poly, 0, 0.01, 0.95, 400, 32);
+        lmc_thm_config_lmo_noise(&all[n++],
+                                 "lsq noise alpha=0.3 adversarial delta=0.8 "
+                                 "t=0.01", &lmc_inexact_inject_adversarial,
+                                 0.8, 0.01, 0.7, 200, 32);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t4 = {

@@ -218,15 +218,9 @@ config(lmc_check_config *c, size_t row, double K, unsigned mask)
     static const char *const which[8] = {
         "", "t*", "alpha*", "t*,alpha*", "B*", "t*,B*", "alpha*,B*",
         "t*,alpha*,B*"};
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "T4 bound K=%g L=Delta_0=rho "
-             "sigma=1 delta=%g ratios %s", K, t5_table[row].delta,
-             which[mask & 7]);
-    c->problem = "closed-form";
-    c->method = "nmsimplex2";
-    c->mp = lmc_method_params_default();
-    c->rp = lmc_run_params_default();
-    c->nseeds = 1;
+    lmc_thm_config_init(c, "closed-form", "nmsimplex2", "T4 bound K=%g "
+                        "L=Delta_0=rho sigma=1 delta=%g ratios %s", K,
+                        t5_table[row].delta, which[mask & 7]);
     c->settings.t5.row = row;
     c->settings.t5.K = K;
     c->settings.t5.mask = mask;
@@ -240,9 +234,7 @@ t5_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     (void)o; /* the three reference rows are cheap: quick = full */
     for (size_t row = 0; row < 3; row++)
         config(&all[n++], row, 1e6, 7);
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t5 = {

@@ -70,13 +70,16 @@ typedef struct
     double tau;
     double hmin;                    /* aggregate: min_k h_k (double) */
     size_t K;
+    int weighted;                   /* t6_h: the step part's weight */
 } t6_data;
 
 /* out = sum_i g_i^2 / (L0_i + L1_i g_i), times w = (1-delta)^2 /
- * (2 (1+delta)^2) if weighted. */
-static void
-t6_h(mpfi_t out, const t6_data *d, int weighted, mpfr_prec_t prec)
+ * (2 (1+delta)^2) if d->weighted: the step part's left side B_k, or the
+ * aggregate's h of the minimizing step (gb holds its g_i). */
+static int
+t6_h(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
+    const t6_data *d = vd;
     const lmc_constants *c = &d->run->P->c;
     mpfi_t g, den, w;
     mpfi_init2(g, prec);
@@ -92,7 +95,7 @@ t6_h(mpfi_t out, const t6_data *d, int weighted, mpfr_prec_t prec)
         mpfi_div(g, g, den);
         mpfi_add(out, out, g);
     }
-    if (weighted)
+    if (d->weighted)
     {
         mpfi_set_d(w, d->delta);
         mpfi_ui_sub(den, 1, w);
@@ -105,15 +108,10 @@ t6_h(mpfi_t out, const t6_data *d, int weighted, mpfr_prec_t prec)
     mpfi_clear(g);
     mpfi_clear(den);
     mpfi_clear(w);
-}
-
-static int
-step_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    t6_h(out, vd, 1, prec);
     return LMC_SUCCESS;
 }
 
+/* The realized decrease f(X^k) - f(X^{k+1}) + tau_k. */
 static int
 step_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
@@ -129,14 +127,7 @@ step_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return status;
 }
 
-/* The minimizing step's h, recomputed as an enclosure (gb holds it). */
-static int
-agg_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    t6_h(out, vd, 0, prec);
-    return LMC_SUCCESS;
-}
-
+/* (2 Delta_0/K) ((1+delta)/(1-delta))^2 */
 static int
 agg_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
@@ -158,14 +149,6 @@ agg_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return status;
 }
 
-/* Runs the assumption checker on L0/L1 at every tenth iterate. */
-/* The declared constant along the run, at every tenth iterate. */
-static int
-hypothesis_l0l1(const lmc_check_run *run, size_t K, char *why, size_t len)
-{
-    return lmc_thm_hypotheses(run, LMC_HAS_L0L1, K, 10, why, len);
-}
-
 /* gb[i] = ||grad_i f(x)||_* from the MPFR gradient (left in g). */
 static int
 block_gdual(const lmc_check_run *run, lmc_oracle *const *or, const double *x,
@@ -181,34 +164,103 @@ block_gdual(const lmc_check_run *run, lmc_oracle *const *or, const double *x,
     return LMC_SUCCESS;
 }
 
+/* The aggregate part: min_k h_k against its bound, decided into r.  d
+ * arrives with the run, its sizes, rel and delta; or, g as in
+ * block_gdual. */
+static int
+t6_check_aggregate(t6_data *d, lmc_oracle *const *or, gsl_vector *g,
+                   double bound_scale, double dreal, lmc_check_result *r)
+{
+    const lmc_check_run *run = d->run;
+    const lmc_trace *tr = run->tr;
+    const size_t nb = d->nb, n = run->P->layout.total;
+    double gb[LMC_MAX_BLOCKS], gbest[LMC_MAX_BLOCKS];
+    size_t kmin = 0;
+    for (size_t k = 0; k < d->K; k++)
+    {
+        LMC_TRY(block_gdual(run, or, tr->xs + k * n, g, gb));
+        double hk = 0;
+        for (size_t i = 0; i < nb; i++)
+            hk += gb[i] * gb[i] / (run->P->c.L0[i] + run->P->c.L1[i] * gb[i]);
+        if (hk < d->hmin)
+        {
+            d->hmin = hk;
+            kmin = k;
+            memcpy(gbest, gb, sizeof gbest);
+        }
+    }
+    /* The double minimum picks the step; its h is then enclosed (a
+     * rounding-level mis-pick changes the min by ~1e-13 relative, and
+     * any step's h bounds the min from above: the decision stays valid
+     * for "holds"). */
+    d->gb = gbest;
+    d->weighted = 0;
+    double lhs, rhs;
+    const lmc_verdict v =
+        lmc_thm_decide(t6_h, agg_rhs, d, bound_scale, &lhs, &rhs);
+    lmc_thm_result(r, v, lhs, rhs);
+    r->step = kmin;
+    lmc_snprintf(r->detail, sizeof r->detail, "min over %zu steps (at k = "
+             "%zu) of sum_i g_i^2/(L0_i + L1_i g_i) vs (2 Delta_0/K) "
+             "((1+delta)/(1-delta))^2, delta = %g (realized max %.4g)",
+             d->K, kmin, d->delta, dreal);
+    return LMC_SUCCESS;
+}
+
+/* The step part: B_k against the realized decrease at every step, the
+ * worst step decided into r; arguments as for t6_check_aggregate. */
+static int
+t6_check_steps(t6_data *d, lmc_oracle *const *or, gsl_vector *g,
+               double bound_scale, double dreal, lmc_check_result *r)
+{
+    const lmc_trace *tr = d->run->tr;
+    const size_t nb = d->nb, n = d->run->P->layout.total;
+    double gb[LMC_MAX_BLOCKS];
+    d->gb = gb;
+    d->weighted = 1;
+    lmc_thm_worst w;
+    lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
+    for (size_t k = 0; k < d->K; k++)
+    {
+        const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
+        LMC_TRY(block_gdual(d->run, or, xk, g, gb));
+        double tg = 0;
+        for (size_t i = 0; i < nb; i++)
+            tg += tr->eta_block[k * nb + i] * gb[i];
+        gsl_vector_const_view xv = gsl_vector_const_view_array(xk, n);
+        gsl_vector_const_view xv1 = gsl_vector_const_view_array(xk1, n);
+        d->x0 = xk;
+        d->x1 = xk1;
+        d->tau = 64 * (double)n * DBL_EPSILON *
+                 (tg + gsl_blas_dnrm2(g) * (gsl_blas_dnrm2(&xv.vector) +
+                                            gsl_blas_dnrm2(&xv1.vector)));
+        double lhs, rhs;
+        const lmc_verdict v =
+            lmc_thm_decide(t6_h, step_rhs, d, bound_scale, &lhs, &rhs);
+        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
+    }
+    lmc_thm_worst_finish(&w, r);
+    lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
+             "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
+             "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
+             "%.4g)", d->K, w.k, d->delta, dreal);
+    return LMC_SUCCESS;
+}
+
 static int
 t6_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
-    const lmc_layout *Ly = &run.P->layout;
-    const size_t K = tr->n - 1, n = Ly->total, nb = Ly->nblocks;
-    const int aggregate = c->settings.t6.aggregate != 0;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    const lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
+    const lmc_layout *Ly = &run->P->layout;
+    const size_t K = tr->n - 1, nb = Ly->nblocks;
     const double delta = c->mp.oracle_params.delta;
     int status = LMC_SUCCESS;
-    gsl_vector *g = gsl_vector_alloc(n);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
-    double gb[LMC_MAX_BLOCKS], gbest[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < nb; i++)
-        or[i] = run.M->oracle[i]->exact;
-    r->seed = o->seed_base;
-    if (!g)
-    {
-        status = LMC_ENOMEM;
-        goto done;
-    }
     const double rel = lmc_thm_norm_rel(Ly);
-    double dreal = 0;
-    for (size_t k = 0; k < K * nb; k++)
-        dreal = fmax(dreal, isnan(tr->delta_block[k]) ? 0
-                                                      : tr->delta_block[k]);
+    const double dreal = lmc_thm_max_delta(tr->delta_block, K * nb);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET || !(delta < 1) ||
         !(dreal <= delta * (1 + rel) + rel))
     {
@@ -218,79 +270,17 @@ t6_check(const lmc_check_config *c, const lmc_check_options *o,
                  dreal);
         goto done;
     }
-    const int h = hypothesis_l0l1(&run, K, r->detail, sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    /* the declared L0, L1 along the run, at every tenth iterate */
+    if (lmc_thm_hypotheses_fail(run, LMC_HAS_L0L1, K, 10, r, &status))
         goto done;
-    t6_data d = {&run, NULL, NULL, gb, nb, rel, delta, 0, INFINITY, K};
-    if (aggregate)
-    {
-        size_t kmin = 0;
-        for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
-        {
-            status = block_gdual(&run, or, tr->xs + k * n, g, gb);
-            double hk = 0;
-            for (size_t i = 0; i < nb; i++)
-                hk += gb[i] * gb[i] / (run.P->c.L0[i] + run.P->c.L1[i] * gb[i]);
-            if (hk < d.hmin)
-            {
-                d.hmin = hk;
-                kmin = k;
-                memcpy(gbest, gb, sizeof gbest);
-            }
-        }
-        if (status)
-            goto done;
-        /* The double minimum picks the step; its h is then enclosed (a
-         * rounding-level mis-pick changes the min by ~1e-13 relative,
-         * and any step's h bounds the min from above: the decision stays
-         * valid for "holds"). */
-        d.gb = gbest;
-        double lhs, rhs;
-        const lmc_verdict v =
-            lmc_decide_le(agg_lhs, agg_rhs, &d, o->bound_scale,
-                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        lmc_thm_result(r, v, lhs, rhs);
-        r->step = kmin;
-        lmc_snprintf(r->detail, sizeof r->detail, "min over %zu steps (at k = "
-                 "%zu) of sum_i g_i^2/(L0_i + L1_i g_i) vs (2 Delta_0/K) "
-                 "((1+delta)/(1-delta))^2, delta = %g (realized max %.4g)",
-                 K, kmin, delta, dreal);
-        goto done;
-    }
-    lmc_thm_worst w;
-    lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
-    for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
-    {
-        const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
-        status = block_gdual(&run, or, xk, g, gb);
-        if (status)
-            break;
-        double tg = 0;
-        for (size_t i = 0; i < nb; i++)
-            tg += tr->eta_block[k * nb + i] * gb[i];
-        gsl_vector_const_view xv = gsl_vector_const_view_array(xk, n);
-        gsl_vector_const_view xv1 = gsl_vector_const_view_array(xk1, n);
-        d.x0 = xk;
-        d.x1 = xk1;
-        d.tau = 64 * (double)n * DBL_EPSILON *
-                (tg + gsl_blas_dnrm2(g) * (gsl_blas_dnrm2(&xv.vector) +
-                                           gsl_blas_dnrm2(&xv1.vector)));
-        double lhs, rhs;
-        const lmc_verdict v =
-            lmc_decide_le(step_lhs, step_rhs, &d, o->bound_scale,
-                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
-        lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
-    }
-    if (status)
-        goto done;
-    lmc_thm_worst_finish(&w, r);
-    lmc_snprintf(r->detail, sizeof r->detail, "worst of %zu steps at k = %zu: "
-             "guaranteed decrease sum_i (1-delta)^2 g_i^2/(2(1+delta)^2 (L0_i "
-             "+ L1_i g_i)) vs f(X^k) - f(X^{k+1}), delta = %g (realized max "
-             "%.4g)", K, w.k, delta, dreal);
+    t6_data d = {run, NULL, NULL, NULL, nb, rel, delta, 0, INFINITY, K, 0};
+    if (c->settings.t6.aggregate != 0)
+        status = t6_check_aggregate(&d, rw.or, rw.g, o->bound_scale, dreal,
+                                    r);
+    else
+        status = t6_check_steps(&d, rw.or, rw.g, o->bound_scale, dreal, r);
 done:
-    gsl_vector_free(g);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 
@@ -299,19 +289,8 @@ config(lmc_check_config *c, const char *label, const char *problem,
        const char *init, const lmc_inexact_type *src, double delta,
        size_t K, int aggregate)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
+    lmc_thm_config_oracle(c, label, problem, "adaptive", src, delta, K);
     c->pp.init = init;
-    c->method = "adaptive";
-    c->mp = lmc_method_params_default();
-    c->mp.oracle = src;
-    c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
     c->settings.t6.aggregate = aggregate;
 }
 
@@ -353,9 +332,7 @@ t6_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "aggregate: lsq adversarial delta=0.5", "lsq",
                NULL, A, 0.5, 200, 1);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t6 = {

@@ -59,13 +59,6 @@ t7_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return lmc_thm_gap(d->P, d->x0, out, prec);
 }
 
-/* The declared constant along the run, at every tenth iterate. */
-static int
-hypothesis_L0L1(const lmc_check_run *run, size_t K, char *why, size_t len)
-{
-    return lmc_thm_hypotheses(run, LMC_HAS_L0L1, K, 10, why, len);
-}
-
 static int
 t7_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
@@ -79,9 +72,7 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
     r->seed = o->seed_base;
     const double rel = lmc_thm_norm_rel(&run.P->layout);
     const double dmax_ok = sqrt(5.0) - 2;
-    double maxdelta = 0;
-    for (size_t k = 0; k < K; k++)
-        maxdelta = fmax(maxdelta, isnan(tr->delta[k]) ? 0 : tr->delta[k]);
+    const double maxdelta = lmc_thm_max_delta(tr->delta, K);
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
         (!report_only && !(maxdelta * (1 + rel) < dmax_ok)))
     {
@@ -90,8 +81,8 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_stop_name(tr->stop), maxdelta);
         goto done;
     }
-    const int h = hypothesis_L0L1(&run, K, r->detail, sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    /* the declared L0, L1 along the run, at every tenth iterate */
+    if (lmc_thm_hypotheses_fail(&run, LMC_HAS_L0L1, K, 10, r, &status))
         goto done;
     lmc_thm_worst w;
     lmc_thm_worst_init(&w, LMC_THM_WORST_FIRST_FAILING);
@@ -103,8 +94,7 @@ t7_check(const lmc_check_config *c, const lmc_check_options *o,
         double lhs, rhs;
         const double scale = report_only ? 1 : o->bound_scale;
         const lmc_verdict v =
-            lmc_decide_le(t7_lhs, t7_rhs, &d, scale, LMC_DECIDE_PREC0,
-                          LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+            lmc_thm_decide(t7_lhs, t7_rhs, &d, scale, &lhs, &rhs);
         nbad += v != LMC_HOLDS;
         /* The first step that does not hold outranks every step that
          * does; among those, the largest ratio is the worst. */
@@ -134,20 +124,12 @@ static void
 config(lmc_check_config *c, const char *problem,
        const lmc_inexact_type *src, double delta, size_t K, int report_only)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s %s delta=%g K=%zu%s", problem,
+    char label[96];
+    lmc_snprintf(label, sizeof label, "%s %s delta=%g K=%zu%s", problem,
              src == &lmc_inexact_inject_random ? "random" : "adversarial",
              delta, K, report_only ? " (report only)" : "");
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->method = "adaptive-exact";
-    c->mp = lmc_method_params_default();
-    c->mp.oracle = src;
-    c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 1;
-    c->nseeds = 1;
+    lmc_thm_config_oracle(c, label, problem, "adaptive-exact", src, delta,
+                          K);
     c->settings.t7.report_only = report_only;
 }
 
@@ -167,9 +149,7 @@ t7_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     config(&all[n++], "l0l1-sep", adv, 0.3, 40, 1);
     if (o->full)
         config(&all[n++], "lsq", rnd, 0.3, 40, 1);
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t7 = {

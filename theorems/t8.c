@@ -65,33 +65,15 @@ static int
 t8_check_reduction(const lmc_check_config *c, const lmc_check_options *o,
                    lmc_check_result *r)
 {
-    const lmc_theorem *T2 = lmc_theorem_find("T2");
-    const lmc_problem_type *PT = lmc_problem_find(c->problem);
-    if (!T2 || !PT)
-        LMC_ERROR(LMC_ENOTFOUND, "T8 '%s': needs the T2 entry and problem "
-                  "'%s'", c->label, c->problem);
-    lmc_problem *P = lmc_problem_alloc(PT, &c->pp);
-    if (!P)
-        return LMC_ENOMEM;
-    gsl_vector *x0 = gsl_vector_alloc(P->layout.total);
-    int status = x0 ? lmc_problem_x0(P, x0) : LMC_ENOMEM;
-    if (status)
-        goto done;
-    lmc_check_options o2 = *o;
-    o2.bound_scale = 1;
+    const lmc_theorem *T2;
+    lmc_problem *P;
+    gsl_vector *x0;
+    LMC_TRY(lmc_thm_t2_setup("T8", c, &T2, &P, &x0));
     lmc_check_result r2;
-    memset(&r2, 0, sizeof r2);
-    status = T2->check(c, &o2, &r2);
-    if (status)
+    int ends;
+    int status = lmc_thm_t2_holds(T2, c, o, "T2", 400, r, &r2, &ends);
+    if (status || ends)
         goto done;
-    r->seed = r2.seed;
-    if (r2.verdict != LMC_HOLDS)
-    {
-        lmc_thm_result(r, r2.verdict, r2.measured, r2.bound);
-        lmc_snprintf(r->detail, sizeof r->detail, "T2 did not hold (%s): %.400s",
-                 lmc_verdict_name(r2.verdict), r2.detail);
-        goto done;
-    }
     const t8_data d = {P, x0->data, c->mp.lr, P->c.L, (double)c->rp.iters};
     lmc_verdict vl, vu;
     lmc_thm_decide_equal(r, t8_exact_form, &d, r2.bound, o->bound_scale,
@@ -180,14 +162,9 @@ config_reduction(lmc_check_config *c, const char *problem, double t,
 static void
 config_refusal(lmc_check_config *c, const char *who, double delta)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s delta=%g %s", who, delta,
-             delta < 1 ? "accepted" : "refused");
-    c->problem = strcmp(who, "lmo") == 0 ? "lsq" : "none";
-    c->method = who;
-    c->mp = lmc_method_params_default();
-    c->rp = lmc_run_params_default();
-    c->nseeds = 1;
+    lmc_thm_config_init(c, strcmp(who, "lmo") == 0 ? "lsq" : "none", who,
+                        "%s delta=%g %s", who, delta,
+                        delta < 1 ? "accepted" : "refused");
     c->settings.t8.refusal = 1;
     c->settings.t8.delta = delta;
 }
@@ -211,9 +188,7 @@ t8_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config_refusal(&all[n++], "lmo", 2);
         config_refusal(&all[n++], "inexact-alloc", INFINITY);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_t8 = {
