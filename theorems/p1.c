@@ -47,7 +47,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* A residual this small in the window makes polar() ill-conditioned. */
 #define RES_GUARD 1e-8

@@ -78,7 +78,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #define REL_ERR 1e-8
 #define FLAT_RATIO 1.25

@@ -26,9 +26,6 @@
 #include "common.h"
 #include "mvr.h"
 
-#include <stdio.h>
-#include <string.h>
-
 static int
 v4_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)

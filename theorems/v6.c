@@ -30,7 +30,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define Z99 2.326 /* one-sided 99% standard normal quantile */
 #define SLOPE_TOL 0.05
