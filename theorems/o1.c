@@ -146,6 +146,101 @@ o1_decide(const o1_data *d, const lmc_check_options *o, const char *what,
     }
 }
 
+/* The matrices of a configuration's samples and the SVD workspace of
+ * o1_kappa (owned by o1_check). */
+typedef struct
+{
+    gsl_rng *rng;
+    gsl_matrix *M, *G, *H, *S, *w, *v;
+    gsl_vector *sv, *work;
+} o1_work;
+
+/* Sample k's matrices M and H, standard Gaussian from the matrix seed
+ * O1_SEED_OFFSET + 1000 seed_base + k. */
+static void
+o1_draw(const o1_work *W, unsigned long seed_base, size_t k)
+{
+    /* Matrix seeds are kept apart from the error source's seed (equal
+     * seeds would draw G = M, turning inject-random adversarial). */
+    gsl_rng_set(W->rng, O1_SEED_OFFSET + 1000 * seed_base + k);
+    lmc_matrix_gaussian(W->M, W->rng);
+    lmc_matrix_gaussian(W->H, W->rng);
+}
+
+/* H scaled to 0.1 ||M||_F and G = M + H (after the error source drew
+ * S~ from M). */
+static void
+o1_perturb(const o1_work *W)
+{
+    const size_t mn = W->M->size1 * W->M->size2;
+    double fm = 0, fh = 0;
+    for (size_t i = 0; i < mn; i++)
+    {
+        fm += W->M->data[i] * W->M->data[i];
+        fh += W->H->data[i] * W->H->data[i];
+    }
+    gsl_matrix_scale(W->H, 0.1 * sqrt(fm / fh));
+    gsl_matrix_memcpy(W->G, W->M);
+    gsl_matrix_add(W->G, W->H);
+}
+
+/* The worst case over a configuration's samples: the decision (in
+ * worst and r), which inequality it was, the realized delta of its
+ * sample and the largest realized delta. */
+typedef struct
+{
+    lmc_thm_worst worst;
+    const char *what;
+    double delta, maxdelta;
+} o1_state;
+
+/* Decides (L1a), (L1b), (L2) on sample k (M, G, H, S~ in W, realized
+ * delta) and folds them into st and r.  1 if the sample refuses the
+ * check (delta plus the reference error not < 1: r says so), else 0. */
+static int
+o1_sample(const o1_work *W, const lmc_oracle_type *ET, lmc_oracle *exact,
+          double delta, double rel, const lmc_check_options *o, size_t k,
+          o1_state *st, lmc_check_result *r, int *status)
+{
+    double nM, nG, nH, nS;
+    if ((*status = lmc_oracle_dual_norm(exact, W->M, &nM)) ||
+        (*status = lmc_oracle_dual_norm(exact, W->G, &nG)) ||
+        (*status = lmc_oracle_dual_norm(exact, W->H, &nH)) ||
+        (*status = lmc_oracle_norm(exact, W->S, &nS)))
+        return 0;
+    double rho = 0;
+    if (ET == &lmc_oracle_spectral)
+        rho = 4 * rel * o1_kappa(W->M, W->w, W->v, W->sv, W->work);
+    else if (ET == &lmc_oracle_frobenius || ET == &lmc_oracle_rowl2)
+        rho = rel;
+    const double tau = 4 * rel + rho;
+    st->maxdelta = fmax(st->maxdelta, delta);
+    if (!(delta * (1 + rel) + rho < 1))
+    {
+        lmc_thm_refuse(r, "sample %zu: realized delta %.4g (+ reference "
+                       "error %.2g) not < 1: O1 does not apply", k, delta,
+                       rho);
+        r->step = k;
+        return 1;
+    }
+    const lmc_verdict before = st->worst.verdict;
+    const double before_ratio = st->worst.ratio;
+    o1_data d1 = {W->M, W->S, 1 - delta, nM, tau * nM, 0};
+    o1_decide(&d1, o, "(L1a) <M,S~> <= -(1-delta)||M||_*", k, r, &st->worst,
+              &st->what);
+    o1_data d2 = {NULL, NULL, nS, 1, 0,
+                  (1 + delta * (1 + rel) + rho) * (1 + rel)};
+    o1_decide(&d2, o, "(L1b) ||S~|| <= 1+delta", k, r, &st->worst,
+              &st->what);
+    o1_data d3 = {W->G, W->S, 1 - delta, nG, 2 * nH * (1 - rel) + tau * nG,
+                  0};
+    o1_decide(&d3, o, "(L2) <G,S~> <= -(1-delta)||G||_* + 2||G-M||_*", k, r,
+              &st->worst, &st->what);
+    if (st->worst.verdict != before || st->worst.ratio != before_ratio)
+        st->delta = delta;
+    return 0;
+}
+
 static int
 o1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
@@ -166,6 +261,7 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
                *H = gsl_matrix_alloc(m, n), *S = gsl_matrix_alloc(m, n),
                *w = gsl_matrix_alloc(m, n), *v = gsl_matrix_alloc(n, n);
     gsl_vector *sv = gsl_vector_alloc(n), *work = gsl_vector_alloc(n);
+    const o1_work W = {rng, M, G, H, S, w, v, sv, work};
     if (!q)
         status = LMC_EINVAL; /* refused (reported by lmc_inexact_alloc) */
     if (!q || !rng || !M || !G || !H || !S || !w || !v || !sv || !work)
@@ -173,67 +269,21 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
     status = LMC_SUCCESS;
     const double rel = lmc_thm_norm_rel(&(lmc_layout){
         .nblocks = 1, .size1 = {m}, .size2 = {n}});
-    lmc_thm_worst worst;
-    lmc_thm_worst_init(&worst, LMC_THM_WORST_RANKED_TIES);
-    double worst_delta = 0, maxdelta = 0;
-    const char *worst_what = "";
+    o1_state st = {.what = "", .delta = 0, .maxdelta = 0};
+    lmc_thm_worst_init(&st.worst, LMC_THM_WORST_RANKED_TIES);
     lmc_thm_result(r, LMC_HOLDS, NAN, NAN);
     for (size_t k = 0; status == LMC_SUCCESS && k < nsamples; k++)
     {
-        /* Matrix seeds are kept apart from the error source's seed (equal
-         * seeds would draw G = M, turning inject-random adversarial). */
-        gsl_rng_set(rng, O1_SEED_OFFSET + 1000 * o->seed_base + k);
-        lmc_matrix_gaussian(M, rng);
-        lmc_matrix_gaussian(H, rng);
-        double delta, nM, nG, nH, nS;
-        status = lmc_inexact_apply(q, M, S, &delta);
+        o1_draw(&W, o->seed_base, k);
+        double delta;
+        status = lmc_inexact_apply(q, W.M, W.S, &delta);
         if (status)
             break;
-        /* H scaled to 0.1 ||M||_F in Frobenius norm. */
-        double fm = 0, fh = 0;
-        for (size_t i = 0; i < m * n; i++)
-        {
-            fm += M->data[i] * M->data[i];
-            fh += H->data[i] * H->data[i];
-        }
-        gsl_matrix_scale(H, 0.1 * sqrt(fm / fh));
-        gsl_matrix_memcpy(G, M);
-        gsl_matrix_add(G, H);
-        if ((status = lmc_oracle_dual_norm(q->exact, M, &nM)) ||
-            (status = lmc_oracle_dual_norm(q->exact, G, &nG)) ||
-            (status = lmc_oracle_dual_norm(q->exact, H, &nH)) ||
-            (status = lmc_oracle_norm(q->exact, S, &nS)))
-            break;
-        double rho = 0;
-        if (ET == &lmc_oracle_spectral)
-            rho = 4 * rel * o1_kappa(M, w, v, sv, work);
-        else if (ET == &lmc_oracle_frobenius || ET == &lmc_oracle_rowl2)
-            rho = rel;
-        const double tau = 4 * rel + rho;
-        maxdelta = fmax(maxdelta, delta);
-        if (!(delta * (1 + rel) + rho < 1))
-        {
-            lmc_thm_refuse(r, "sample %zu: realized delta %.4g (+ reference "
-                           "error %.2g) not < 1: O1 does not apply", k,
-                           delta, rho);
-            r->step = k;
+        o1_perturb(&W);
+        if (o1_sample(&W, ET, q->exact, delta, rel, o, k, &st, r, &status))
             goto done;
-        }
-        const lmc_verdict before = worst.verdict;
-        const double before_ratio = worst.ratio;
-        o1_data d1 = {M, S, 1 - delta, nM, tau * nM, 0};
-        o1_decide(&d1, o, "(L1a) <M,S~> <= -(1-delta)||M||_*", k, r, &worst,
-                  &worst_what);
-        o1_data d2 = {NULL, NULL, nS, 1, 0,
-                      (1 + delta * (1 + rel) + rho) * (1 + rel)};
-        o1_decide(&d2, o, "(L1b) ||S~|| <= 1+delta", k, r, &worst,
-                  &worst_what);
-        o1_data d3 = {G, S, 1 - delta, nG, 2 * nH * (1 - rel) + tau * nG,
-                      0};
-        o1_decide(&d3, o, "(L2) <G,S~> <= -(1-delta)||G||_* + 2||G-M||_*",
-                  k, r, &worst, &worst_what);
-        if (worst.verdict != before || worst.ratio != before_ratio)
-            worst_delta = delta;
+        if (status)
+            break;
     }
     if (status)
         goto done;
@@ -242,7 +292,7 @@ o1_check(const lmc_check_config *c, const lmc_check_options *o,
              "%s ball, source %s: worst case %s at sample %zu (realized "
              "delta %.4g; largest %.4g); stated rounding allowance tau = "
              "4 rel + rho, rel = %.2g", nsamples, m, n, ET->name,
-             c->mp.oracle->name, worst_what, r->step, worst_delta, maxdelta,
+             c->mp.oracle->name, st.what, r->step, st.delta, st.maxdelta,
              rel);
 done:
     lmc_inexact_free(q);

@@ -39,6 +39,7 @@
  * plus its own n eps relative rounding.
  */
 #include "common.h"
+#include "precond.h"
 #include "mf.h"
 #include "status.h"
 
@@ -46,7 +47,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* A residual this small in the window makes polar() ill-conditioned. */
 #define RES_GUARD 1e-8
@@ -201,26 +201,15 @@ done:
     return status;
 }
 
+/* eta_t = eta0 rho^(t-1), or the constant eta0 if rho = 1. */
 static void
 config(lmc_check_config *c, const char *label, const char *problem,
-       const char *init, double kappa, lmc_step_rule rule, double eta0,
-       double rho, size_t K)
+       const char *init, double kappa, double eta0, double rho, size_t K)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
+    lmc_thm_precond_config(c, label, problem, "simplified-muon", eta0, rho,
+                           K);
     c->pp.init = init;
     c->pp.kappa = kappa;
-    c->method = "simplified-muon";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = rule;
-    c->mp.step_rho = rho;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
     /* never perturbed here: see the file header */
     c->settings.p1.eta_perturb = 0;
 }
@@ -234,26 +223,25 @@ p1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
 {
     lmc_check_config all[10];
     size_t n = 0;
-    const lmc_step_rule C = LMC_STEP_CONSTANT, G = LMC_STEP_GEOMETRIC;
     config(&all[n++], "mf aligned kappa=10 constant eta=0.97e-3", "mf",
-           "aligned", 10, C, 0.97e-3, 1, 400);
+           "aligned", 10, 0.97e-3, 1, 400);
     config(&all[n++], "mf aligned kappa=10 geometric 2e-3*0.998^t", "mf",
-           "aligned", 10, G, 2e-3, 0.998, 400);
+           "aligned", 10, 2e-3, 0.998, 400);
     config(&all[n++], "mf aligned-unbalanced kappa=10 constant eta=0.97e-3",
-           "mf", "aligned-unbalanced", 10, C, 0.97e-3, 1, 400);
+           "mf", "aligned-unbalanced", 10, 0.97e-3, 1, 400);
     config(&all[n++], "mf-sym aligned kappa=100 constant eta=2.7e-4",
-           "mf-sym", "aligned", 100, C, 2.7e-4, 1, 450);
+           "mf-sym", "aligned", 100, 2.7e-4, 1, 450);
     if (o->full)
     {
         config(&all[n++], "mf aligned kappa=1000 constant eta=0.97e-4", "mf",
-               "aligned", 1000, C, 0.97e-4, 1, 400);
+               "aligned", 1000, 0.97e-4, 1, 400);
         config(&all[n++], "mf aligned kappa=1000 geometric 2e-4*0.998^t",
-               "mf", "aligned", 1000, G, 2e-4, 0.998, 600);
+               "mf", "aligned", 1000, 2e-4, 0.998, 600);
         config(&all[n++], "mf aligned-unbalanced kappa=10 geometric "
-               "2e-3*0.998^t", "mf", "aligned-unbalanced", 10, G, 2e-3,
+               "2e-3*0.998^t", "mf", "aligned-unbalanced", 10, 2e-3,
                0.998, 600);
         config(&all[n++], "mf-sym aligned kappa=100 geometric 5e-4*0.997^t",
-               "mf-sym", "aligned", 100, G, 5e-4, 0.997, 600);
+               "mf-sym", "aligned", 100, 5e-4, 0.997, 600);
     }
     for (size_t i = 0; i < n && i < cap; i++)
         out[i] = all[i];

@@ -72,53 +72,40 @@
  * small init: see the check output.
  */
 #include "common.h"
+#include "precond.h"
 #include "mf.h"
 #include "status.h"
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #define REL_ERR 1e-8
 #define FLAT_RATIO 1.25
 #define FLAT_SLOPE 0.05
 #define GROW_SLOPE 0.75
-#define MAX_KAPPA 8
 
-/* The claim on the counts T[i] at kappa = 10^i (lk, lt their logs, list
- * their text): growth, a slope of ln T vs ln kappa >= GROW_SLOPE; flat,
- * max/min T <= FLAT_RATIO and |slope| <= FLAT_SLOPE (bound_scale applied
- * to each). */
+/* The claim on the counts at kappa = 10^i (list their text): growth, a
+ * slope of ln T vs ln kappa >= GROW_SLOPE; flat, max/min T <= FLAT_RATIO
+ * and |slope| <= FLAT_SLOPE (bound_scale applied to each). */
 static void
-p2_decide(const lmc_check_options *o, int grows, size_t nk, const double *lk,
-          const double *lt, const size_t *T, const char *list,
-          lmc_check_result *r)
+p2_decide(const lmc_check_options *o, int grows, const lmc_thm_counts *cn,
+          const char *list, lmc_check_result *r)
 {
     size_t tmin, tmax;
-    const double c1 = lmc_thm_count_slope(lk, lt, T, nk, &tmin, &tmax);
+    const double c1 = lmc_thm_precond_slope(r, o, cn, &tmin, &tmax);
     const double s = o->bound_scale;
-    r->slope = c1;
-    r->slope_lo = r->slope_hi = NAN;
-    r->seed = o->seed_base;
-    if (grows)
+    lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; ",
+                 cn->n - 1, list);
+    if (!grows)
     {
-        const double want = GROW_SLOPE / s;
-        lmc_thm_result(r, c1 >= want ? LMC_HOLDS : LMC_VIOLATED, want, c1);
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
-                 "slope of ln T vs ln kappa %.4f, claimed >= %.4g", nk - 1,
-                 list, c1, want);
+        lmc_thm_precond_flat(r, s, (double)tmax / (double)tmin, c1,
+                             FLAT_RATIO, FLAT_SLOPE);
+        return;
     }
-    else
-    {
-        const double ratio = (double)tmax / (double)tmin;
-        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
-        const int ok = ratio <= allow && fabs(c1) <= band;
-        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
-                       log(allow));
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa = 1..1e%zu) = %s; "
-                 "max/min %.4f (allowed %.4g), slope %.4f (allowed |.| <= "
-                 "%.3g)", nk - 1, list, ratio, allow, c1, band);
-    }
+    const double want = GROW_SLOPE / s;
+    lmc_thm_result(r, c1 >= want ? LMC_HOLDS : LMC_VIOLATED, want, c1);
+    lmc_thm_append(r->detail, sizeof r->detail, "slope of ln T vs ln kappa "
+                   "%.4f, claimed >= %.4g", c1, want);
 }
 
 /* settings.p2: grows = 0 flat claim, 1 growth claim; nkappa = number of kappas
@@ -129,13 +116,9 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
 {
     const int grows = c->settings.p2.grows > 0;
     const size_t nk = c->settings.p2.nkappa;
-    double lk[MAX_KAPPA], lt[MAX_KAPPA];
-    size_t T[MAX_KAPPA];
-    if (nk < 3 || nk > MAX_KAPPA)
-        LMC_ERROR(LMC_EINVAL, "P2 '%s': want 3..%d kappas", c->label,
-                  MAX_KAPPA);
+    lmc_thm_counts cn;
+    LMC_TRY(lmc_thm_counts_init(&cn, "P2", c, nk));
     char list[320] = "", list64[320] = "";
-    size_t len = 0, len64 = 0;
     /* The Muon (flat) points decide on the MPFR reference; GD's fp64 run
      * is a contraction here and its counts match across every kernel. */
     const int ref = !grows && !o->fp64_decisions;
@@ -148,11 +131,7 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
         ci.no_iterates = ref ? 0 : ci.no_iterates; /* for the departure */
         lmc_check_run run;
         LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
-        const lmc_mf_state *st = run.P->state;
-        double f0 = 0;
-        for (size_t j = 0; j < st->r; j++)
-            f0 += st->lambda[j] * st->lambda[j] / 2;
-        const double tol = REL_ERR * REL_ERR * f0;
+        const double tol = REL_ERR * REL_ERR * lmc_thm_mf_f0(run.P);
         /* T: the start of the final stretch of iterates with e_t <= 1e-8
          * (the run goes on past it); the first passage, the background
          * note's min{t : e_t <= 1e-8}, is printed beside it. */
@@ -176,11 +155,9 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
             lmc_traj *tr = NULL;
             long dep;
             LMC_TRY(lmc_thm_ref_beside(&run, REL_ERR, 0, r, &tr, &dep));
-            if (len64 < sizeof list64)
-                len64 += (size_t)lmc_snprintf(
-                    list64 + len64, sizeof list64 - len64, "%s%s%zu "
-                    "(departs %ld)", i ? ", " : "", t == nrec ? ">" : "",
-                    t == nrec ? nrec - 1 : t, dep);
+            lmc_thm_append(list64, sizeof list64, "%s%s%zu (departs %ld)",
+                           i ? ", " : "", t == nrec ? ">" : "",
+                           t == nrec ? nrec - 1 : t, dep);
             const size_t tref = lmc_traj_settled(tr->err, tr->n, REL_ERR);
             first = 0;
             while (first < tr->n && !(tr->err[first] <= REL_ERR))
@@ -200,21 +177,16 @@ p2_check(const lmc_check_config *c, const lmc_check_options *o,
                      REL_ERR, c->rp.iters, lmc_stop_name(stop));
             return LMC_SUCCESS;
         }
-        T[i] = t;
-        lk[i] = log(ci.pp.kappa);
-        lt[i] = log((double)t);
-        if (len < sizeof list)
-            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
-                                    "%s%zu (first %zu)", i ? ", " : "", t,
-                                    first);
+        cn.T[i] = t;
+        cn.lk[i] = log(ci.pp.kappa);
+        cn.lt[i] = log((double)t);
+        lmc_thm_append(list, sizeof list, "%s%zu (first %zu)", i ? ", " : "",
+                       t, first);
     }
-    p2_decide(o, grows, nk, lk, lt, T, list, r);
+    p2_decide(o, grows, &cn, list, r);
     if (ref)
-    {
-        const size_t l = strlen(r->detail);
-        lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
-                 "%u-bit MPFR reference; fp64 T = %s", r->ref_bits, list64);
-    }
+        lmc_thm_append(r->detail, sizeof r->detail, "; decided on the %u-bit "
+                       "MPFR reference; fp64 T = %s", r->ref_bits, list64);
     return LMC_SUCCESS;
 }
 
@@ -223,20 +195,8 @@ config(lmc_check_config *c, const char *label, const char *method,
        const char *init, double eta0, double rho, int grows, size_t nk,
        size_t budget)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "mf";
-    c->pp = lmc_problem_params_default();
+    lmc_thm_precond_config(c, label, "mf", method, eta0, rho, budget);
     c->pp.init = init;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = rho < 1 ? LMC_STEP_GEOMETRIC : LMC_STEP_CONSTANT;
-    c->mp.step_rho = rho < 1 ? rho : 1;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = budget;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
     c->no_iterates = 1;
     c->settings.p2.grows = grows;
     c->settings.p2.nkappa = nk;

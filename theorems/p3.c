@@ -32,6 +32,7 @@
  * lambda_i and eta are exact doubles; MPFI rounds outward.
  */
 #include "common.h"
+#include "precond.h"
 #include "mf.h"
 #include "status.h"
 
@@ -227,21 +228,11 @@ static void
 config(lmc_check_config *c, const char *label, const char *problem,
        double kappa, double eta)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
+    /* Deep in the 2-cycle: 3 times the longest approach, plus 100. */
+    lmc_thm_precond_config(c, label, problem, "simplified-muon", eta, 1,
+                           (size_t)(3.0 / eta) + 100);
     c->pp.init = "aligned";
     c->pp.kappa = kappa;
-    c->method = "simplified-muon";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta;
-    c->mp.step_rule = LMC_STEP_CONSTANT;
-    c->rp = lmc_run_params_default();
-    /* Deep in the 2-cycle: 3 times the longest approach, plus 100. */
-    c->rp.iters = (size_t)(3.0 / eta) + 100;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
 }
 
 static size_t

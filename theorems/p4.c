@@ -95,6 +95,7 @@
  * failing point.
  */
 #include "common.h"
+#include "precond.h"
 #include "icl.h"
 #include "status.h"
 
@@ -107,7 +108,6 @@
 #define FLAT_RATIO 1.25
 #define FLAT_SLOPE 0.05
 #define GROW_RATIO 2.0
-#define MAX_KAPPA 8
 
 enum
 {
@@ -163,27 +163,24 @@ p4_final_stretch(const lmc_trace *tr, const double *gstar, double gn,
     return t;
 }
 
-/* The claim on the counts T[i] (lk, lt the logs of kappa and T, list
- * their text, censored how many are lower bounds): P4_GROWS wants
- * T(kappa_max) / T(kappa_min) >= GROW_RATIO, P4_FLAT max/min T <=
- * FLAT_RATIO and |slope| <= FLAT_SLOPE (bound_scale applied to each),
- * P4_REPORT asserts nothing. */
+/* The claim on the counts (list their text, censored how many are lower
+ * bounds): P4_GROWS wants T(kappa_max) / T(kappa_min) >= GROW_RATIO,
+ * P4_FLAT max/min T <= FLAT_RATIO and |slope| <= FLAT_SLOPE (bound_scale
+ * applied to each), P4_REPORT asserts nothing. */
 static void
-p4_decide(const lmc_check_options *o, int claim, size_t nk,
-          const double *lk, const double *lt, const size_t *T,
+p4_decide(const lmc_check_options *o, int claim, const lmc_thm_counts *cn,
           size_t censored, const char *list, lmc_check_result *r)
 {
     size_t tmin, tmax;
-    const double c1 = lmc_thm_count_slope(lk, lt, T, nk, &tmin, &tmax);
+    const double c1 = lmc_thm_precond_slope(r, o, cn, &tmin, &tmax);
     const double s = o->bound_scale;
     const double ratio = (double)tmax / (double)(tmin > 0 ? tmin : 1);
-    r->slope = c1;
-    r->slope_lo = r->slope_hi = NAN;
-    r->seed = o->seed_base;
     if (claim == P4_GROWS)
     {
         const double want = pow(GROW_RATIO, 1 / s);
-        const double grow = (double)T[nk - 1] / (double)(T[0] > 0 ? T[0] : 1);
+        const size_t *T = cn->T;
+        const double grow =
+            (double)T[cn->n - 1] / (double)(T[0] > 0 ? T[0] : 1);
         lmc_thm_result(r, grow >= want ? LMC_HOLDS : LMC_VIOLATED, want,
                        grow);
         lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; T(kappa_max)/"
@@ -193,13 +190,8 @@ p4_decide(const lmc_check_options *o, int claim, size_t nk,
     }
     else if (claim == P4_FLAT)
     {
-        const double allow = pow(FLAT_RATIO, s), band = FLAT_SLOPE * s;
-        const int ok = ratio <= allow && fabs(c1) <= band;
-        lmc_thm_result(r, ok ? LMC_HOLDS : LMC_VIOLATED, log(ratio),
-                       log(allow));
-        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; max/min %.4f "
-                 "(allowed %.4g), slope %.4f (allowed |.| <= %.3g)", list,
-                 ratio, allow, c1, band);
+        lmc_snprintf(r->detail, sizeof r->detail, "T(kappa) = %s; ", list);
+        lmc_thm_precond_flat(r, s, ratio, c1, FLAT_RATIO, FLAT_SLOPE);
     }
     else
     {
@@ -208,6 +200,100 @@ p4_decide(const lmc_check_options *o, int claim, size_t nk,
                  "max/min %.4f, slope of ln T vs ln kappa %.4f", list, ratio,
                  c1);
     }
+}
+
+/* Configuration c at its i-th kappa, 10^(log10_step i), with the step
+ * scaled to it (settings.p4.eta_from_lfrob: mp.lr / L_frob, else mp.lr
+ * ||Gamma*||_2, both in closed form). */
+static lmc_check_config
+p4_config_at(const lmc_check_config *c, size_t i)
+{
+    lmc_check_config ci = *c;
+    ci.pp.kappa = pow(10, c->settings.p4.log10_step * (double)i);
+    const size_t d = ci.pp.d ? ci.pp.d : LMC_ICL_DEFAULT_D;
+    const size_t N = ci.pp.N ? ci.pp.N : LMC_ICL_DEFAULT_N;
+    double gmax, lfrob;
+    p4_scales(ci.pp.kappa, d, N, &gmax, &lfrob);
+    ci.mp.lr = c->settings.p4.eta_from_lfrob > 0 ? c->mp.lr / lfrob
+                                                 : c->mp.lr * gmax;
+    return ci;
+}
+
+/* The count of one kappa's run: t, the start of the final stretch (nrec,
+ * the number of records, if none), how the run stopped and its last
+ * relative error. */
+typedef struct
+{
+    size_t t, nrec;
+    lmc_stop stop;
+    double efinal;
+} p4_count;
+
+/* Replaces the fp64 count of run (configuration ci) by the count on the
+ * MPFR reference (the same problem data, x0 and parameters: the
+ * exact-arithmetic count) and appends the fp64 count, its departure step
+ * and the reference's precision to list64 (sep before it).  The
+ * reference stops early only when the final stretch has provably begun
+ * (traj_mp.h), so its count equals that of the whole run.  On failure
+ * the run is freed. */
+static int
+p4_count_ref(lmc_check_run *run, const lmc_check_config *ci,
+             lmc_check_result *r, const char *sep, char *list64,
+             size_t size64, p4_count *n)
+{
+    lmc_traj *tr = NULL;
+    /* GD on this convex quadratic: E_{t+1} = E_t - eta Lambda E_t S with
+     * eta lambda_i s_j <= eta L_frob = 1 (up to one rounding of 1/L_frob)
+     * < 2, so ||Gamma_t - Gamma*||_F never increases and the final
+     * stretch starts at the first passage; stopping there at GD_STOP =
+     * REL_ERR (1 - 1e-6) leaves room for the reference's own rounding
+     * (<= 2^-100 a step, < 1e-25 over any budget here). */
+    const int gd = strcmp(ci->method, "gd") == 0;
+    long dep;
+    LMC_TRY(lmc_thm_ref_beside(run, gd ? 0 : REL_ERR, gd ? GD_STOP : 0, r,
+                               &tr, &dep));
+    const size_t t64 = n->t, n64 = n->nrec;
+    const size_t tref = lmc_traj_settled(tr->err, tr->n, REL_ERR);
+    /* settled: the early stop proved the final stretch (Muon) or the
+     * first passage is final (GD, monotone) */
+    const int settled =
+        tr->stop == LMC_TRAJ_SETTLED || tr->stop == LMC_TRAJ_FIRST;
+    /* not settled: the final stretch seen within the budget, as for the
+     * fp64 run; none seen: censored at the budget */
+    n->t = tref < tr->n ? tref : n->nrec;
+    n->efinal = tr->err[tr->n - 1];
+    n->stop = tr->stop == LMC_TRAJ_DIVERGED ? LMC_STOP_DIVERGED : n->stop;
+    lmc_thm_append(list64, size64, "%s%.3g:%s%zu (departs %ld; ref %u "
+                   "bits%s)", sep, ci->pp.kappa, t64 == n64 ? ">" : "",
+                   t64 == n64 ? n64 - 1 : t64, dep, tr->prec,
+                   settled ? "" : ", unsettled");
+    lmc_traj_free(tr);
+    return LMC_SUCCESS;
+}
+
+/* Runs ci and counts its steps to the final stretch, on the reference if
+ * ref (p4_count_ref). */
+static int
+p4_count_run(const lmc_check_config *ci, const lmc_check_options *o, int ref,
+             lmc_check_result *r, const char *sep, char *list64,
+             size_t size64, p4_count *n)
+{
+    lmc_check_run run;
+    LMC_TRY(lmc_check_run_exec(ci, o->seed_base, &run));
+    const lmc_icl_state *st = run.P->state;
+    double gn = 0;
+    for (size_t k = 0; k < run.tr->total; k++)
+        gn += st->gstar->data[k] * st->gstar->data[k];
+    /* The start of the final stretch with error <= REL_ERR (the run is
+     * long enough to show it stays there): sign-type methods are not
+     * monotone, and a first passage can come early by luck. */
+    n->t = p4_final_stretch(run.tr, st->gstar->data, gn, &n->efinal);
+    n->nrec = run.tr->n;
+    n->stop = run.tr->stop;
+    if (ref)
+        LMC_TRY(p4_count_ref(&run, ci, r, sep, list64, size64, n));
+    lmc_check_run_free(&run);
+    return LMC_SUCCESS;
 }
 
 /* settings.p4: claim (P4_*), nkappa = number of kappas, log10_step = log10
@@ -219,13 +305,10 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
 {
     const int claim = c->settings.p4.claim;
     const size_t nk = c->settings.p4.nkappa;
-    double lk[MAX_KAPPA], lt[MAX_KAPPA];
-    size_t T[MAX_KAPPA];
-    if (nk < 3 || nk > MAX_KAPPA)
-        LMC_ERROR(LMC_EINVAL, "P4 '%s': want 3..%d kappas", c->label,
-                  MAX_KAPPA);
+    lmc_thm_counts cn;
+    LMC_TRY(lmc_thm_counts_init(&cn, "P4", c, nk));
     char list[240] = "", list64[240] = "";
-    size_t len = 0, len64 = 0, censored = 0;
+    size_t censored = 0;
     /* --control fp64-decisions: the old fp64 decision, which the
      * ensemble must report fragile. */
     const int ref = p4_use_ref(c) && !o->fp64_decisions;
@@ -233,67 +316,11 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
     r->ref_bits = 0;
     for (size_t i = 0; i < nk; i++)
     {
-        lmc_check_config ci = *c;
-        ci.pp.kappa = pow(10, c->settings.p4.log10_step * (double)i);
-        const size_t d = ci.pp.d ? ci.pp.d : LMC_ICL_DEFAULT_D;
-        const size_t N = ci.pp.N ? ci.pp.N : LMC_ICL_DEFAULT_N;
-        double gmax, lfrob;
-        p4_scales(ci.pp.kappa, d, N, &gmax, &lfrob);
-        ci.mp.lr = c->settings.p4.eta_from_lfrob > 0 ? c->mp.lr / lfrob
-                                                     : c->mp.lr * gmax;
-        lmc_check_run run;
-        LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
-        const lmc_icl_state *st = run.P->state;
-        double gn = 0;
-        for (size_t k = 0; k < run.tr->total; k++)
-            gn += st->gstar->data[k] * st->gstar->data[k];
-        /* The start of the final stretch with error <= REL_ERR (the run
-         * is long enough to show it stays there): sign-type methods are
-         * not monotone, and a first passage can come early by luck. */
-        double efinal;
-        size_t t = p4_final_stretch(run.tr, st->gstar->data, gn, &efinal);
-        size_t nrec = run.tr->n;
-        lmc_stop stop = run.tr->stop;
-        if (ref)
-        {
-            /* Decide on the MPFR reference (the same problem data, x0 and
-             * parameters): its count is the exact-arithmetic count; the
-             * fp64 count t is reported beside it.  The reference stops
-             * early only when the final stretch has provably begun
-             * (traj_mp.h), so its count equals that of the whole run. */
-            lmc_traj *tr = NULL;
-            /* GD on this convex quadratic: E_{t+1} = E_t - eta Lambda
-             * E_t S with eta lambda_i s_j <= eta L_frob = 1 (up to one
-             * rounding of 1/L_frob) < 2, so ||Gamma_t - Gamma*||_F never
-             * increases and the final stretch starts at the first
-             * passage; stopping there at GD_STOP = REL_ERR (1 - 1e-6)
-             * leaves room for the reference's own rounding (<= 2^-100 a
-             * step, < 1e-25 over any budget here). */
-            const int gd = strcmp(c->method, "gd") == 0;
-            long dep;
-            LMC_TRY(lmc_thm_ref_beside(&run, gd ? 0 : REL_ERR,
-                                       gd ? GD_STOP : 0, r, &tr, &dep));
-            const size_t t64 = t, n64 = nrec;
-            const size_t tref = lmc_traj_settled(tr->err, tr->n, REL_ERR);
-            /* settled: the early stop proved the final stretch (Muon) or
-             * the first passage is final (GD, monotone) */
-            const int settled = tr->stop == LMC_TRAJ_SETTLED ||
-                                tr->stop == LMC_TRAJ_FIRST;
-            /* not settled: the final stretch seen within the budget, as
-             * for the fp64 run; none seen: censored at the budget */
-            t = tref < tr->n ? tref : nrec;
-            efinal = tr->err[tr->n - 1];
-            stop = tr->stop == LMC_TRAJ_DIVERGED ? LMC_STOP_DIVERGED : stop;
-            if (len64 < sizeof list64)
-                len64 += (size_t)lmc_snprintf(
-                    list64 + len64, sizeof list64 - len64, "%s%.3g:%s%zu "
-                    "(departs %ld; ref %u bits%s)", i ? ", " : "",
-                    ci.pp.kappa, t64 == n64 ? ">" : "",
-                    t64 == n64 ? n64 - 1 : t64, dep, tr->prec,
-                    settled ? "" : ", unsettled");
-            lmc_traj_free(tr);
-        }
-        lmc_check_run_free(&run);
+        const lmc_check_config ci = p4_config_at(c, i);
+        p4_count n;
+        LMC_TRY(p4_count_run(&ci, o, ref, r, i ? ", " : "", list64,
+                             sizeof list64, &n));
+        const size_t t = n.t, nrec = n.nrec;
         if (t == nrec && (claim != P4_GROWS || i == 0))
         {
             lmc_thm_result(r, claim == P4_REPORT ? LMC_REPORTED
@@ -301,31 +328,26 @@ p4_check(const lmc_check_config *c, const lmc_check_options *o,
             lmc_snprintf(r->detail, sizeof r->detail, "kappa %g: relative error "
                      "%g not reached in %zu steps (%s; final %.3g); counts "
                      "so far: %s", ci.pp.kappa, REL_ERR, c->rp.iters,
-                     lmc_stop_name(stop), efinal, list);
+                     lmc_stop_name(n.stop), n.efinal, list);
             return LMC_SUCCESS;
         }
         /* Growth claim: a count beyond the budget enters as its lower
          * bound budget + 1 (printed with '>'). */
         if (t == nrec)
             censored++;
-        T[i] = t;
-        lk[i] = log(ci.pp.kappa);
-        lt[i] = log((double)(t > 0 ? t : 1));
-        if (len < sizeof list)
-            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
-                                    "%s%.3g:%s%zu", i ? ", " : "",
-                                    ci.pp.kappa, t == nrec ? ">" : "",
-                                    t == nrec ? nrec - 1 : t);
+        cn.T[i] = t;
+        cn.lk[i] = log(ci.pp.kappa);
+        cn.lt[i] = log((double)(t > 0 ? t : 1));
+        lmc_thm_append(list, sizeof list, "%s%.3g:%s%zu", i ? ", " : "",
+                       ci.pp.kappa, t == nrec ? ">" : "",
+                       t == nrec ? nrec - 1 : t);
     }
-    p4_decide(o, claim, nk, lk, lt, T, censored, list, r);
+    p4_decide(o, claim, &cn, censored, list, r);
     if (ref)
-    {
-        const size_t l = strlen(r->detail);
-        lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the "
-                 "MPFR reference; fp64 T = %s (departure: first step with "
-                 "relative difference > %g)", list64,
-                 LMC_THM_DEPART_TOL);
-    }
+        lmc_thm_append(r->detail, sizeof r->detail, "; decided on the MPFR "
+                       "reference; fp64 T = %s (departure: first step with "
+                       "relative difference > %g)", list64,
+                       LMC_THM_DEPART_TOL);
     return LMC_SUCCESS;
 }
 
@@ -334,20 +356,8 @@ config(lmc_check_config *c, const char *label, const char *method,
        const char *variant, double lr, double rho, int claim, size_t nk,
        double lstep, int lfrob, size_t budget)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "icl";
-    c->pp = lmc_problem_params_default();
+    lmc_thm_precond_config(c, label, "icl", method, lr, rho, budget);
     c->pp.variant = variant;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = lr;
-    c->mp.step_rule = rho < 1 ? LMC_STEP_GEOMETRIC : LMC_STEP_CONSTANT;
-    c->mp.step_rho = rho < 1 ? rho : 1;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = budget;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
     c->settings.p4.claim = claim;
     c->settings.p4.nkappa = nk;
     c->settings.p4.log10_step = lstep;

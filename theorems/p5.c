@@ -75,6 +75,7 @@
  * (measured below), well inside the claim's 10% but not 0.6%.
  */
 #include "common.h"
+#include "precond.h"
 #include "mf.h"
 #include "status.h"
 
@@ -150,9 +151,8 @@ p5_decide(const lmc_check_config *c, const lmc_check_options *o,
              1 - tol_r2, rmax / rmin - 1,
              fit ? "reported; the rate point wants" : "want", tol_var,
              -log(c->mp.step_rho));
-    const size_t l = strlen(r->detail);
-    lmc_snprintf(r->detail + l, sizeof r->detail - l, "; decided on the %u-bit "
-             "MPFR reference; fp64 rates %s", r->ref_bits, list64);
+    lmc_thm_append(r->detail, sizeof r->detail, "; decided on the %u-bit "
+                   "MPFR reference; fp64 rates %s", r->ref_bits, list64);
 }
 
 static int
@@ -167,7 +167,6 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         LMC_ERROR(LMC_EINVAL, "P5 '%s': want 2..%d kappas and < %d steps",
                   c->label, MAX_KAPPA, MAX_WIN / 2);
     char list[400] = "", list64[200] = "";
-    size_t len = 0, len64 = 0;
     r->depart_step = -1;
     r->ref_bits = 0;
     double r2min = 1, rmin = INFINITY, rmax = 0;
@@ -178,10 +177,7 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         ci.no_iterates = 0; /* the departure from the reference */
         lmc_check_run run;
         LMC_TRY(lmc_check_run_exec(&ci, o->seed_base, &run));
-        const lmc_mf_state *st = run.P->state;
-        double f0 = 0;
-        for (size_t j = 0; j < st->r; j++)
-            f0 += st->lambda[j] * st->lambda[j] / 2;
+        const double f0 = lmc_thm_mf_f0(run.P);
         /* fp64 window, reported beside the reference's */
         size_t ta64 = 0, tb64;
         while (ta64 < run.tr->n && !(sqrt(run.tr->gap[ta64] / f0) <= E_HI))
@@ -228,9 +224,8 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         const double rate64 =
             p5_fp64_rate(run.tr, ta64, tb64, f0, o->fp64_decisions,
                          tt + MAX_WIN / 2, lp + MAX_WIN / 2);
-        if (len64 < sizeof list64)
-            len64 += (size_t)lmc_snprintf(list64 + len64, sizeof list64 - len64,
-                                      "%s%.4f", i ? ", " : "", rate64);
+        lmc_thm_append(list64, sizeof list64, "%s%.4f", i ? ", " : "",
+                       rate64);
         lmc_check_run_free(&run);
         if (tb >= nrec || npts < 10)
         {
@@ -247,11 +242,9 @@ p5_check(const lmc_check_config *c, const lmc_check_options *o,
         r2min = fmin(r2min, r2[i]);
         rmin = fmin(rmin, rate[i]);
         rmax = fmax(rmax, rate[i]);
-        if (len < sizeof list)
-            len += (size_t)lmc_snprintf(list + len, sizeof list - len,
-                                    "%s1e%zu: t=%zu..%zu rate %.5f R^2 "
-                                    "%.4f (pair-RMS %.4f)", i ? "; " : "",
-                                    i, ta, tb, rate[i], r2[i], r2p[i]);
+        lmc_thm_append(list, sizeof list, "%s1e%zu: t=%zu..%zu rate %.5f R^2 "
+                       "%.4f (pair-RMS %.4f)", i ? "; " : "", i, ta, tb,
+                       rate[i], r2[i], r2p[i]);
     }
     p5_decide(c, o, r2min, rmin, rmax, list, list64, r);
     return LMC_SUCCESS;
@@ -261,21 +254,12 @@ static void
 config(lmc_check_config *c, const char *label, const char *init,
        double eta0, double rho, size_t nk, size_t budget, int fit)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s: %s", label,
-             fit ? "R^2 > 0.99 per iterate" : "rate spread < 10%");
-    c->problem = "mf";
-    c->pp = lmc_problem_params_default();
+    char both[sizeof c->label];
+    lmc_snprintf(both, sizeof both, "%s: %s", label,
+                 fit ? "R^2 > 0.99 per iterate" : "rate spread < 10%");
+    lmc_thm_precond_config(c, both, "mf", "simplified-muon", eta0, rho,
+                           budget);
     c->pp.init = init;
-    c->method = "simplified-muon";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = LMC_STEP_GEOMETRIC;
-    c->mp.step_rho = rho;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = budget;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
     c->no_iterates = 1;
     c->settings.p5.nkappa = nk;
     c->settings.p5.fit = fit;

@@ -37,6 +37,7 @@
  * below the factor 10^3 between it and the tolerance.
  */
 #include "common.h"
+#include "mvr.h"
 #include "status.h"
 
 #include <float.h>
@@ -147,21 +148,9 @@ config(lmc_check_config *c, const char *label, const char *problem,
        const char *variant, const char *method, int cmp, double gamma,
        int stochastic, size_t K)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = variant;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = 0.01;
-    c->mp.momentum = 0.9; /* constant beta: (a) needs it */
-    c->mp.gamma = gamma;
-    c->mp.stochastic = stochastic;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
+    /* constant beta = 0.9: (a) needs it */
+    lmc_thm_mvr_config(c, label, problem, variant, method, 0.01, 0.9, gamma,
+                       stochastic, K);
     c->settings.v1.cmp = cmp;
     /* never perturbed here: see the file header */
     c->settings.v1.gamma_perturb = 0;

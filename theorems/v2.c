@@ -41,6 +41,7 @@
  */
 #include "assume.h"
 #include "common.h"
+#include "mvr.h"
 #include "status.h"
 
 #include <float.h>
@@ -143,13 +144,9 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
     gsl_vector *x = gsl_vector_alloc(n), *g = gsl_vector_alloc(n);
     gsl_vector *e = gsl_vector_alloc(n);
     lmc_oracle *or[LMC_MAX_BLOCKS];
-    double rsum = 0;
+    const double rsum = lmc_thm_vr_rsum(Ly);
     for (size_t i = 0; i < Ly->nblocks; i++)
-    {
         or[i] = run.M->oracle[i]->exact;
-        rsum += (double)(Ly->size1[i] < Ly->size2[i] ? Ly->size1[i]
-                                                      : Ly->size2[i]);
-    }
     r->seed = o->seed_base;
     if (!x || !g || !e)
     {
@@ -236,24 +233,11 @@ config(lmc_check_config *c, const char *label, const char *problem,
        double gamma, int stochastic, lmc_step_rule rule, double eta0,
        size_t K)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = problem;
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = variant;
+    lmc_thm_mvr_config(c, label, problem, variant, method, eta0, beta, gamma,
+                       stochastic, K);
     c->pp.kappa = kappa;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
     c->mp.step_rule = rule;
     c->mp.step_p = 0.75; /* eta_0 t^(-3/4), V5's Muon schedule */
-    c->mp.momentum = beta;
-    c->mp.gamma = gamma;
-    c->mp.stochastic = stochastic;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = 1;
 }
 
 static size_t

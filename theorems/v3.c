@@ -48,6 +48,7 @@
  */
 #include "assume.h"
 #include "common.h"
+#include "mvr.h"
 #include "status.h"
 
 #include <float.h>
@@ -231,25 +232,34 @@ eps_values(const char *label, const lmc_check_run *run, const size_t *ts,
     return LMC_SUCCESS;
 }
 
-/* The worst checked t of a pass: the largest ratio of the mean over
- * seeds to the scaled bound. */
+/* What a check reads: the label, the checked t = ts[0..nt-1] and the
+ * workspaces x, g, e of eps_values, which stores each seed's values v
+ * (enclosed in vlo, vhi; seed s at v + s VR_MAX_T); then the Bonferroni
+ * z, the bound scale sc and the enclosures [ulo, uhi] of u_t the passes
+ * compare them with. */
 typedef struct
 {
-    size_t j; /* index into the checked t */
-    double ratio, mean, half;
-} vr_worst;
+    const char *label;
+    const size_t *ts;
+    size_t nt;
+    gsl_vector *x, *g, *e;
+    double *v, *vlo, *vhi;
+    double z, sc;
+    const double *ulo, *uhi;
+} vr_data;
 
-/* One pass of the decision over S seeds' values v (enclosed in vlo, vhi;
- * seed s at v + s VR_MAX_T) at the checked t = ts[0..nt-1]: the mean
- * over seeds with a Bonferroni half-width z against sc [ulo, uhi] at t.
+/* One pass of the decision over S seeds: the mean over seeds with a
+ * Bonferroni half-width z against sc [ulo, uhi] at each checked t.
  * Holds if every upper confidence bound is below the scaled ulo,
- * violated if a lower one is above the scaled uhi, else undecided; *wo
+ * violated if a lower one is above the scaled uhi, else undecided; wo
  * gets the worst t (kept from before if no ratio exceeds -inf). */
 static lmc_verdict
-vr_pass(const double *v, const double *vlo, const double *vhi, size_t S,
-        const size_t *ts, size_t nt, double z, double sc, const double *ulo,
-        const double *uhi, vr_worst *wo)
+vr_pass(size_t S, void *vd, lmc_thm_mvr_worst *wo)
 {
+    const vr_data *d = vd;
+    const double *v = d->v, *vlo = d->vlo, *vhi = d->vhi;
+    const double *ulo = d->ulo, *uhi = d->uhi, z = d->z, sc = d->sc;
+    const size_t *ts = d->ts, nt = d->nt;
     int all_hold = 1, any_viol = 0;
     wo->ratio = -INFINITY;
     for (size_t j = 0; j < nt; j++)
@@ -280,28 +290,20 @@ vr_pass(const double *v, const double *vlo, const double *vhi, size_t S,
         if (ratio > wo->ratio)
         {
             wo->ratio = ratio;
-            wo->j = j;
+            wo->step = t;
             wo->mean = mean;
             wo->half = half;
+            wo->bound = sc * ulo[t - 1];
         }
     }
     return any_viol ? LMC_VIOLATED : all_hold ? LMC_HOLDS : LMC_UNDECIDED;
 }
 
-/* The V3/V4 values of one seed's run (seed_eps, for lmc_thm_vr_seeds). */
-typedef struct
-{
-    const char *label;
-    const size_t *ts;
-    size_t nt;
-    gsl_vector *x, *g, *e;
-    double *v, *vlo, *vhi;
-} seed_eps_data;
-
+/* The V3/V4 values of one seed's run (for lmc_thm_vr_seeds). */
 static int
 seed_eps(const lmc_check_run *run, size_t s, const void *vd)
 {
-    const seed_eps_data *d = vd;
+    const vr_data *d = vd;
     return eps_values(d->label, run, d->ts, d->nt, d->x, d->g, d->e,
                       d->v + s * VR_MAX_T, d->vlo + s * VR_MAX_T,
                       d->vhi + s * VR_MAX_T);
@@ -336,13 +338,45 @@ lmc_thm_vr_seeds(const lmc_check_config *c, const lmc_check_options *o,
     return status;
 }
 
+/* The checked t: 2, 3, 5, 10, ..., 1000 below K, and K; returns how
+ * many (at most VR_MAX_T). */
+static size_t
+vr_checked_t(size_t K, size_t *ts)
+{
+    static const size_t grid[] = {2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
+    size_t nt = 0;
+    for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++)
+        if (grid[i] < K)
+            ts[nt++] = grid[i];
+    ts[nt++] = K;
+    return nt;
+}
+
+/* Refuses (1) unless the first run is a full run of >= 2 steps of a
+ * method the recursion covers, with the exact polar factor. */
+static int
+vr_refused(const lmc_check_config *c, const lmc_check_run *first, int ema,
+           lmc_check_result *r)
+{
+    const char *mname = first->M->type->name;
+    if (lmc_thm_mvr_covers(c, mname, ema) && lmc_thm_mvr_exact_polar(c) &&
+        first->tr->stop == LMC_STOP_BUDGET && first->tr->n - 1 >= 2)
+        return 0;
+    lmc_thm_refuse(r, "the bound needs %s with the "
+             "exact polar factor and a full run of >= 2 steps (method "
+             "%s, gamma %g, stop: %s)",
+             ema ? "muon or mvr1/mvr2 with gamma = 0"
+                 : "mvr2 with gamma = 1",
+             mname, c->mp.gamma, lmc_stop_name(first->tr->stop));
+    return 1;
+}
+
 int
 lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_check_result *r, int ema)
 {
     const int stoch = c->mp.stochastic;
-    const size_t S0 = stoch ? (c->nseeds ? c->nseeds : 16) : 1;
-    const size_t Smax = stoch ? 8 * S0 : 1;
+    const size_t Smax = lmc_thm_mvr_max_seeds(c);
     lmc_check_run first;
     memset(&first, 0, sizeof first);
     double *v = malloc(3 * Smax * VR_MAX_T * sizeof *v);
@@ -356,24 +390,8 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
     const lmc_problem *P = first.P;
     const size_t K = first.tr->n - 1, n = P->layout.total;
     r->seed = o->seed_base;
-    const char *mname = first.M->type->name;
-    const int fits = ema ? (strcmp(mname, "muon") == 0 && !c->mp.nesterov) ||
-                               ((strcmp(mname, "mvr1") == 0 ||
-                                 strcmp(mname, "mvr2") == 0) &&
-                                c->mp.gamma == 0)
-                         : strcmp(mname, "mvr2") == 0 && c->mp.gamma == 1;
-    const int exact_lmo =
-        !c->mp.oracle || c->mp.oracle == &lmc_inexact_exact;
-    if (!fits || !exact_lmo || first.tr->stop != LMC_STOP_BUDGET || K < 2)
-    {
-        lmc_thm_refuse(r, "the bound needs %s with the "
-                 "exact polar factor and a full run of >= 2 steps (method "
-                 "%s, gamma %g, stop: %s)",
-                 ema ? "muon or mvr1/mvr2 with gamma = 0"
-                     : "mvr2 with gamma = 1",
-                 mname, c->mp.gamma, lmc_stop_name(first.tr->stop));
+    if (vr_refused(c, &first, ema, r))
         goto done;
-    }
     const unsigned kinds =
         stoch ? LMC_HAS_SIGMA | (ema ? LMC_HAS_LFROB : LMC_HAS_LBAR)
               : LMC_HAS_LFROB;
@@ -381,15 +399,11 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
                                         sizeof r->detail);
     if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    const double sigma = stoch ? P->c.sigma : 0.0;
-    const double Lc = stoch && !ema ? P->c.Lbar : P->c.L_frob;
+    double sigma, Lc;
+    lmc_thm_mvr_constants(c, P, ema, &sigma, &Lc);
     const double rsum = lmc_thm_vr_rsum(&P->layout);
-    size_t ts[VR_MAX_T], nt = 0;
-    static const size_t grid[] = {2, 3, 5, 10, 20, 50, 100, 200, 500, 1000};
-    for (size_t i = 0; i < sizeof grid / sizeof grid[0]; i++)
-        if (grid[i] < K)
-            ts[nt++] = grid[i];
-    ts[nt++] = K;
+    size_t ts[VR_MAX_T];
+    const size_t nt = vr_checked_t(K, ts);
     ulo = malloc(K * sizeof *ulo);
     uhi = malloc(K * sizeof *uhi);
     x = gsl_vector_alloc(n);
@@ -403,30 +417,23 @@ lmc_thm_vr_check(const lmc_check_config *c, const lmc_check_options *o,
     status = lmc_thm_vr_u(ema, &c->mp, K, sigma, Lc, rsum, ulo, uhi);
     if (status)
         goto done;
-    const double z = gsl_cdf_ugaussian_Qinv(0.01 / (double)nt);
-    /* The scaled bound, rounded outward once more. */
-    const double sc = o->bound_scale;
-    size_t S = 0;
-    lmc_verdict verdict = LMC_UNDECIDED;
-    vr_worst wo = {0, -INFINITY, NAN, NAN};
-    const seed_eps_data sd = {c->label, ts, nt, x, g, e, v, vlo, vhi};
-    for (size_t target = S0; target <= Smax; target *= 2)
-    {
-        status = lmc_thm_vr_seeds(c, o, &first, &S, target, seed_eps, &sd);
-        if (status)
-            goto done;
-        verdict = vr_pass(v, vlo, vhi, S, ts, nt, z, sc, ulo, uhi, &wo);
-        if (verdict != LMC_UNDECIDED)
-            break;
-    }
-    const size_t tw = ts[wo.j];
-    lmc_thm_result(r, verdict, wo.mean, sc * ulo[tw - 1]);
-    r->step = tw;
+    /* The scaled bound, rounded outward once more (in vr_pass); before
+     * any pass the worst point is the first checked t. */
+    vr_data d = {c->label, ts, nt, x, g, e, v, vlo, vhi,
+                 gsl_cdf_ugaussian_Qinv(0.01 / (double)nt), o->bound_scale,
+                 ulo, uhi};
+    lmc_thm_mvr_worst wo = {ts[0], -INFINITY, NAN, NAN,
+                            d.sc * ulo[ts[0] - 1]};
+    size_t S;
+    status = lmc_thm_mvr_decide(c, o, &first, seed_eps, vr_pass, &d, r, &wo,
+                                &S);
+    if (status)
+        goto done;
     lmc_snprintf(r->detail, sizeof r->detail, "worst of t in {2..%zu} (%zu "
              "checked, Bonferroni z = %.3f) at t = %zu over %zu seeds: "
              "mean ||eps_t||_F^2 = %.6g +- %.3g vs u_t (%s, u_1 = sigma^2 = "
-             "%g, %s = %g, r = %g)", K, nt, z, tw, S, wo.mean, wo.half,
-             ema ? "EMA D3" : "MVR2 D2", sigma * sigma,
+             "%g, %s = %g, r = %g)", K, nt, d.z, wo.step, S, wo.mean,
+             wo.half, ema ? "EMA D3" : "MVR2 D2", sigma * sigma,
              stoch && !ema ? "Lbar" : "L_frob", Lc, rsum);
 done:
     free(v);
@@ -446,32 +453,14 @@ v3_check(const lmc_check_config *c, const lmc_check_options *o,
     return lmc_thm_vr_check(c, o, r, 0);
 }
 
+/* lsq "noise" with mvr2, gamma = 1: eta_t = eta0 t^-p, and 1 - beta_t =
+ * t^-2/3 if poly, else the constant beta. */
 static void
 config(lmc_check_config *c, const char *label, double kappa, double beta,
        int poly, double eta0, double p, size_t K, size_t seeds)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = "noise";
-    c->pp.kappa = kappa;
-    c->pp.sigma = 0.1;
-    c->method = "mvr2";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = p > 0 ? LMC_STEP_POLY : LMC_STEP_CONSTANT;
-    c->mp.step_p = p;
-    c->mp.momentum = beta;
-    c->mp.momentum_poly = poly;
-    c->mp.momentum_c = 1.0;
-    c->mp.momentum_q = 2.0 / 3.0;
-    c->mp.gamma = 1.0;
-    c->mp.stochastic = 1;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = seeds;
+    lmc_thm_mvr_config_lsq(c, label, kappa, "mvr2", beta, poly, 2.0 / 3.0,
+                           eta0, p, K, seeds);
 }
 
 static size_t

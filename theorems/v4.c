@@ -24,9 +24,7 @@
  * (LMC_HAS_SIGMA | LMC_HAS_LFROB), checked along the first seed's run.
  */
 #include "common.h"
-
-#include <stdio.h>
-#include <string.h>
+#include "mvr.h"
 
 static int
 v4_check(const lmc_check_config *c, const lmc_check_options *o,
@@ -35,31 +33,15 @@ v4_check(const lmc_check_config *c, const lmc_check_options *o,
     return lmc_thm_vr_check(c, o, r, 1);
 }
 
+/* lsq "noise" (the problem's kappa) with method (muon or mvr1: gamma =
+ * 0): eta_t = eta0 t^-p, and 1 - beta_t = t^-1/2 if poly, else the
+ * constant beta. */
 static void
 config(lmc_check_config *c, const char *label, const char *method,
        double beta, int poly, double eta0, double p, size_t K, size_t seeds)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = "noise";
-    c->pp.sigma = 0.1;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = p > 0 ? LMC_STEP_POLY : LMC_STEP_CONSTANT;
-    c->mp.step_p = p;
-    c->mp.momentum = beta;
-    c->mp.momentum_poly = poly;
-    c->mp.momentum_c = 1.0;
-    c->mp.momentum_q = 0.5;
-    c->mp.gamma = 0.0;
-    c->mp.stochastic = 1;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
-    c->rp.measure_delta = 0;
-    c->nseeds = seeds;
+    lmc_thm_mvr_config_lsq(c, label, 0, method, beta, poly, 0.5, eta0, p, K,
+                           seeds);
 }
 
 static size_t

@@ -41,6 +41,7 @@
  */
 #include "assume.h"
 #include "common.h"
+#include "mvr.h"
 #include "status.h"
 
 #include <float.h>
@@ -147,27 +148,39 @@ values(const lmc_check_run *run, size_t K, int pl, double rel,
     return status;
 }
 
-/* The worst prefix (V5) or time (V7) of a pass over the seeds: the
- * largest ratio of the (running-min) mean to the bound. */
+/* What a check reads: each seed's values w (enclosed in wlo, whi; seed
+ * s at w + s K) stored by `values` (pl: V7's, rel, with the workspace
+ * g), then the Bonferroni z and the bound's enclosures [blo, bhi] the
+ * passes compare them with; cum (one per seed) and mg (K, the means) are
+ * the passes' workspaces. */
 typedef struct
 {
-    size_t T;
-    double ratio, mean, half, bound;
-} v5_worst;
+    double *w, *wlo, *whi;
+    size_t K;
+    int pl;
+    double rel;
+    gsl_vector *g;
+    double z;
+    const double *blo, *bhi;
+    double *cum, *mg;
+} v5_data;
 
-/* One pass of the decision over S seeds' values w (enclosed in wlo, whi;
- * seed s at w + s K): for each T = 1..K the mean over seeds (V5: of the
- * per-seed prefix average, V7 (pl): of the per-t value, then its running
- * minimum) with a Bonferroni half-width z, against [blo, bhi].  Holds if
- * every upper confidence bound is below blo, violated if a lower one is
- * above bhi, else undecided; cum (S) and mg (K, the means) are
- * workspaces; *wo gets the worst T (kept from before if no ratio
- * exceeds -inf). */
+/* One pass of the decision over S seeds: for each T = 1..K the mean over
+ * seeds (V5: of the per-seed prefix average, V7 (pl): of the per-t
+ * value, then its running minimum) with a Bonferroni half-width z,
+ * against [blo, bhi].  Holds if every upper confidence bound is below
+ * blo, violated if a lower one is above bhi, else undecided; *wo gets
+ * the worst T, the largest ratio of the (running-min) mean to the bound
+ * (kept from before if no ratio exceeds -inf). */
 static lmc_verdict
-v5_pass(const double *w, const double *wlo, const double *whi, size_t S,
-        size_t K, int pl, double rel, double z, const double *blo,
-        const double *bhi, double *cum, double *mg, v5_worst *wo)
+v5_pass(size_t S, void *vd, lmc_thm_mvr_worst *wo)
 {
+    const v5_data *d = vd;
+    const double *w = d->w, *wlo = d->wlo, *whi = d->whi;
+    const double *blo = d->blo, *bhi = d->bhi, rel = d->rel, z = d->z;
+    const size_t K = d->K;
+    const int pl = d->pl;
+    double *cum = d->cum, *mg = d->mg;
     int all_hold = 1, any_viol = 0;
     double minu = INFINITY, minl = INFINITY, minm = INFINITY;
     wo->ratio = -INFINITY;
@@ -230,7 +243,7 @@ v5_pass(const double *w, const double *wlo, const double *whi, size_t S,
         if (ratio > wo->ratio)
         {
             wo->ratio = ratio;
-            wo->T = T;
+            wo->step = T;
             wo->mean = m;
             wo->half = half;
             wo->bound = blo[T - 1];
@@ -264,23 +277,75 @@ v5_gap_slope(const double *w, size_t S, size_t K)
     return (cnt * sxy - sx * sy) / (cnt * sxx - sx * sx);
 }
 
-/* The V5/V7 values of one seed's run (seed_values, for
- * lmc_thm_vr_seeds). */
-typedef struct
-{
-    size_t K;
-    int pl;
-    double rel;
-    gsl_vector *g;
-    double *w, *wlo, *whi;
-} seed_data;
-
+/* The V5/V7 values of one seed's run (for lmc_thm_vr_seeds). */
 static int
 seed_values(const lmc_check_run *run, size_t s, const void *vd)
 {
-    const seed_data *d = vd;
+    const v5_data *d = vd;
     return values(run, d->K, d->pl, d->rel, d->g, d->w + s * d->K,
                   d->wlo + s * d->K, d->whi + s * d->K);
+}
+
+/* Refuses (1) unless the first run is a full run (K >= 1) of a method
+ * one of the recursions covers (*d2: V3's), with the exact polar factor
+ * and a non-increasing step. */
+static int
+v5_refused(const lmc_check_config *c, const lmc_check_run *first, size_t K,
+           int *d2, lmc_check_result *r)
+{
+    const char *mname = first->M->type->name;
+    *d2 = lmc_thm_mvr_covers(c, mname, 0);
+    const int ema = lmc_thm_mvr_covers(c, mname, 1);
+    int monotone = 1;
+    for (size_t t = 1; t < K; t++)
+        if (lmc_method_eta(&c->mp, t + 1) > lmc_method_eta(&c->mp, t))
+            monotone = 0;
+    if ((*d2 || ema) && lmc_thm_mvr_exact_polar(c) && monotone &&
+        first->tr->stop == LMC_STOP_BUDGET && K >= 1)
+        return 0;
+    lmc_thm_refuse(r, "the bound needs mvr2 with "
+             "gamma = 1 or muon / gamma = 0, the exact polar factor, a "
+             "non-increasing step and a full run (method %s, gamma %g, "
+             "monotone %d, stop: %s)", mname, c->mp.gamma, monotone,
+             lmc_stop_name(first->tr->stop));
+    return 1;
+}
+
+/* The constants the bound is computed from (for the report). */
+typedef struct
+{
+    double sigma, Lc, L, rsum;
+} v5_constants;
+
+/* The check's one-line report: the worst prefix wo over S seeds and the
+ * constants; for V7 (pl) with K >= 8 the last-iterate gap slope (report
+ * only, also into r->slope). */
+static void
+v5_detail(const v5_data *d, const lmc_thm_mvr_worst *wo, size_t S, int d2,
+          int stoch, const v5_constants *k, lmc_check_result *r)
+{
+    const int pl = d->pl;
+    const size_t K = d->K;
+    const int n0 = lmc_snprintf(
+        r->detail, sizeof r->detail, "worst prefix T = %zu of %zu over %zu "
+        "seeds (Bonferroni z = %.3f): %s = %.6g +- %.3g vs %s with u_t from "
+        "%s (sigma = %g, %s = %g), L_frob = %g, r = %g", wo->step, K, S,
+        d->z, pl ? "min_t E sqrt(f - f*)" : "(1/T) sum E||grad f||_*",
+        wo->mean, wo->half, pl ? "(2 mu)^(-1/2) RHS_T" : "RHS_T",
+        d2 ? "V3 (D2)" : "V4 (D3)", k->sigma,
+        stoch && d2 ? "Lbar" : "L_frob", k->Lc, k->L, k->rsum);
+    if (pl && K >= 8 && n0 > 0 && (size_t)n0 < sizeof r->detail)
+    {
+        /* Report only: least-squares slope of log E[f(X_t) - f*] over
+         * t in [K/4, K] (the mean of the squared values), against the
+         * claimed -1/4 (MVR1 / Muon) and -1/3 (MVR2). */
+        const double slope = v5_gap_slope(d->w, S, K);
+        r->slope = slope;
+        lmc_snprintf(r->detail + n0, sizeof r->detail - (size_t)n0,
+                 "; last-iterate gap slope over t in [%zu, %zu]: %.3f "
+                 "(claimed %s, report only)", K / 4, K, slope,
+                 d2 ? "-1/3" : "-1/4");
+    }
 }
 
 int
@@ -288,8 +353,7 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
                  lmc_check_result *r, int pl)
 {
     const int stoch = c->mp.stochastic;
-    const size_t S0 = stoch ? (c->nseeds ? c->nseeds : 16) : 1;
-    const size_t Smax = stoch ? 8 * S0 : 1;
+    const size_t Smax = lmc_thm_mvr_max_seeds(c);
     lmc_check_run first;
     memset(&first, 0, sizeof first);
     double *buf = NULL;
@@ -300,27 +364,9 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     const lmc_problem *P = first.P;
     const size_t K = first.tr->n - 1;
     r->seed = o->seed_base;
-    const char *mname = first.M->type->name;
-    const int d2 = strcmp(mname, "mvr2") == 0 && c->mp.gamma == 1;
-    const int ema = (strcmp(mname, "muon") == 0 && !c->mp.nesterov) ||
-                    ((strcmp(mname, "mvr1") == 0 ||
-                      strcmp(mname, "mvr2") == 0) && c->mp.gamma == 0);
-    int monotone = 1;
-    for (size_t t = 1; t < K; t++)
-        if (lmc_method_eta(&c->mp, t + 1) > lmc_method_eta(&c->mp, t))
-            monotone = 0;
-    const int exact_lmo =
-        !c->mp.oracle || c->mp.oracle == &lmc_inexact_exact;
-    if (!(d2 || ema) || !exact_lmo || !monotone ||
-        first.tr->stop != LMC_STOP_BUDGET || K < 1)
-    {
-        lmc_thm_refuse(r, "the bound needs mvr2 with "
-                 "gamma = 1 or muon / gamma = 0, the exact polar factor, a "
-                 "non-increasing step and a full run (method %s, gamma %g, "
-                 "monotone %d, stop: %s)", mname, c->mp.gamma, monotone,
-                 lmc_stop_name(first.tr->stop));
+    int d2;
+    if (v5_refused(c, &first, K, &d2, r))
         goto done;
-    }
     unsigned kinds = LMC_HAS_LFROB | LMC_HAS_FSTAR;
     if (stoch)
         kinds |= LMC_HAS_SIGMA | (d2 ? LMC_HAS_LBAR : 0u);
@@ -330,9 +376,8 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
                                         sizeof r->detail);
     if (lmc_thm_hypotheses_end(h, r, &status))
         goto done;
-    const double sigma = stoch ? P->c.sigma : 0.0;
-    const double Lc = stoch && d2 ? P->c.Lbar : P->c.L_frob;
-    const double rsum = lmc_thm_vr_rsum(&P->layout);
+    v5_constants k = {0, 0, P->c.L_frob, lmc_thm_vr_rsum(&P->layout)};
+    lmc_thm_mvr_constants(c, P, !d2, &k.sigma, &k.Lc);
     const double rel = lmc_thm_norm_rel(&P->layout);
     /* u, b (2 K each), then w, wlo, whi (Smax K each), then per-seed
      * running sums and per-t means (Smax + 4 K). */
@@ -346,50 +391,20 @@ lmc_thm_v5_check(const lmc_check_config *c, const lmc_check_options *o,
     double *ulo = buf, *uhi = ulo + K, *blo = uhi + K, *bhi = blo + K;
     double *w = bhi + K, *wlo = w + Smax * K, *whi = wlo + Smax * K;
     double *cum = whi + Smax * K, *mg = cum + Smax;
-    status = lmc_thm_vr_u(!d2, &c->mp, K, sigma, Lc, rsum, ulo, uhi);
+    status = lmc_thm_vr_u(!d2, &c->mp, K, k.sigma, k.Lc, k.rsum, ulo, uhi);
     if (status == LMC_SUCCESS)
-        status = rhs_all(&first, &c->mp, K, ulo, uhi, P->c.L_frob, rsum, pl,
+        status = rhs_all(&first, &c->mp, K, ulo, uhi, k.L, k.rsum, pl,
                          P->c.mu, o->bound_scale, blo, bhi);
     if (status)
         goto done;
-    const double z = gsl_cdf_ugaussian_Qinv(0.01 / (double)K);
-    size_t S = 0;
-    lmc_verdict verdict = LMC_UNDECIDED;
-    v5_worst wo = {0, -INFINITY, NAN, NAN, NAN};
-    const seed_data sd = {K, pl, rel, g, w, wlo, whi};
-    for (size_t target = S0; target <= Smax; target *= 2)
-    {
-        status = lmc_thm_vr_seeds(c, o, &first, &S, target, seed_values,
-                                  &sd);
-        if (status)
-            goto done;
-        verdict = v5_pass(w, wlo, whi, S, K, pl, rel, z, blo, bhi, cum, mg,
-                          &wo);
-        if (verdict != LMC_UNDECIDED)
-            break;
-    }
-    lmc_thm_result(r, verdict, wo.mean, wo.bound);
-    r->step = wo.T;
-    const int n0 = lmc_snprintf(
-        r->detail, sizeof r->detail, "worst prefix T = %zu of %zu over %zu "
-        "seeds (Bonferroni z = %.3f): %s = %.6g +- %.3g vs %s with u_t from "
-        "%s (sigma = %g, %s = %g), L_frob = %g, r = %g", wo.T, K, S, z,
-        pl ? "min_t E sqrt(f - f*)" : "(1/T) sum E||grad f||_*", wo.mean,
-        wo.half, pl ? "(2 mu)^(-1/2) RHS_T" : "RHS_T",
-        d2 ? "V3 (D2)" : "V4 (D3)", sigma, stoch && d2 ? "Lbar" : "L_frob",
-        Lc, P->c.L_frob, rsum);
-    if (pl && K >= 8 && n0 > 0 && (size_t)n0 < sizeof r->detail)
-    {
-        /* Report only: least-squares slope of log E[f(X_t) - f*] over
-         * t in [K/4, K] (the mean of the squared values), against the
-         * claimed -1/4 (MVR1 / Muon) and -1/3 (MVR2). */
-        const double slope = v5_gap_slope(w, S, K);
-        r->slope = slope;
-        lmc_snprintf(r->detail + n0, sizeof r->detail - (size_t)n0,
-                 "; last-iterate gap slope over t in [%zu, %zu]: %.3f "
-                 "(claimed %s, report only)", K / 4, K, slope,
-                 d2 ? "-1/3" : "-1/4");
-    }
+    v5_data d = {w, wlo, whi, K, pl, rel, g,
+                 gsl_cdf_ugaussian_Qinv(0.01 / (double)K), blo, bhi, cum, mg};
+    lmc_thm_mvr_worst wo = {0, -INFINITY, NAN, NAN, NAN};
+    size_t S;
+    status = lmc_thm_mvr_decide(c, o, &first, seed_values, v5_pass, &d, r,
+                                &wo, &S);
+    if (status == LMC_SUCCESS)
+        v5_detail(&d, &wo, S, d2, stoch, &k, r);
 done:
     free(buf);
     gsl_vector_free(g);

@@ -30,7 +30,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define Z99 2.326 /* one-sided 99% standard normal quantile */
 #define SLOPE_TOL 0.05
@@ -108,34 +107,19 @@ v6_check(const lmc_check_config *c, const lmc_check_options *o,
     return LMC_SUCCESS;
 }
 
+/* lsq "noise" with method, eta_t = eta0 t^-p, 1 - beta_t = t^-q (gamma
+ * = 1 for mvr2, else 0), T up to 2^j1. */
 static void
 config(lmc_check_config *c, const char *label, const char *method,
-       double rate, double eta0, double p, double q, double gamma,
-       int j0, int j1, size_t seeds)
+       double rate, double eta0, double p, double q, int j0, int j1,
+       size_t seeds)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = "noise";
+    lmc_thm_config_vr(c, label, "lsq", "noise", 0, 0, method, eta0, p, q,
+                      (size_t)1 << j1, seeds);
     /* sigma = 1: the noise-dominated regime, where the slopes approach the
      * theory's exponents (at the default 0.1 the PL transient gives about
      * -0.53 for every method, and no claim is tested). */
     c->pp.sigma = 1.0;
-    c->method = method;
-    c->mp = lmc_method_params_default();
-    c->mp.lr = eta0;
-    c->mp.step_rule = LMC_STEP_POLY;
-    c->mp.step_p = p;
-    c->mp.momentum_poly = 1;
-    c->mp.momentum_c = 1;
-    c->mp.momentum_q = q;
-    c->mp.gamma = gamma;
-    c->mp.stochastic = 1;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = (size_t)1 << j1;
-    c->rp.measure_delta = 0;
-    c->nseeds = seeds;
     c->no_iterates = 1;
     c->settings.v6.rate = rate;
     c->settings.v6.j0 = j0;
@@ -149,12 +133,12 @@ v6_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     const int j0 = o->full ? 10 : 8, j1 = o->full ? 16 : 12;
     const size_t seeds = o->full ? 16 : 8;
     config(&all[n++], "mvr2 gamma=1 eta=0.05 t^-2/3, 1-beta=t^-2/3", "mvr2",
-           1.0 / 3, 0.05, 2.0 / 3, 2.0 / 3, 1.0, j0, j1, seeds);
+           1.0 / 3, 0.05, 2.0 / 3, 2.0 / 3, j0, j1, seeds);
     config(&all[n++], "muon eta=0.05 t^-3/4, 1-beta=t^-1/2", "muon", 0.25,
-           0.05, 0.75, 0.5, 0.0, j0, j1, seeds);
+           0.05, 0.75, 0.5, j0, j1, seeds);
     if (o->full)
         config(&all[n++], "mvr1 gamma=0 eta=0.05 t^-3/4, 1-beta=t^-1/2",
-               "mvr1", 0.25, 0.05, 0.75, 0.5, 0.0, j0, j1, seeds);
+               "mvr1", 0.25, 0.05, 0.75, 0.5, j0, j1, seeds);
     for (size_t i = 0; i < n && i < cap; i++)
         out[i] = all[i];
     return n;
