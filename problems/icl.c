@@ -186,6 +186,23 @@ congruence(gsl_matrix *out, const gsl_matrix *q, const double *c,
             gsl_matrix_set(out, i, j, gsl_matrix_get(out, j, i));
 }
 
+/* *k = 0 for name a (or NULL or "": a is the default), 1 for name b;
+ * any other name is refused with LMC_EINVAL, naming what it is ("variant",
+ * "init") and both choices. */
+static int
+choose(const char *name, const char *what, const char *a, const char *b,
+       int *k)
+{
+    if (!name || !*name || strcmp(name, a) == 0)
+        *k = 0;
+    else if (strcmp(name, b) == 0)
+        *k = 1;
+    else
+        LMC_ERROR(LMC_EINVAL, "problem 'icl': unknown %s '%s' (accepted: "
+                  "%s, %s)", what, name, a, b);
+    return LMC_SUCCESS;
+}
+
 /* d, N, kappa, seed, variant and init from the problem parameters. */
 static int
 icl_read_params(lmc_icl_state *st, const lmc_problem_params *p)
@@ -202,20 +219,8 @@ icl_read_params(lmc_icl_state *st, const lmc_problem_params *p)
     if (!(st->kappa >= 1) || !isfinite(st->kappa))
         LMC_ERROR(LMC_EINVAL, "problem 'icl': kappa must be finite and >= 1,"
                   " got %g", st->kappa);
-    if (!p->variant || !*p->variant || strcmp(p->variant, "rotated") == 0)
-        st->diag = 0;
-    else if (strcmp(p->variant, "diag") == 0)
-        st->diag = 1;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem 'icl': unknown variant '%s' "
-                  "(accepted: rotated, diag)", p->variant);
-    if (!p->init || !*p->init || strcmp(p->init, "zero") == 0)
-        st->small = 0;
-    else if (strcmp(p->init, "small") == 0)
-        st->small = 1;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem 'icl': unknown init '%s' (accepted: "
-                  "zero, small)", p->init);
+    LMC_TRY(choose(p->variant, "variant", "rotated", "diag", &st->diag));
+    LMC_TRY(choose(p->init, "init", "zero", "small", &st->small));
 
     return LMC_SUCCESS;
 }

@@ -42,6 +42,7 @@
  * ~1e-15; the MPFR companion (mf_mp.c) resolves any gap.
  */
 #include "mf.h"
+#include "init.h"
 #include "status.h"
 
 #include <gsl/gsl_blas.h>
@@ -49,25 +50,8 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "linalg.h"
-
-static int
-parse_init(const char *name, const lmc_problem_type *T, int sym,
-           lmc_mf_init *init)
-{
-    if (!name || !*name || strcmp(name, "aligned") == 0)
-        *init = LMC_MF_INIT_ALIGNED;
-    else if (!sym && strcmp(name, "aligned-unbalanced") == 0)
-        *init = LMC_MF_INIT_UNBALANCED;
-    else if (strcmp(name, "small") == 0)
-        *init = LMC_MF_INIT_SMALL;
-    else
-        LMC_ERROR(LMC_EINVAL, "problem '%s': unknown init '%s' (accepted: "
-                  "%s)", T->name, name, T->inits);
-    return LMC_SUCCESS;
-}
 
 static int
 mf_setup(lmc_mf_state *st, lmc_problem *P, int sym)
@@ -97,7 +81,11 @@ mf_setup(lmc_mf_state *st, lmc_problem *P, int sym)
     if (p->variant && *p->variant)
         LMC_ERROR(LMC_EINVAL, "problem '%s' has no variants, got '%s'", name,
                   p->variant);
-    LMC_TRY(parse_init(p->init, P->type, sym, &st->init));
+    size_t k;
+    LMC_TRY(lmc_init_index(P, &k));
+    /* k indexes .inits: "aligned,aligned-unbalanced,small" (mf) or
+     * "aligned,small" (mf-sym). */
+    st->init = sym && k == 1 ? LMC_MF_INIT_SMALL : (lmc_mf_init)k;
 
     st->lambda = malloc(st->r * sizeof *st->lambda);
     st->phi = gsl_matrix_alloc(st->m, st->r);

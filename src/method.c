@@ -271,6 +271,13 @@ lmc_method_momentum_update(const lmc_method *M, size_t t, gsl_vector *m,
     lmc_method_ema(m, beta, 1.0 - beta, g);
 }
 
+void
+lmc_method_record_eta(const lmc_method *M, double eta, lmc_step_info *info)
+{
+    for (size_t i = 0; i < M->P->layout.nblocks; i++)
+        info->eta[i] = eta;
+}
+
 int
 lmc_method_lmo_step(lmc_method *M, const gsl_vector *dir, gsl_vector *s,
                     double eta, gsl_vector *x, lmc_step_info *info)
@@ -278,7 +285,6 @@ lmc_method_lmo_step(lmc_method *M, const gsl_vector *dir, gsl_vector *s,
     LMC_TRY(lmc_method_apply_lmo(M, dir, s, info));
     for (size_t j = 0; j < x->size; j++)
         x->data[j] += eta * s->data[j];
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+    lmc_method_record_eta(M, eta, info);
     return LMC_SUCCESS;
 }

@@ -154,6 +154,10 @@ void lmc_method_ema(gsl_vector *m, double beta, double a, const gsl_vector *g);
  * (1 - beta_t) g. */
 void lmc_method_momentum_update(const lmc_method *M, size_t t, gsl_vector *m,
                                 const gsl_vector *g);
+/* info->eta[i] = eta on every block of M's problem: the record of a step
+ * in which all blocks take the same step size or radius. */
+void lmc_method_record_eta(const lmc_method *M, double eta,
+                           lmc_step_info *info);
 /* The LMO step X <- X + eta S~(dir) on every block: s = S~(dir) through
  * lmc_method_apply_lmo, then x += eta s, and info->eta[i] = eta. */
 int lmc_method_lmo_step(lmc_method *M, const gsl_vector *dir, gsl_vector *s,

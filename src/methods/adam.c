@@ -83,8 +83,7 @@ adam_iterate(void *vstate, lmc_method *M, gsl_vector *x,
         mh[j] = m[j] / c1;
         x->data[j] -= eta * mh[j] / (sqrt(v[j] / c2) + eps);
     }
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+    lmc_method_record_eta(M, eta, info);
     return LMC_SUCCESS;
 }
 

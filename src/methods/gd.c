@@ -47,8 +47,7 @@ gd_iterate(void *vstate, lmc_method *M, gsl_vector *x, lmc_step_info *info)
      * from the rest of the methods (-ffp-contract=off). */
     for (size_t j = 0; j < x->size; j++)
         x->data[j] -= eta * st->g->data[j];
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+    lmc_method_record_eta(M, eta, info);
     return LMC_SUCCESS;
 }
 

@@ -61,8 +61,7 @@ ngd_iterate(void *vstate, lmc_method *M, gsl_vector *x,
     if (nrm > 0)
         for (size_t j = 0; j < x->size; j++)
             x->data[j] -= eta * (st->g->data[j] / nrm);
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+    lmc_method_record_eta(M, eta, info);
     return LMC_SUCCESS;
 }
 

@@ -59,8 +59,7 @@ sign_iterate(void *vstate, lmc_method *M, gsl_vector *x,
         m[j] = beta * m[j] + a * g[j];
         x->data[j] -= eta * (m[j] > 0 ? 1.0 : (m[j] < 0 ? -1.0 : 0.0));
     }
-    for (size_t i = 0; i < M->P->layout.nblocks; i++)
-        info->eta[i] = eta;
+    lmc_method_record_eta(M, eta, info);
     return LMC_SUCCESS;
 }
 
