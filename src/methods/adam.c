@@ -104,15 +104,7 @@ adam_free(void *vstate)
     gsl_vector_free(st->mhat);
 }
 
-const lmc_method_type lmc_method_adam = {
-    .name = "adam",
-    .summary = "Adam with bias correction (beta1 = momentum, beta2, eps)",
-    .needs = 0,
-    .uses_oracle = 0,
-    .size = sizeof(adam_state),
-    .alloc = adam_alloc,
-    .set = adam_set,
-    .iterate = adam_iterate,
-    .momentum = adam_momentum,
-    .free = adam_free,
-};
+const lmc_method_type lmc_method_adam = LMC_METHOD_TYPE(
+    adam, "adam",
+    "Adam with bias correction (beta1 = momentum, beta2, eps)",
+    0, 0, adam_momentum);

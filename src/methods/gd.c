@@ -58,15 +58,7 @@ gd_free(void *vstate)
     gsl_vector_free(st->g);
 }
 
-const lmc_method_type lmc_method_gd = {
-    .name = "gd",
-    .summary = "gradient descent X <- X - eta_t g",
-    .needs = 0,
-    .uses_oracle = 0,
-    .size = sizeof(gd_state),
-    .alloc = gd_alloc,
-    .set = gd_set,
-    .iterate = gd_iterate,
-    .momentum = NULL,
-    .free = gd_free,
-};
+const lmc_method_type lmc_method_gd = LMC_METHOD_TYPE(
+    gd, "gd",
+    "gradient descent X <- X - eta_t g",
+    0, 0, NULL);

@@ -72,15 +72,7 @@ ngd_free(void *vstate)
     gsl_vector_free(st->g);
 }
 
-const lmc_method_type lmc_method_ngd = {
-    .name = "ngd",
-    .summary = "normalized gradient descent X <- X - eta_t g/||g||_F",
-    .needs = 0,
-    .uses_oracle = 0,
-    .size = sizeof(ngd_state),
-    .alloc = ngd_alloc,
-    .set = ngd_set,
-    .iterate = ngd_iterate,
-    .momentum = NULL,
-    .free = ngd_free,
-};
+const lmc_method_type lmc_method_ngd = LMC_METHOD_TYPE(
+    ngd, "ngd",
+    "normalized gradient descent X <- X - eta_t g/||g||_F",
+    0, 0, NULL);

@@ -78,15 +78,7 @@ sign_free(void *vstate)
     gsl_vector_free(st->m);
 }
 
-const lmc_method_type lmc_method_sign = {
-    .name = "sign",
-    .summary = "sign descent X <- X - eta_t sign(M_t), EMA momentum beta",
-    .needs = 0,
-    .uses_oracle = 0,
-    .size = sizeof(sign_state),
-    .alloc = sign_alloc,
-    .set = sign_set,
-    .iterate = sign_iterate,
-    .momentum = sign_momentum,
-    .free = sign_free,
-};
+const lmc_method_type lmc_method_sign = LMC_METHOD_TYPE(
+    sign, "sign",
+    "sign descent X <- X - eta_t sign(M_t), EMA momentum beta",
+    0, 0, sign_momentum);
