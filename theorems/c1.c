@@ -127,7 +127,6 @@
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #define NQ 3
 #define MAX_GRID 48
@@ -503,22 +502,16 @@ static void
 config(lmc_check_config *c, size_t k, int full)
 {
     const c1_setup *u = &c1_setups[k];
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", u->label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
+    /* the default radius (the check sets one per run) and delta, a
+     * constant step */
+    lmc_thm_config_oracle(c, u->label, "lsq", "lmo", &lmc_inexact_poly,
+                          lmc_inexact_params_default().delta, 200);
     c->pp.kappa = u->kappa;
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
     c->mp.momentum = 0; /* alpha = 1 */
-    c->mp.step_rule = LMC_STEP_CONSTANT;
-    c->mp.oracle = &lmc_inexact_poly;
     if (lmc_schedule_get(u->schedule, &c->mp.oracle_params.schedule) !=
         LMC_SUCCESS)
         c->mp.oracle_params.schedule.len = 0; /* refused at allocation */
     c->mp.oracle_params.steps = u->q[0];
-    c->rp = lmc_run_params_default();
-    c->rp.iters = 200;
     c->rp.measure_delta = 0;
     c->nseeds = full ? u->seeds_full : u->seeds_quick;
     c->no_iterates = 1;

@@ -38,7 +38,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #define NDELTA 3
 #define NALPHA 4
@@ -104,22 +103,11 @@ static void
 config(lmc_check_config *c, const char *label,
        const lmc_inexact_type *oracle, double t, size_t K, size_t S)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s", label);
-    c->problem = "lsq";
-    c->pp = lmc_problem_params_default();
-    c->pp.variant = "noise";
+    /* delta and momentum at their defaults (0): the check sets both per
+     * run */
+    lmc_thm_config_lmo_noise(c, label, oracle, 0, t, 0, K, S);
     c->pp.sigma = 1.0;
-    c->method = "lmo";
-    c->mp = lmc_method_params_default();
-    c->mp.lr = t;
-    c->mp.step_rule = LMC_STEP_CONSTANT;
-    c->mp.stochastic = 1;
-    c->mp.oracle = oracle;
-    c->rp = lmc_run_params_default();
-    c->rp.iters = K;
     c->rp.measure_delta = 0;
-    c->nseeds = S;
     c->no_iterates = 1;
 }
 
@@ -133,9 +121,7 @@ c2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
            &lmc_inexact_inject_adversarial, 0.003, 1000, S);
     config(&all[n++], "lsq noise lmo t=0.003 K=1000 inject-random",
            &lmc_inexact_inject_random, 0.003, 1000, S);
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_c2 = {

@@ -28,6 +28,18 @@ double lmc_thm_norm_rel(const lmc_layout *L);
 int lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
                 mpfr_prec_t prec);
 
+/* out encloses [f(xa) - f*] - [f(xb) - f*] (lmc_thm_gap of both at
+ * prec; the f* cancels).  The status of the first gap that fails, else
+ * LMC_SUCCESS. */
+int lmc_thm_gap_diff(const lmc_problem *P, const double *xa,
+                     const double *xb, mpfi_t out, mpfr_prec_t prec);
+
+/* *val = sum_i ||v_i||_(i)* over the blocks of v (layout L), the dual
+ * norms from the block oracles `oracles`, added in block order.  Errors:
+ * those of lmc_oracle_dual_norm (*val then undefined). */
+int lmc_thm_dual_norm(const lmc_layout *L, lmc_oracle *const *oracles,
+                      const gsl_vector *v, double *val);
+
 /* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from the MPFR
  * companion (rounded to double entrywise) and the dual norms from the
  * problem's block oracles; its relative error is within
@@ -42,6 +54,13 @@ int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
  * caller reports "hypothesis violated"), -1 on error (reported). */
 int lmc_thm_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
                        size_t stride, char *why, size_t len);
+
+/* The same at five points of the run (X_1, the quarters q K / 4,
+ * X_{K+1}) with 32 samples per stochastic estimate (V3-V5, V7), after
+ * checking that every kind is declared: 1 with the reason in why if a
+ * kind is not declared or is violated, 0 if all hold, -1 on error. */
+int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
+                          size_t K, char *why, size_t len);
 
 /* Records that the bound does not apply: r gets the verdict "hypothesis
  * violated" with NaN sides and, if fmt is not NULL, the reason (printf
@@ -75,13 +94,18 @@ lmc_verdict lmc_thm_decide(lmc_enclose_fn lhs, lmc_enclose_fn rhs,
                            const void *data, double scale, double *lhs_mid,
                            double *rhs_mid);
 
+/* An lmc_enclose_fn for the constant 1e-12 (the rounding-level
+ * tolerance of P1 and V1; data and prec unused): not a double, so it is
+ * enclosed from its decimal string. */
+int lmc_thm_enclose_1e12(mpfi_t out, const void *data, mpfr_prec_t prec);
+
 /* or[i] = the exact oracle of block i of run's method (the block
  * oracles the dual gradient norms are taken with). */
 void lmc_thm_exact_oracles(const lmc_check_run *run, lmc_oracle **or);
 
-/* A check on one run (T1, T2, T6): the run, the exact block oracles the
- * dual gradient norms are taken with, and a parameter-length gradient
- * workspace.  lmc_thm_run_begin runs c with seed o->seed_base into w
+/* A check on one run (T1, T2, T6, V2): the run, the exact block oracles
+ * the dual gradient norms are taken with, and a parameter-length
+ * gradient workspace.  lmc_thm_run_begin runs c with seed o->seed_base into w
  * (r->seed set); on failure nothing is left allocated and the error is
  * returned.  lmc_thm_run_end frees what begin allocated. */
 typedef struct
@@ -257,12 +281,6 @@ double lmc_thm_vr_rsum(const lmc_layout *L);
 int lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K,
                  double sigma, double Lc, double r, double *ulo,
                  double *uhi);
-
-/* The assumption checker on `kinds` (assume.h) at five points of the run
- * (X_1, the quarters, X_{K+1}): 1 with the reason in why if a kind is
- * not declared or is violated, 0 if all hold, -1 on error. */
-int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
-                          size_t K, char *why, size_t len);
 
 /* Stores the values a variance-reduced check takes from seed s's run
  * (slot s of the caller's arrays in data). */

@@ -51,7 +51,6 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #define O1_SIZE1 12
 #define O1_SIZE2 8
@@ -135,8 +134,7 @@ o1_decide(const o1_data *d, const lmc_check_options *o, const char *what,
 {
     double lhs, rhs;
     const lmc_verdict v =
-        lmc_decide_le(o1_lhs, o1_rhs, d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+        lmc_thm_decide(o1_lhs, o1_rhs, d, o->bound_scale, &lhs, &rhs);
     const double ratio = rhs > 0 ? lhs / rhs : INFINITY;
     if (lmc_thm_worst_update(w, v, ratio, sample, lhs, rhs))
     {
@@ -312,20 +310,15 @@ static void
 config(lmc_check_config *c, const char *oracle, const lmc_inexact_type *src,
        double delta, size_t nsamples)
 {
-    memset(c, 0, sizeof *c);
-    lmc_snprintf(c->label, sizeof c->label, "%s %s delta=%g", oracle, src->name,
-             delta);
     if (src == &lmc_inexact_poly)
-        lmc_snprintf(c->label, sizeof c->label, "%s poly jordan 5 steps",
-                 oracle);
-    c->problem = "gaussian";
-    c->method = oracle;
-    c->mp = lmc_method_params_default();
+        lmc_thm_config_init(c, "gaussian", oracle, "%s poly jordan 5 steps",
+                            oracle);
+    else
+        lmc_thm_config_init(c, "gaussian", oracle, "%s %s delta=%g", oracle,
+                            src->name, delta);
     c->mp.oracle = src;
     c->mp.oracle_params = lmc_inexact_params_default();
     c->mp.oracle_params.delta = delta;
-    c->rp = lmc_run_params_default();
-    c->nseeds = 1;
     c->settings.o1.nsamples = nsamples;
 }
 
@@ -347,9 +340,7 @@ o1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     if (o->full)
         config(&all[n++], "spectral", &lmc_inexact_inject_adversarial, 0.9,
                ns);
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_o1 = {

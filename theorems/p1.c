@@ -96,15 +96,6 @@ p1_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 }
 
 static int
-p1_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    (void)vd;
-    (void)prec;
-    mpfi_set_str(out, "1e-12", 10); /* not a double: from the string */
-    return LMC_SUCCESS;
-}
-
-static int
 p1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
@@ -184,9 +175,8 @@ p1_check(const lmc_check_config *c, const lmc_check_options *o,
     }
     p1_data d = {worst, (double)n * DBL_EPSILON, worst_abs};
     double lhs, rhs;
-    const lmc_verdict v =
-        lmc_decide_le(p1_lhs, p1_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+    const lmc_verdict v = lmc_thm_decide(p1_lhs, lmc_thm_enclose_1e12, &d,
+                                         o->bound_scale, &lhs, &rhs);
     lmc_thm_result(r, v, worst, rhs);
     r->step = wt;
     lmc_snprintf(r->detail, sizeof r->detail, "max aligned deviation over "
@@ -243,9 +233,7 @@ p1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "mf-sym aligned kappa=100 geometric 5e-4*0.997^t",
                "mf-sym", "aligned", 100, 5e-4, 0.997, 600);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_p1 = {

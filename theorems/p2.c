@@ -223,9 +223,7 @@ p2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "gd aligned eta=0.5 kappa=1..1e2", "gd",
                "aligned", 0.5, 1, 1, 3, 4000);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_p2 = {

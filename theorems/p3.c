@@ -192,12 +192,10 @@ p3_check(const lmc_check_config *c, const lmc_check_options *o,
                  st->sym ? 4.0 : 2.0, 1};
     double l_up, r_up, l_lo, r_lo;
     const lmc_verdict v_up =
-        lmc_decide_le(p3_lhs, p3_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &l_up, &r_up);
+        lmc_thm_decide(p3_lhs, p3_rhs, &d, o->bound_scale, &l_up, &r_up);
     d.side = 2;
     const lmc_verdict v_lo =
-        lmc_decide_le(p3_lhs, p3_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &l_lo, &r_lo);
+        lmc_thm_decide(p3_lhs, p3_rhs, &d, o->bound_scale, &l_lo, &r_lo);
     /* Verdict: violated before undecided before holds. */
     lmc_verdict v = v_up;
     if (v_lo == LMC_VIOLATED || (v_lo == LMC_UNDECIDED && v == LMC_HOLDS))
@@ -253,9 +251,7 @@ p3_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "mf-sym aligned kappa=100 eta=2e-3", "mf-sym", 100,
                2e-3);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_p3 = {

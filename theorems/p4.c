@@ -391,9 +391,7 @@ p4_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
                         "(contrast)",
            "adam", "diag", 0.1, 0.995, P4_REPORT, F ? 4 : 3, 1, 0, 3000);
     all[n++].mp.beta2 = 0.9;
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_p4 = {

@@ -283,9 +283,7 @@ p5_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
             config(&all[n++], "small eta=0.05*0.97^t kappa=1..1e4", "small",
                    0.05, 0.97, 5, 1500, fit);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_p5 = {

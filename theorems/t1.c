@@ -57,10 +57,8 @@ t1_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     mpfi_t a, b;
     mpfi_init2(a, prec);
     mpfi_init2(b, prec);
-    int status = lmc_thm_gap(d->P, d->x1, out, prec);
-    if (status == LMC_SUCCESS)
-        status = lmc_thm_gap(d->P, d->x0, a, prec);
-    mpfi_sub(out, out, a); /* f(X^{k+1}) - f(X^k) */
+    /* f(X^{k+1}) - f(X^k) */
+    const int status = lmc_thm_gap_diff(d->P, d->x1, d->x0, out, prec);
     lmc_enclose_measured(a, d->delta, d->rel);
     mpfi_ui_sub(a, 1, a);  /* 1 - delta */
     lmc_enclose_measured(b, d->g, d->rel);

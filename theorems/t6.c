@@ -116,14 +116,8 @@ static int
 step_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 {
     const t6_data *d = vd;
-    mpfi_t a;
-    mpfi_init2(a, prec);
-    int status = lmc_thm_gap(d->run->P, d->x0, out, prec);
-    if (status == LMC_SUCCESS)
-        status = lmc_thm_gap(d->run->P, d->x1, a, prec);
-    mpfi_sub(out, out, a);
+    const int status = lmc_thm_gap_diff(d->run->P, d->x0, d->x1, out, prec);
     mpfi_add_d(out, out, d->tau);
-    mpfi_clear(a);
     return status;
 }
 

@@ -69,16 +69,6 @@ v1_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
 }
 
 static int
-v1_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
-{
-    (void)vd;
-    (void)prec;
-    /* 1e-12 is not a double: enclose it from its decimal string. */
-    mpfi_set_str(out, "1e-12", 10);
-    return LMC_SUCCESS;
-}
-
-static int
 v1_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
@@ -129,9 +119,8 @@ v1_check(const lmc_check_config *c, const lmc_check_options *o,
     r->step = worst_t;
     v1_data d = {worst, (double)(2 * n + 4) * DBL_EPSILON};
     double lhs, rhs;
-    const lmc_verdict v =
-        lmc_decide_le(v1_lhs, v1_rhs, &d, o->bound_scale, LMC_DECIDE_PREC0,
-                      LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+    const lmc_verdict v = lmc_thm_decide(v1_lhs, lmc_thm_enclose_1e12, &d,
+                                         o->bound_scale, &lhs, &rhs);
     lmc_thm_result(r, v, worst, rhs);
     lmc_snprintf(r->detail, sizeof r->detail, "max_t ||X_t(%s, gamma=%g) - "
              "X_t(%s)||_F / ||X_t||_F over %zu steps vs 1e-12; %zu of %zu "
@@ -185,9 +174,7 @@ v1_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "icl exact-gradient mvr1 = mvr2 gamma=1", "icl",
                NULL, "mvr1", V1_CMP_MVR2, 1, 0, K);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v1 = {

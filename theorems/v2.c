@@ -39,7 +39,6 @@
  *     and the backward-stable polar factor (entries off by ~n eps, for
  *     well-conditioned M_t).  It is ~1e-12 of the slack here.
  */
-#include "assume.h"
 #include "common.h"
 #include "mvr.h"
 #include "status.h"
@@ -66,10 +65,7 @@ v2_lhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     const v2_data *d = vd;
     mpfi_t a;
     mpfi_init2(a, prec);
-    int status = lmc_thm_gap(d->P, d->x1, out, prec);
-    if (status == LMC_SUCCESS)
-        status = lmc_thm_gap(d->P, d->x0, a, prec);
-    mpfi_sub(out, out, a);
+    const int status = lmc_thm_gap_diff(d->P, d->x1, d->x0, out, prec);
     lmc_enclose_measured(a, d->gd, d->gd_rel);
     mpfi_mul_d(a, a, d->eta);
     mpfi_add(out, out, a);
@@ -95,10 +91,7 @@ v2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     mpfi_mul_ui(out, a, 2);
     /* (L/2) eta^2 r */
     mpfi_set_d(b, d->eta);
-    mpfi_sqr(b, b);
-    mpfi_mul_d(b, b, d->L);
-    mpfi_mul_d(b, b, d->rsum);
-    mpfi_div_ui(b, b, 2);
+    lmc_thm_sqr_mul_half(b, b, d->L, d->rsum);
     mpfi_add(out, out, b);
     mpfi_add_d(out, out, d->tau);
     mpfi_clear(a);
@@ -106,76 +99,48 @@ v2_rhs(mpfi_t out, const void *vd, mpfr_prec_t prec)
     return LMC_SUCCESS;
 }
 
-/* The declared constant along the run, at every tenth iterate. */
-static int
-hypothesis_lfrob(const lmc_check_run *run, size_t K, char *why, size_t len)
-{
-    return lmc_thm_hypotheses(run, LMC_HAS_LFROB, K, 10, why, len);
-}
-
-/* ||v||_* = sum of block dual norms with the exact oracles. */
-static int
-dual_norm(const lmc_check_run *run, const gsl_vector *v, double *val)
-{
-    const lmc_layout *L = &run->P->layout;
-    double s = 0;
-    for (size_t i = 0; i < L->nblocks; i++)
-    {
-        gsl_matrix_const_view vi = lmc_block_const(L, v, i);
-        double d;
-        LMC_TRY(lmc_oracle_dual_norm(run->M->oracle[i]->exact, &vi.matrix,
-                                     &d));
-        s += d;
-    }
-    *val = s;
-    return LMC_SUCCESS;
-}
-
 static int
 v2_check(const lmc_check_config *c, const lmc_check_options *o,
          lmc_check_result *r)
 {
-    lmc_check_run run;
-    LMC_TRY(lmc_check_run_exec(c, o->seed_base, &run));
-    const lmc_trace *tr = run.tr;
-    const lmc_layout *Ly = &run.P->layout;
+    lmc_thm_run rw;
+    LMC_TRY(lmc_thm_run_begin(c, o, r, &rw));
+    lmc_check_run *run = &rw.run;
+    const lmc_trace *tr = run->tr;
+    const lmc_layout *Ly = &run->P->layout;
     const size_t K = tr->n - 1, n = Ly->total;
     int status = LMC_SUCCESS;
-    gsl_vector *x = gsl_vector_alloc(n), *g = gsl_vector_alloc(n);
-    gsl_vector *e = gsl_vector_alloc(n);
-    lmc_oracle *or[LMC_MAX_BLOCKS];
+    gsl_vector *x = gsl_vector_alloc(n), *e = gsl_vector_alloc(n);
+    gsl_vector *g = rw.g;
     const double rsum = lmc_thm_vr_rsum(Ly);
-    for (size_t i = 0; i < Ly->nblocks; i++)
-        or[i] = run.M->oracle[i]->exact;
-    r->seed = o->seed_base;
-    if (!x || !g || !e)
+    if (!x || !e)
     {
         status = LMC_ENOMEM;
         goto done;
     }
     if (K == 0 || tr->stop != LMC_STOP_BUDGET ||
-        !(run.P->c.known & LMC_HAS_LFROB) || !run.M->type->momentum)
+        !(run->P->c.known & LMC_HAS_LFROB) || !run->M->type->momentum)
     {
         lmc_thm_refuse(r, "run stopped (%s), no L_frob "
                  "declared, or no momentum buffer: the bound does not apply",
                  lmc_stop_name(tr->stop));
         goto done;
     }
-    const int h = hypothesis_lfrob(&run, K, r->detail, sizeof r->detail);
-    if (lmc_thm_hypotheses_end(h, r, &status))
+    /* the declared constant along the run, at every tenth iterate */
+    if (lmc_thm_hypotheses_fail(run, LMC_HAS_LFROB, K, 10, r, &status))
         goto done;
     const double rel = lmc_thm_norm_rel(Ly);
-    const double L = run.P->c.L_frob;
-    gsl_vector_memcpy(x, run.x0);
-    run.M->measure_delta = 0;
-    status = lmc_method_set(run.M, x);
+    const double L = run->P->c.L_frob;
+    gsl_vector_memcpy(x, run->x0);
+    run->M->measure_delta = 0;
+    status = lmc_method_set(run->M, x);
     lmc_thm_worst w;
     lmc_thm_worst_init(&w, LMC_THM_WORST_VIOLATION_FIRST);
     for (size_t k = 0; status == LMC_SUCCESS && k < K; k++)
     {
         const double *xk = tr->xs + k * n, *xk1 = tr->xs + (k + 1) * n;
         lmc_step_info info;
-        status = lmc_method_iterate(run.M, x, &info);
+        status = lmc_method_iterate(run->M, x, &info);
         if (status)
             break;
         if (memcmp(x->data, xk1, n * sizeof *xk1) != 0)
@@ -185,21 +150,21 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
             status = LMC_EDOM;
             break;
         }
-        const gsl_vector *mom = run.M->type->momentum(run.M->state);
+        const gsl_vector *mom = run->M->type->momentum(run->M->state);
         double gd, en;
-        status = lmc_thm_gdual(run.P, or, xk, g, &gd);
+        status = lmc_thm_gdual(run->P, rw.or, xk, g, &gd);
         if (status)
             break;
         gsl_vector_memcpy(e, mom);
         gsl_vector_sub(e, g);
-        status = dual_norm(&run, e, &en);
+        status = lmc_thm_dual_norm(Ly, rw.or, e, &en);
         if (status)
             break;
         gsl_vector_const_view xv = gsl_vector_const_view_array(xk, n);
         gsl_vector_const_view xv1 = gsl_vector_const_view_array(xk1, n);
         const double gf = gsl_blas_dnrm2(g);
         const double eta = tr->eta_block[k * Ly->nblocks];
-        v2_data d = {run.P, xk, xk1, gd, rel, en, rel,
+        v2_data d = {run->P, xk, xk1, gd, rel, en, rel,
                      2 * DBL_EPSILON * sqrt(rsum) *
                          (gsl_blas_dnrm2(mom) + gf) * 1.01,
                      eta, L, rsum,
@@ -208,8 +173,7 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
                                            gsl_blas_dnrm2(&xv1.vector)))};
         double lhs, rhs;
         const lmc_verdict v =
-            lmc_decide_le(v2_lhs, v2_rhs, &d, o->bound_scale,
-                          LMC_DECIDE_PREC0, LMC_DECIDE_PREC_MAX, &lhs, &rhs);
+            lmc_thm_decide(v2_lhs, v2_rhs, &d, o->bound_scale, &lhs, &rhs);
         lmc_thm_worst_update(&w, v, lhs / rhs, k, lhs, rhs);
     }
     if (status)
@@ -221,9 +185,8 @@ v2_check(const lmc_check_config *c, const lmc_check_options *o,
              L, rsum, tr->eta_block[w.k * Ly->nblocks]);
 done:
     gsl_vector_free(x);
-    gsl_vector_free(g);
     gsl_vector_free(e);
-    lmc_check_run_free(&run);
+    lmc_thm_run_end(&rw);
     return status;
 }
 
@@ -265,9 +228,7 @@ v2_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "pl-sin exact muon beta=0.5 eta=0.05 t^-3/4",
                "pl-sin", NULL, 0, "muon", 0.5, 0, 0, Q, 0.05, 200);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v2 = {

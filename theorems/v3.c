@@ -46,7 +46,6 @@
  * the configured seeds) and, still undecided, the verdict is undecided.
  * Exact gradients are deterministic: one seed, no interval.
  */
-#include "assume.h"
 #include "common.h"
 #include "mvr.h"
 #include "status.h"
@@ -138,57 +137,6 @@ lmc_thm_vr_u(int ema, const lmc_method_params *mp, size_t K, double sigma,
     return isfinite(uhi[K - 1]) ? LMC_SUCCESS : LMC_ENONFINITE;
 }
 
-/* The assumption checker on `kinds` at five points of the run (X_1, the
- * quarters, X_{K+1}).  1 with a reason if a kind is not declared or is
- * violated, 0 if all hold, -1 on error. */
-int
-lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
-                      char *why, size_t len)
-{
-    if ((run->P->c.known & kinds) != kinds)
-    {
-        lmc_snprintf(why, len, "problem '%s' does not declare every constant "
-                 "the bound needs (flags 0x%x, declared 0x%x)",
-                 run->P->type->name, kinds, run->P->c.known);
-        return 1;
-    }
-    lmc_assume_params ap = lmc_assume_params_default();
-    /* 32 samples per stochastic estimate (doubled up to 4 times while
-     * undecided) instead of 128: the quick set's time budget; a false
-     * alarm still needs the lower z = 5 limit above the declared value. */
-    ap.nsamples = 32;
-    lmc_assume *w = lmc_assume_alloc(run->P, &ap);
-    if (!w)
-        return -1;
-    lmc_assume_report rep;
-    int status = lmc_assume_begin(w, &run->P->c, kinds);
-    for (size_t q = 0; status == LMC_SUCCESS && q <= 4; q++)
-    {
-        const size_t k = q * K / 4;
-        gsl_vector_const_view x = gsl_vector_const_view_array(
-            run->tr->xs + k * run->tr->total, run->tr->total);
-        status = lmc_assume_point(w, &x.vector);
-    }
-    if (status == LMC_SUCCESS)
-        status = lmc_assume_end(w, &rep);
-    lmc_assume_free(w);
-    if (status)
-        return -1;
-    for (int j = 0; j < LMC_ASSUME_NKINDS; j++)
-    {
-        const lmc_assume_result *res = &rep.r[j];
-        if ((kinds & lmc_assume_kind_flag((lmc_assume_kind)j)) &&
-            res->nviolations)
-        {
-            lmc_snprintf(why, len, "%s = %g violated %zu times (tightest %g)",
-                     lmc_assume_kind_name((lmc_assume_kind)j), res->declared,
-                     res->nviolations, res->tightest);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Re-runs run's method from X_1 and stores, for each checked t, the
  * enclosure [vlo, vhi] of ||eps_t||_F^2 and its computed value v. */
 static int
@@ -199,8 +147,7 @@ eps_values(const char *label, const lmc_check_run *run, const size_t *ts,
     const lmc_layout *Ly = &run->P->layout;
     const size_t n = Ly->total, K = ts[nt - 1];
     lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < Ly->nblocks; i++)
-        or[i] = run->M->oracle[i]->exact;
+    lmc_thm_exact_oracles(run, or);
     gsl_vector_memcpy(x, run->x0);
     run->M->measure_delta = 0;
     LMC_TRY(lmc_method_set(run->M, x));
@@ -486,9 +433,7 @@ v3_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "lsq noise mvr2 beta=0.99 eta=0.005 K=500", 10,
                0.99, 0, 0.005, 0, 500, 32);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v3 = {

@@ -65,9 +65,7 @@ v4_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "lsq noise muon beta=0.95 eta=0.001 K=300",
                "muon", 0.95, 0, 0.001, 0, 300, 32);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v4 = {

@@ -119,8 +119,7 @@ values(const lmc_check_run *run, size_t K, int pl, double rel,
 {
     const size_t n = run->P->layout.total;
     lmc_oracle *or[LMC_MAX_BLOCKS];
-    for (size_t i = 0; i < run->P->layout.nblocks; i++)
-        or[i] = run->M->oracle[i]->exact;
+    lmc_thm_exact_oracles(run, or);
     mpfi_t gp;
     mpfi_init2(gp, 128);
     int status = LMC_SUCCESS;
@@ -458,9 +457,7 @@ v5_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         config(&all[n++], "pl-sin exact muon eta=0.5 t^-3/4, t^-1/2 K=2000",
                "pl-sin", NULL, 0, "muon", 0.5, 0.75, 0.5, 2000, 1);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v5 = {

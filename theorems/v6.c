@@ -139,9 +139,7 @@ v6_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
     if (o->full)
         config(&all[n++], "mvr1 gamma=0 eta=0.05 t^-3/4, 1-beta=t^-1/2",
                "mvr1", 0.25, 0.05, 0.75, 0.5, j0, j1, seeds);
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v6 = {

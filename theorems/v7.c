@@ -61,9 +61,7 @@ v7_configs(const lmc_check_options *o, lmc_check_config *out, size_t cap)
         lmc_thm_config_vr(&all[n++], "pl-sin exact muon eta=0.5 t^-3/4, t^-1/2 K=2000",
                "pl-sin", NULL, 0, 0, "muon", 0.5, 0.75, 0.5, 2000, 1);
     }
-    for (size_t i = 0; i < n && i < cap; i++)
-        out[i] = all[i];
-    return n;
+    return lmc_thm_configs_copy(all, n, out, cap);
 }
 
 const lmc_theorem lmc_theorem_v7 = {
