@@ -804,9 +804,13 @@ cmd_oracle(int argc, char **argv)
     }
     else if (!(exit_code = run_all(&o, &r, &t, &failed)))
     {
-        cli_table_print(&t, o.format, stdout);
         exit_code = failed ? LMC_EXIT_FAIL : LMC_EXIT_OK;
-        if (failed)
+        if (cli_table_print(&t, o.format, stdout))
+        {
+            cli_fail(cmd, "%s", lmc_last_error());
+            exit_code = LMC_EXIT_FAIL;
+        }
+        else if (failed)
             cli_fail(cmd, "some rows failed: see their status column");
     }
     lmc_rtable_free(&t);

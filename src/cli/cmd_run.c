@@ -176,8 +176,9 @@ parse_options(int argc, char **argv, lmc_run_config *rc,
     return 0;
 }
 
-/* The one-row summary table of a finished run. */
-static void
+/* The one-row summary table of a finished run; -1 (reported) if it could
+ * not be built. */
+static int
 print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
               cli_format fmt)
 {
@@ -210,10 +211,13 @@ print_summary(const lmc_run_config *rc, const lmc_run_summary *s,
     for (int j = 0; j < 12; j++)
         cells[j] = c[j];
     lmc_rtable t;
-    if (lmc_rtable_init(&t, NULL, 12, head, numeric) == 0 &&
-        lmc_rtable_add(&t, cells) == 0)
-        cli_table_print(&t, fmt, stdout);
+    const int st = lmc_rtable_init(&t, NULL, 12, head, numeric) ||
+                   lmc_rtable_add(&t, cells) ||
+                   cli_table_print(&t, fmt, stdout);
     lmc_rtable_free(&t);
+    if (st)
+        cli_fail(cmd, "%s", lmc_last_error());
+    return st ? -1 : 0;
 }
 
 int
@@ -243,7 +247,8 @@ cmd_run(int argc, char **argv)
             cli_fail(cmd, "%s", lmc_last_error());
         return s.failed_at <= 2 ? LMC_EXIT_USAGE : LMC_EXIT_FAIL;
     }
-    print_summary(&rc, &s, fmt);
+    if (print_summary(&rc, &s, fmt))
+        return LMC_EXIT_FAIL;
     /* Divergence is a result, reported in the table; an error is not. */
     return s.stop == LMC_STOP_ERROR ? LMC_EXIT_FAIL : LMC_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* report/util.c -- shared helpers of the analyses: text buffers, the
- * context's result tables, fixed number formats, checked spec keys and store names, and
- * the least-squares line with its Student-t confidence interval.
+ * context's result tables, fixed number formats, checked spec keys and
+ * store names, and the least-squares line with its Student-t confidence
+ * interval.
  *
  * Fit: gsl_fit_linear gives c0, c1 and cov11 = s^2 / sum (x - xbar)^2 with
  * s^2 = sum r^2 / (n - 2); the 95% half-width is t_{0.975, n-2} sqrt(cov11)
