@@ -9,7 +9,6 @@
 #include "status.h"
 
 #include <float.h>
-#include <gsl/gsl_fit.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdarg.h>
@@ -210,22 +209,6 @@ lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
     ap.nsamples = 32;
     /* X_1, the quarters q K / 4, X_{K+1} */
     return hypotheses_at(run, kinds, &ap, 5, K, 4, why, len);
-}
-
-double
-lmc_thm_count_slope(const double *lk, const double *lt, const size_t *T,
-                    size_t n, size_t *tmin, size_t *tmax)
-{
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(lk, 1, lt, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
-                   &sumsq);
-    *tmin = *tmax = T[0];
-    for (size_t i = 1; i < n; i++)
-    {
-        *tmin = T[i] < *tmin ? T[i] : *tmin;
-        *tmax = T[i] > *tmax ? T[i] : *tmax;
-    }
-    return c1;
 }
 
 /* vsnprintf in round to nearest, like lmc_snprintf. */

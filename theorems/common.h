@@ -258,13 +258,6 @@ void lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
                           const void *data, double B, double bound_scale,
                           lmc_verdict *vl, lmc_verdict *vu);
 
-/* Iteration counts T[i] at n problem sizes (P2, P4): returns the
- * least-squares slope of lt = ln T against lk (ln kappa), with the
- * smallest and largest count in *tmin, *tmax. */
-double lmc_thm_count_slope(const double *lk, const double *lt,
-                           const size_t *T, size_t n, size_t *tmin,
-                           size_t *tmax);
-
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);

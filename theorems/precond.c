@@ -5,6 +5,7 @@
 #include "mf.h"
 #include "status.h"
 
+#include <gsl/gsl_fit.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,12 +60,30 @@ lmc_thm_counts_init(lmc_thm_counts *cn, const char *id,
     return LMC_SUCCESS;
 }
 
+/* The least-squares slope of lt = ln T against lk (ln kappa) over the n
+ * counts T[i], with the smallest and largest count in *tmin, *tmax. */
+static double
+count_slope(const double *lk, const double *lt, const size_t *T, size_t n,
+            size_t *tmin, size_t *tmax)
+{
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(lk, 1, lt, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
+                   &sumsq);
+    *tmin = *tmax = T[0];
+    for (size_t i = 1; i < n; i++)
+    {
+        *tmin = T[i] < *tmin ? T[i] : *tmin;
+        *tmax = T[i] > *tmax ? T[i] : *tmax;
+    }
+    return c1;
+}
+
 double
 lmc_thm_precond_slope(lmc_check_result *r, const lmc_check_options *o,
                       const lmc_thm_counts *cn, size_t *tmin, size_t *tmax)
 {
     const double c1 =
-        lmc_thm_count_slope(cn->lk, cn->lt, cn->T, cn->n, tmin, tmax);
+        count_slope(cn->lk, cn->lt, cn->T, cn->n, tmin, tmax);
     r->slope = c1;
     r->slope_lo = r->slope_hi = NAN;
     r->seed = o->seed_base;

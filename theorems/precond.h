@@ -46,7 +46,7 @@ int lmc_thm_counts_init(lmc_thm_counts *cn, const char *id,
                         const lmc_check_config *c, size_t nk);
 
 /* The slope of ln T against ln kappa over the counts
- * (lmc_thm_count_slope; *tmin, *tmax the extreme counts), recorded in r
+ * (least squares; *tmin, *tmax the extreme counts), recorded in r
  * as a slope without an interval, with the seed of o. */
 double lmc_thm_precond_slope(lmc_check_result *r,
                              const lmc_check_options *o,
