@@ -675,8 +675,9 @@ lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
     }
 }
 
-void
-lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
+/* Folds one fp64-vs-reference departure into r (lmc_thm_ref_beside). */
+static void
+ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
 {
     r->ref_bits = tr->prec > r->ref_bits ? tr->prec : r->ref_bits;
     r->depart_tol = LMC_THM_DEPART_TOL;
@@ -698,7 +699,7 @@ lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
     }
     const long dep = lmc_traj_depart(*out, run->tr->xs, run->tr->n,
                                      LMC_THM_DEPART_TOL, NULL);
-    lmc_thm_ref_depart(r, *out, dep);
+    ref_depart(r, *out, dep);
     if (depart)
         *depart = dep;
     return LMC_SUCCESS;

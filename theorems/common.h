@@ -343,16 +343,14 @@ int lmc_thm_traj_problem(const lmc_problem *P, lmc_traj_problem *tp);
 int lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
                     double stop_first, int keep_x, lmc_traj **out);
 
-/* Folds one fp64-vs-reference departure into a check result: keeps the
- * earliest departing step over the calls (-1 if none departed), the
- * largest reference precision in ref_bits, and sets depart_tol.  Start
- * with r->depart_step = -1, r->ref_bits = 0. */
-void lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step);
-
-/* lmc_thm_ref_run (keeping iterates) and lmc_thm_ref_depart of the fp64
- * run's stored iterates against it: *out gets the reference (free with
- * lmc_traj_free), *depart (if not NULL) the departure step.  On failure the run is freed (with lmc_check_run_free)
- * and the status returned, so a caller can return it at once. */
+/* lmc_thm_ref_run (keeping iterates) and the departure of the fp64 run's
+ * stored iterates from it, folded into r: the earliest departing step
+ * over the calls in r->depart_step (-1 if none departed), the largest
+ * reference precision in r->ref_bits, and r->depart_tol (start with
+ * r->depart_step = -1, r->ref_bits = 0).  *out gets the reference (free
+ * with lmc_traj_free), *depart (if not NULL) this call's departure step.
+ * On failure the run is freed (with lmc_check_run_free) and the status
+ * returned, so a caller can return it at once. */
 int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
                        double stop_first, lmc_check_result *r,
                        lmc_traj **out, long *depart);
