@@ -153,7 +153,7 @@ void lmc_thm_config_init(lmc_check_config *c, const char *problem,
 
 /* A deterministic method with error source src at delta: problem with
  * default parameters, default method parameters, K steps with realized
- * deltas measured, one seed.  (T6, T7, and the LMO below.) */
+ * deltas measured, one seed.  (T6, T7, C1, and the LMO below.) */
 void lmc_thm_config_oracle(lmc_check_config *c, const char *label,
                            const char *problem, const char *method,
                            const lmc_inexact_type *src, double delta,
@@ -355,11 +355,11 @@ int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
                        double stop_first, lmc_check_result *r,
                        lmc_traj **out, long *depart);
 
+/* C1's run outcome: the mean of gap[k0..K], k0 = ceil(3K/4). */
+double lmc_thm_c1_quarter_mean(const double *gap, size_t K);
 /* C1's grid for configuration c (theorems/c1.c): the starting grid index
  * of its search, t_j = 10^(j / per_decade), and its three q.  LMC_EINVAL
  * if c is not one of C1's configurations. */
-/* C1's run outcome: the mean of gap[k0..K], k0 = ceil(3K/4). */
-double lmc_thm_c1_quarter_mean(const double *gap, size_t K);
 int lmc_thm_c1_setup(const lmc_check_config *c, int *jstart,
                      int *per_decade, size_t q[3]);
 #endif /* LMC_THEOREMS_COMMON_H */
