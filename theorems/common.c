@@ -71,8 +71,7 @@ lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
 }
 
 int
-lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
-              const double *x, gsl_vector *g, double *val)
+lmc_thm_grad(const lmc_problem *P, const double *x, gsl_vector *g)
 {
     const lmc_problem_mp *C = lmc_problem_mp_find(P->type);
     if (!C)
@@ -93,10 +92,18 @@ lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
         gsl_matrix_view gv = gsl_matrix_view_vector(g, n, 1);
         status = lmc_mp_mat_get_gsl(&gv.matrix, gm);
     }
+    lmc_mp_mat_free(gm);
+    return status;
+}
+
+int
+lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
+              const double *x, gsl_vector *g, double *val)
+{
+    int status = lmc_thm_grad(P, x, g);
     *val = 0;
     if (status == LMC_SUCCESS)
         status = lmc_thm_dual_norm(&P->layout, oracles, g, val);
-    lmc_mp_mat_free(gm);
     return status;
 }
 

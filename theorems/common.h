@@ -40,10 +40,15 @@ int lmc_thm_gap_diff(const lmc_problem *P, const double *xa,
 int lmc_thm_dual_norm(const lmc_layout *L, lmc_oracle *const *oracles,
                       const gsl_vector *v, double *val);
 
-/* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from the MPFR
- * companion (rounded to double entrywise) and the dual norms from the
- * problem's block oracles; its relative error is within
- * lmc_thm_norm_rel.  g is a parameter-length workspace. */
+/* g = grad f(x) from the MPFR companion at 128 bits, rounded to double
+ * entrywise (g of parameter length).  LMC_EDOM if the problem has no
+ * companion. */
+int lmc_thm_grad(const lmc_problem *P, const double *x, gsl_vector *g);
+
+/* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from lmc_thm_grad
+ * (left in g) and the dual norms from the problem's block oracles; its
+ * relative error is within lmc_thm_norm_rel.  g is a parameter-length
+ * workspace. */
 int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
                   const double *x, gsl_vector *g, double *val);
 
