@@ -16,14 +16,12 @@ lmc_thm_precond_config(lmc_check_config *c, const char *label,
                        const char *problem, const char *method, double eta0,
                        double rho, size_t K)
 {
-    /* lmc_thm_config_lmo with the exact oracle and the default
-     * parameters (momentum 0) is this configuration with method "lmo" and
-     * a constant step, measuring delta */
-    lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact,
-                       lmc_inexact_params_default().delta, eta0, K);
-    c->method = method;
+    lmc_thm_config_init(c, problem, method, "%s", label);
+    c->pp = lmc_problem_params_default();
+    c->mp.lr = eta0;
     c->mp.step_rule = rho < 1 ? LMC_STEP_GEOMETRIC : LMC_STEP_CONSTANT;
     c->mp.step_rho = rho < 1 ? rho : 1;
+    c->rp.iters = K;
     c->rp.measure_delta = 0;
 }
 
