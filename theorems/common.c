@@ -239,6 +239,16 @@ lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
     va_end(ap);
 }
 
+void
+lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
+{
+    const size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    format_nearest(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
 int
 lmc_thm_hypotheses_end(int h, lmc_check_result *r, int *status)
 {

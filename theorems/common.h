@@ -76,6 +76,15 @@ void lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
 #endif
     ;
 
+/* Appends printf-formatted text (in round to nearest, like lmc_snprintf)
+ * at the end of the string in buf (size bytes), truncating: once buf is
+ * full, later appends add nothing. */
+void lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Folds the outcome h of lmc_thm_hypotheses or lmc_thm_vr_hypotheses
  * (called with r->detail as its why) into a check: h > 0 refuses
  * (lmc_thm_refuse, the reason already in r->detail), h < 0 sets *status

@@ -7,9 +7,6 @@
 
 #include <gsl/gsl_fit.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 void
 lmc_thm_precond_config(lmc_check_config *c, const char *label,
@@ -33,18 +30,6 @@ lmc_thm_mf_f0(const lmc_problem *P)
     for (size_t j = 0; j < st->r; j++)
         f0 += st->lambda[j] * st->lambda[j] / 2;
     return f0;
-}
-
-void
-lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
-{
-    const size_t len = strlen(buf);
-    va_list ap;
-    va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    vsnprintf(buf + len, size - len, fmt, ap);
-    lmc_fe_restore(mode);
-    va_end(ap);
 }
 
 int

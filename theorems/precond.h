@@ -1,7 +1,7 @@
 /* theorems/precond.h -- pieces the spectral-preconditioning entries P1-P5
  * (THEORY.md section 4, [M26]) share: their configuration, f(0) of matrix
- * factorization, text appended to a detail or count list, and the slope
- * and flatness claim on iteration counts over kappa (P2, P4). */
+ * factorization, and the slope and flatness claim on iteration counts
+ * over kappa (P2, P4). */
 #ifndef LMC_THEOREMS_PRECOND_H
 #define LMC_THEOREMS_PRECOND_H
 
@@ -19,15 +19,6 @@ void lmc_thm_precond_config(lmc_check_config *c, const char *label,
  * (orthonormal Phi, Psi; lambda_i the stored doubles): the scale of the
  * relative error e_t^2 = f(X_t) / f(0). */
 double lmc_thm_mf_f0(const lmc_problem *P);
-
-/* Appends printf-formatted text (in round to nearest, like lmc_snprintf)
- * at the end of the string in buf (size bytes), truncating: once buf is
- * full, later appends add nothing. */
-void lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 
 /* Iteration counts over kappa (P2, P4): T[i] at the i-th of n kappas,
  * with lk[i] = ln kappa_i and lt[i] = ln T[i] (as the entry takes it)
