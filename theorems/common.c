@@ -9,7 +9,6 @@
 #include "status.h"
 
 #include <float.h>
-#include <gsl/gsl_fit.h>
 #include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdarg.h>
@@ -72,8 +71,7 @@ lmc_thm_gap(const lmc_problem *P, const double *x, mpfi_t out,
 }
 
 int
-lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
-              const double *x, gsl_vector *g, double *val)
+lmc_thm_grad(const lmc_problem *P, const double *x, gsl_vector *g)
 {
     const lmc_problem_mp *C = lmc_problem_mp_find(P->type);
     if (!C)
@@ -94,10 +92,18 @@ lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
         gsl_matrix_view gv = gsl_matrix_view_vector(g, n, 1);
         status = lmc_mp_mat_get_gsl(&gv.matrix, gm);
     }
+    lmc_mp_mat_free(gm);
+    return status;
+}
+
+int
+lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
+              const double *x, gsl_vector *g, double *val)
+{
+    int status = lmc_thm_grad(P, x, g);
     *val = 0;
     if (status == LMC_SUCCESS)
         status = lmc_thm_dual_norm(&P->layout, oracles, g, val);
-    lmc_mp_mat_free(gm);
     return status;
 }
 
@@ -212,22 +218,6 @@ lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds, size_t K,
     return hypotheses_at(run, kinds, &ap, 5, K, 4, why, len);
 }
 
-double
-lmc_thm_count_slope(const double *lk, const double *lt, const size_t *T,
-                    size_t n, size_t *tmin, size_t *tmax)
-{
-    double c0, c1, cov00, cov01, cov11, sumsq;
-    gsl_fit_linear(lk, 1, lt, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
-                   &sumsq);
-    *tmin = *tmax = T[0];
-    for (size_t i = 1; i < n; i++)
-    {
-        *tmin = T[i] < *tmin ? T[i] : *tmin;
-        *tmax = T[i] > *tmax ? T[i] : *tmax;
-    }
-    return c1;
-}
-
 /* vsnprintf in round to nearest, like lmc_snprintf. */
 static void
 format_nearest(char *buf, size_t n, const char *fmt, va_list ap)
@@ -246,6 +236,16 @@ lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     format_nearest(r->detail, sizeof r->detail, fmt, ap);
+    va_end(ap);
+}
+
+void
+lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
+{
+    const size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    format_nearest(buf + len, size - len, fmt, ap);
     va_end(ap);
 }
 
@@ -692,8 +692,9 @@ lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
     }
 }
 
-void
-lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
+/* Folds one fp64-vs-reference departure into r (lmc_thm_ref_beside). */
+static void
+ref_depart(lmc_check_result *r, const lmc_traj *tr, long step)
 {
     r->ref_bits = tr->prec > r->ref_bits ? tr->prec : r->ref_bits;
     r->depart_tol = LMC_THM_DEPART_TOL;
@@ -715,7 +716,7 @@ lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
     }
     const long dep = lmc_traj_depart(*out, run->tr->xs, run->tr->n,
                                      LMC_THM_DEPART_TOL, NULL);
-    lmc_thm_ref_depart(r, *out, dep);
+    ref_depart(r, *out, dep);
     if (depart)
         *depart = dep;
     return LMC_SUCCESS;

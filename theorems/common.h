@@ -40,10 +40,15 @@ int lmc_thm_gap_diff(const lmc_problem *P, const double *xa,
 int lmc_thm_dual_norm(const lmc_layout *L, lmc_oracle *const *oracles,
                       const gsl_vector *v, double *val);
 
-/* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from the MPFR
- * companion (rounded to double entrywise) and the dual norms from the
- * problem's block oracles; its relative error is within
- * lmc_thm_norm_rel.  g is a parameter-length workspace. */
+/* g = grad f(x) from the MPFR companion at 128 bits, rounded to double
+ * entrywise (g of parameter length).  LMC_EDOM if the problem has no
+ * companion. */
+int lmc_thm_grad(const lmc_problem *P, const double *x, gsl_vector *g);
+
+/* *val = sum_i ||grad_i f(x)||_(i)* with the gradient from lmc_thm_grad
+ * (left in g) and the dual norms from the problem's block oracles; its
+ * relative error is within lmc_thm_norm_rel.  g is a parameter-length
+ * workspace. */
 int lmc_thm_gdual(const lmc_problem *P, lmc_oracle *const *oracles,
                   const double *x, gsl_vector *g, double *val);
 
@@ -68,6 +73,15 @@ int lmc_thm_vr_hypotheses(const lmc_check_run *run, unsigned kinds,
 void lmc_thm_refuse(lmc_check_result *r, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Appends printf-formatted text (in round to nearest, like lmc_snprintf)
+ * at the end of the string in buf (size bytes), truncating: once buf is
+ * full, later appends add nothing. */
+void lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
 #endif
     ;
 
@@ -153,7 +167,7 @@ void lmc_thm_config_init(lmc_check_config *c, const char *problem,
 
 /* A deterministic method with error source src at delta: problem with
  * default parameters, default method parameters, K steps with realized
- * deltas measured, one seed.  (T6, T7, and the LMO below.) */
+ * deltas measured, one seed.  (T6, T7, C1, and the LMO below.) */
 void lmc_thm_config_oracle(lmc_check_config *c, const char *label,
                            const char *problem, const char *method,
                            const lmc_inexact_type *src, double delta,
@@ -258,13 +272,6 @@ void lmc_thm_decide_equal(lmc_check_result *r, lmc_thm_scaled_fn F,
                           const void *data, double B, double bound_scale,
                           lmc_verdict *vl, lmc_verdict *vu);
 
-/* Iteration counts T[i] at n problem sizes (P2, P4): returns the
- * least-squares slope of lt = ln T against lk (ln kappa), with the
- * smallest and largest count in *tmin, *tmax. */
-double lmc_thm_count_slope(const double *lk, const double *lt,
-                           const size_t *T, size_t n, size_t *tmin,
-                           size_t *tmax);
-
 /* Fills a check result's common fields from a decision. */
 void lmc_thm_result(lmc_check_result *r, lmc_verdict v, double measured,
                     double bound);
@@ -350,25 +357,23 @@ int lmc_thm_traj_problem(const lmc_problem *P, lmc_traj_problem *tp);
 int lmc_thm_ref_run(const lmc_check_run *run, double stop_settled,
                     double stop_first, int keep_x, lmc_traj **out);
 
-/* Folds one fp64-vs-reference departure into a check result: keeps the
- * earliest departing step over the calls (-1 if none departed), the
- * largest reference precision in ref_bits, and sets depart_tol.  Start
- * with r->depart_step = -1, r->ref_bits = 0. */
-void lmc_thm_ref_depart(lmc_check_result *r, const lmc_traj *tr, long step);
-
-/* lmc_thm_ref_run (keeping iterates) and lmc_thm_ref_depart of the fp64
- * run's stored iterates against it: *out gets the reference (free with
- * lmc_traj_free), *depart (if not NULL) the departure step.  On failure the run is freed (with lmc_check_run_free)
- * and the status returned, so a caller can return it at once. */
+/* lmc_thm_ref_run (keeping iterates) and the departure of the fp64 run's
+ * stored iterates from it, folded into r: the earliest departing step
+ * over the calls in r->depart_step (-1 if none departed), the largest
+ * reference precision in r->ref_bits, and r->depart_tol (start with
+ * r->depart_step = -1, r->ref_bits = 0).  *out gets the reference (free
+ * with lmc_traj_free), *depart (if not NULL) this call's departure step.
+ * On failure the run is freed (with lmc_check_run_free) and the status
+ * returned, so a caller can return it at once. */
 int lmc_thm_ref_beside(lmc_check_run *run, double stop_settled,
                        double stop_first, lmc_check_result *r,
                        lmc_traj **out, long *depart);
 
+/* C1's run outcome: the mean of gap[k0..K], k0 = ceil(3K/4). */
+double lmc_thm_c1_quarter_mean(const double *gap, size_t K);
 /* C1's grid for configuration c (theorems/c1.c): the starting grid index
  * of its search, t_j = 10^(j / per_decade), and its three q.  LMC_EINVAL
  * if c is not one of C1's configurations. */
-/* C1's run outcome: the mean of gap[k0..K], k0 = ceil(3K/4). */
-double lmc_thm_c1_quarter_mean(const double *gap, size_t K);
 int lmc_thm_c1_setup(const lmc_check_config *c, int *jstart,
                      int *per_decade, size_t q[3]);
 #endif /* LMC_THEOREMS_COMMON_H */

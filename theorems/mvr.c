@@ -10,16 +10,14 @@ lmc_thm_mvr_config(lmc_check_config *c, const char *label,
                    const char *method, double eta0, double beta,
                    double gamma, int stochastic, size_t K)
 {
-    /* lmc_thm_config_lmo with the exact oracle and the default
-     * parameters is this configuration with method "lmo", no momentum
-     * and exact gradients, measuring delta */
-    lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact,
-                       lmc_inexact_params_default().delta, eta0, K);
+    lmc_thm_config_init(c, problem, method, "%s", label);
+    c->pp = lmc_problem_params_default();
     c->pp.variant = variant;
-    c->method = method;
+    c->mp.lr = eta0;
     c->mp.momentum = beta;
     c->mp.gamma = gamma;
     c->mp.stochastic = stochastic;
+    c->rp.iters = K;
     c->rp.measure_delta = 0;
 }
 

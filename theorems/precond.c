@@ -5,24 +5,20 @@
 #include "mf.h"
 #include "status.h"
 
+#include <gsl/gsl_fit.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
 
 void
 lmc_thm_precond_config(lmc_check_config *c, const char *label,
                        const char *problem, const char *method, double eta0,
                        double rho, size_t K)
 {
-    /* lmc_thm_config_lmo with the exact oracle and the default
-     * parameters (momentum 0) is this configuration with method "lmo" and
-     * a constant step, measuring delta */
-    lmc_thm_config_lmo(c, label, problem, &lmc_inexact_exact,
-                       lmc_inexact_params_default().delta, eta0, K);
-    c->method = method;
+    lmc_thm_config_init(c, problem, method, "%s", label);
+    c->pp = lmc_problem_params_default();
+    c->mp.lr = eta0;
     c->mp.step_rule = rho < 1 ? LMC_STEP_GEOMETRIC : LMC_STEP_CONSTANT;
     c->mp.step_rho = rho < 1 ? rho : 1;
+    c->rp.iters = K;
     c->rp.measure_delta = 0;
 }
 
@@ -36,18 +32,6 @@ lmc_thm_mf_f0(const lmc_problem *P)
     return f0;
 }
 
-void
-lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
-{
-    const size_t len = strlen(buf);
-    va_list ap;
-    va_start(ap, fmt);
-    const int mode = lmc_fe_nearest();
-    vsnprintf(buf + len, size - len, fmt, ap);
-    lmc_fe_restore(mode);
-    va_end(ap);
-}
-
 int
 lmc_thm_counts_init(lmc_thm_counts *cn, const char *id,
                     const lmc_check_config *c, size_t nk)
@@ -59,12 +43,30 @@ lmc_thm_counts_init(lmc_thm_counts *cn, const char *id,
     return LMC_SUCCESS;
 }
 
+/* The least-squares slope of lt = ln T against lk (ln kappa) over the n
+ * counts T[i], with the smallest and largest count in *tmin, *tmax. */
+static double
+count_slope(const double *lk, const double *lt, const size_t *T, size_t n,
+            size_t *tmin, size_t *tmax)
+{
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(lk, 1, lt, 1, n, &c0, &c1, &cov00, &cov01, &cov11,
+                   &sumsq);
+    *tmin = *tmax = T[0];
+    for (size_t i = 1; i < n; i++)
+    {
+        *tmin = T[i] < *tmin ? T[i] : *tmin;
+        *tmax = T[i] > *tmax ? T[i] : *tmax;
+    }
+    return c1;
+}
+
 double
 lmc_thm_precond_slope(lmc_check_result *r, const lmc_check_options *o,
                       const lmc_thm_counts *cn, size_t *tmin, size_t *tmax)
 {
     const double c1 =
-        lmc_thm_count_slope(cn->lk, cn->lt, cn->T, cn->n, tmin, tmax);
+        count_slope(cn->lk, cn->lt, cn->T, cn->n, tmin, tmax);
     r->slope = c1;
     r->slope_lo = r->slope_hi = NAN;
     r->seed = o->seed_base;

@@ -1,7 +1,7 @@
 /* theorems/precond.h -- pieces the spectral-preconditioning entries P1-P5
  * (THEORY.md section 4, [M26]) share: their configuration, f(0) of matrix
- * factorization, text appended to a detail or count list, and the slope
- * and flatness claim on iteration counts over kappa (P2, P4). */
+ * factorization, and the slope and flatness claim on iteration counts
+ * over kappa (P2, P4). */
 #ifndef LMC_THEOREMS_PRECOND_H
 #define LMC_THEOREMS_PRECOND_H
 
@@ -20,15 +20,6 @@ void lmc_thm_precond_config(lmc_check_config *c, const char *label,
  * relative error e_t^2 = f(X_t) / f(0). */
 double lmc_thm_mf_f0(const lmc_problem *P);
 
-/* Appends printf-formatted text (in round to nearest, like lmc_snprintf)
- * at the end of the string in buf (size bytes), truncating: once buf is
- * full, later appends add nothing. */
-void lmc_thm_append(char *buf, size_t size, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 /* Iteration counts over kappa (P2, P4): T[i] at the i-th of n kappas,
  * with lk[i] = ln kappa_i and lt[i] = ln T[i] (as the entry takes it)
  * for the fitted slope. */
@@ -46,7 +37,7 @@ int lmc_thm_counts_init(lmc_thm_counts *cn, const char *id,
                         const lmc_check_config *c, size_t nk);
 
 /* The slope of ln T against ln kappa over the counts
- * (lmc_thm_count_slope; *tmin, *tmax the extreme counts), recorded in r
+ * (least squares; *tmin, *tmax the extreme counts), recorded in r
  * as a slope without an interval, with the seed of o. */
 double lmc_thm_precond_slope(lmc_check_result *r,
                              const lmc_check_options *o,
